@@ -1,0 +1,67 @@
+# blackstart: `make demo` runs the virtual-office demo, `make test` runs every
+# test. Both install the Debian packages they need first (as root).
+BUILD ?= build
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
+JOBS ?= $(shell nproc)
+
+.PHONY: all build deps test unit fuzz-replay fuzz integration lint format demo clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh build
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+unit: build
+	$(BUILD)/unit_tests --gtest_brief=1
+
+# The kept corpus replays as a regression test with the normal compiler.
+fuzz-replay: build
+	@for t in $(BUILD)/*_fuzz_replay; do \
+	  name=$$(basename $$t _fuzz_replay); \
+	  echo "replaying corpus tests/fuzz/corpus/$$name"; \
+	  $$t tests/fuzz/corpus/$$name || exit 1; \
+	done
+
+# A short libFuzzer run per target (clang, ASan+UBSan); new finds go to a
+# scratch directory, not into the kept corpus.
+fuzz:
+	scripts/install-deps.sh test
+	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DBLACKSTART_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@for t in $(FUZZ_BUILD)/*_fuzz; do \
+	  name=$$(basename $$t _fuzz); scratch=$$(mktemp -d); \
+	  echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$scratch tests/fuzz/corpus/$$name 2>&1 | tail -n 12 || exit 1; \
+	  rm -rf $$scratch; \
+	done
+
+integration: build
+	tests/integration/run_all.sh $(BUILD)/blackstart
+
+lint: build
+	scripts/lint.sh $(BUILD)
+
+test:
+	scripts/install-deps.sh test
+	$(MAKE) build unit fuzz-replay
+	$(MAKE) fuzz
+	$(MAKE) integration
+	$(MAKE) lint
+
+demo:
+	scripts/install-deps.sh demo
+	$(MAKE) build
+	tools/demo.sh $(BUILD)/blackstart
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a make target needs, and only if missing, so
+# `make demo` and `make test` work on a fresh Debian 12 machine (as root).
+# Usage: scripts/install-deps.sh build|test|demo|bench
+set -euo pipefail
+
+build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
+  libsqlite3-dev sqlite3 nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
+  libcpp-httplib-dev libexpected-dev)
+fuzz_pkgs=(clang libclang-rt-dev)
+net_pkgs=(iproute2 isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay procps)
+lint_pkgs=(clang-format clang-tidy)
+
+case "${1:-build}" in
+  build) wanted=("${build_pkgs[@]}") ;;
+  demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}") ;;
+  *) echo "usage: $0 build|test|demo" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages ${missing[*]}; run as root or install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+# Packages such as isc-dhcp-relay ship services; never let them start on the
+# host. Only add a policy if the machine has none, and remove only our own.
+added_policy=0
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  added_policy=1
+fi
+trap '[[ $added_policy -eq 1 ]] && rm -f /usr/sbin/policy-rc.d' EXIT
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,110 @@
+// The allocation engine: which address a client gets. Deterministic: no
+// sockets, no clock (callers pass now_s), no store. It owns the in-memory
+// lease table, a free-address index per pool (no pool scans) and the client
+// index, and reports every durable mutation as a LeaseChange for the caller
+// to commit before it replies.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "alloc/lease.h"
+#include "config/config.h"
+
+namespace bs::alloc {
+
+// How a client is identified: option 61 when present, otherwise chaddr.
+struct ClientIdentity {
+  HwAddr hw_address;
+  Bytes client_id;
+  std::string hostname;  // option 12, if the client sent one
+};
+
+enum class AllocError : uint8_t {
+  PoolExhausted,     // no free address in any pool of the subnet
+  AddressInUse,      // bound, offered or reserved to another client, or declined
+  NotInPool,         // address outside the subnet's pools and not reserved to the client
+  WrongSubnet,       // address not inside the selected subnet
+  NoLease,           // release/decline of an address the client does not hold
+};
+const char* to_string(AllocError error);
+
+struct PoolStats {
+  uint64_t total = 0;     // addresses in pools
+  uint64_t assigned = 0;  // bound leases (not expired)
+  uint64_t declined = 0;
+  uint64_t reserved = 0;  // pool addresses reserved for a host
+  uint64_t offered = 0;
+  uint64_t free = 0;
+};
+
+struct EngineOptions {
+  // How long an offered address is held for its client, in memory only.
+  uint32_t offer_hold_s = 30;
+};
+
+class Engine {
+ public:
+  Engine(const config::Config& config, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Start-up: installs leases read from the store. Leases outside every
+  // configured subnet are kept (so they are not forgotten) but never offered.
+  void load(std::span<const Lease> leases, int64_t now_s);
+
+  // DISCOVER. Preference: the client's reservation, its current or previous
+  // address, the requested address, then the lowest free pool address.
+  // Holds the address for offer_hold_s; nothing durable changes.
+  tl::expected<Lease, AllocError> offer(const config::Subnet& subnet, const ClientIdentity& client,
+                                        Ip4 requested, int64_t now_s);
+
+  // REQUEST in any state: binds `address` to the client for the subnet's
+  // valid lifetime. Succeeds if the address is free, offered to this client,
+  // already bound to it, or reserved for it. The returned change must be
+  // committed before the ACK is sent.
+  tl::expected<LeaseChange, AllocError> assign(const config::Subnet& subnet,
+                                               const ClientIdentity& client, Ip4 address,
+                                               int64_t now_s);
+
+  // RELEASE: the address becomes free; the record stays (state Reclaimed) so
+  // the client gets the same address back if nobody else took it.
+  tl::expected<LeaseChange, AllocError> release(const ClientIdentity& client, Ip4 address,
+                                                int64_t now_s);
+
+  // DECLINE: the address is quarantined for the probation period.
+  tl::expected<LeaseChange, AllocError> decline(const ClientIdentity& client, Ip4 address,
+                                                int64_t now_s);
+
+  // Undoes a change the store failed to commit (newest first).
+  void revert(const LeaseChange& change);
+
+  // Frees expired bound leases, ended probations and stale offers; at most
+  // max_count per call so one call never stalls the packet loop. In memory
+  // only: the stored row simply stays expired until the address is reused.
+  size_t reclaim_expired(int64_t now_s, size_t max_count);
+
+  const Lease* find_by_address(Ip4 address) const;
+  // The newest lease record of this client in any subnet, bound or not.
+  const Lease* find_by_client(const ClientIdentity& client) const;
+  const config::Reservation* find_reservation(const config::Subnet& subnet,
+                                              const ClientIdentity& client) const;
+
+  PoolStats stats(uint32_t subnet_id, int64_t now_s) const;
+  size_t lease_count() const;
+  void for_each_lease(const std::function<void(const Lease&)>& visit) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace bs::alloc

@@ -1,0 +1,91 @@
+// The configuration model: the subset of Kea's Dhcp4 JSON that blackstart
+// supports, parsed into plain structs. Loading never throws; any problem comes
+// back as a ConfigError naming file, line and the offending key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "common/types.h"
+
+namespace bs::config {
+
+struct OptionData {
+  uint8_t code = 0;
+  Bytes data;               // wire bytes, without code and length
+  bool always_send = false;  // Kea's "always-send": include even if not requested
+};
+
+struct Pool {
+  Ip4 first, last;  // inclusive
+};
+
+struct Reservation {
+  std::optional<HwAddr> hw_address;
+  Bytes client_id;  // empty when not given
+  Ip4 ip_address;   // zero when the reservation only carries a hostname/options
+  std::string hostname;
+  std::vector<OptionData> options;
+};
+
+struct Subnet {
+  uint32_t id = 0;
+  Ip4 prefix;
+  int prefix_len = 0;
+  std::vector<Pool> pools;
+  std::vector<OptionData> options;
+  std::vector<Reservation> reservations;
+  std::vector<Ip4> relay_addresses;  // "relay": {"ip-addresses": [...]}
+  std::string interface;             // Kea's per-subnet "interface", may be empty
+  // Per-subnet overrides of the global timers (Kea semantics); empty = inherit.
+  std::optional<uint32_t> valid_lifetime_s, renew_timer_s, rebind_timer_s;
+
+  bool contains(Ip4 address) const {
+    const uint32_t mask = prefix_mask(prefix_len);
+    return (address.value & mask) == (prefix.value & mask);
+  }
+};
+
+struct LeaseDatabase {
+  std::string type = "sqlite";
+  std::string name = "/var/lib/blackstart/leases.sqlite3";
+};
+
+// One entry of "interfaces-config.interfaces": "eth0", "eth0/198.18.0.1" or "*".
+struct InterfaceSpec {
+  std::string name;
+  std::optional<Ip4> address;
+};
+
+struct Config {
+  std::vector<InterfaceSpec> interfaces;
+  LeaseDatabase lease_database;
+  uint32_t valid_lifetime_s = 7200;          // Kea's default
+  std::optional<uint32_t> renew_timer_s;     // default: 50% of valid lifetime
+  std::optional<uint32_t> rebind_timer_s;    // default: 87.5% of valid lifetime
+  uint32_t decline_probation_period_s = 86400;
+  bool authoritative = false;
+  std::vector<OptionData> options;  // global option-data
+  std::vector<Subnet> subnets;
+  std::string log_severity = "INFO";
+
+  const Subnet* find_subnet(uint32_t id) const;
+};
+
+struct ConfigError {
+  std::string file;
+  int line = 0;  // 1-based; 0 when the problem is not tied to a line
+  std::string message;
+  // "FILE:LINE: MESSAGE", the format compilers use, so editors can jump to it.
+  std::string to_string() const;
+};
+
+tl::expected<Config, ConfigError> parse_config(std::string_view text, const std::string& file_name);
+tl::expected<Config, ConfigError> load_config_file(const std::string& path);
+
+}  // namespace bs::config

@@ -1,0 +1,66 @@
+// The lease store seam. The engine keeps the working set in memory; a store
+// only has to load everything at start-up and make a batch of changes durable.
+// SQLite implements it now, PostgreSQL later, and tests use MemoryLeaseStore.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "alloc/lease.h"
+
+namespace bs::store {
+
+struct StoreError {
+  std::string message;
+};
+
+class LeaseStore {
+ public:
+  virtual ~LeaseStore() = default;
+
+  // Every persisted lease, in no particular order.
+  virtual tl::expected<std::vector<Lease>, StoreError> load_all() = 0;
+
+  // Applies all changes in one transaction. Contract: when this returns
+  // success the changes are on stable storage (unless the operator turned
+  // fsync off); on error none of them are, and the caller must not send any
+  // reply that promises them. Changes with state Offered are a caller bug.
+  virtual tl::expected<void, StoreError> commit(std::span<const LeaseChange> changes) = 0;
+
+  // Human-readable description for logs ("sqlite:/var/lib/...").
+  virtual std::string describe() const = 0;
+};
+
+struct SqliteOptions {
+  // false = PRAGMA synchronous=OFF: faster, but a power cut can lose ACKed
+  // leases. The durable default is the whole point of blackstart.
+  bool fsync = true;
+};
+
+// Opens (creating if needed) the database at `path`. A file that is not a
+// lease database, or is corrupt, is an error naming the file.
+tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_sqlite_store(const std::string& path,
+                                                                        SqliteOptions options = {});
+
+// An in-memory store for tests and the simulation; can be told to fail.
+class MemoryLeaseStore final : public LeaseStore {
+ public:
+  tl::expected<std::vector<Lease>, StoreError> load_all() override;
+  tl::expected<void, StoreError> commit(std::span<const LeaseChange> changes) override;
+  std::string describe() const override { return "memory"; }
+
+  void set_failing(bool failing) { failing_ = failing; }
+  size_t commit_count() const { return commit_count_; }
+  const std::vector<Lease>& rows() const { return rows_; }
+
+ private:
+  std::vector<Lease> rows_;
+  bool failing_ = false;
+  size_t commit_count_ = 0;
+};
+
+}  // namespace bs::store
