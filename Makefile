@@ -19,7 +19,7 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 unit: build
-	$(BUILD)/unit_tests --gtest_brief=1
+	@for t in $(BUILD)/*_tests; do echo "== $$t"; $$t --gtest_brief=1 || exit 1; done
 
 # The kept corpus replays as a regression test with the normal compiler.
 fuzz-replay: build
@@ -38,8 +38,8 @@ fuzz:
 	@for t in $(FUZZ_BUILD)/*_fuzz; do \
 	  name=$$(basename $$t _fuzz); scratch=$$(mktemp -d); \
 	  echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$scratch tests/fuzz/corpus/$$name 2>&1 | tail -n 12 || exit 1; \
-	  rm -rf $$scratch; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$scratch tests/fuzz/corpus/$$name >$$scratch.log 2>&1; \
+	  rc=$$?; tail -n 12 $$scratch.log; rm -rf $$scratch $$scratch.log; [ $$rc -eq 0 ] || exit 1; \
 	done
 
 integration: build
