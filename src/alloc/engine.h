@@ -36,6 +36,9 @@ enum class AllocError : uint8_t {
 };
 const char* to_string(AllocError error);
 
+// assigned/declined/offered count pool addresses in that use now (a reserved
+// address in use counts there); reserved counts only idle reserved pool
+// addresses, so total = assigned + declined + reserved + offered + free.
 struct PoolStats {
   uint64_t total = 0;     // addresses in pools
   uint64_t assigned = 0;  // bound leases (not expired)
@@ -100,7 +103,13 @@ class Engine {
 
   PoolStats stats(uint32_t subnet_id, int64_t now_s) const;
   size_t lease_count() const;
+  // Visits what find_by_address would return for each address with a
+  // record (an offer in place of the stored row it hides), in no order.
   void for_each_lease(const std::function<void(const Lease&)>& visit) const;
+
+  // Cross-checks every index against the lease table and aborts on any
+  // mismatch. O(leases + pool sizes): for tests and debugging only.
+  void check_invariants() const;
 
  private:
   struct State;

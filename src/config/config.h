@@ -88,4 +88,10 @@ struct ConfigError {
 tl::expected<Config, ConfigError> parse_config(std::string_view text, const std::string& file_name);
 tl::expected<Config, ConfigError> load_config_file(const std::string& path);
 
+// The Kea Dhcp4 settings that blackstart recognises but does not implement
+// yet, each as "SCOPE.KEY" (e.g. "Dhcp4.shared-networks",
+// "Dhcp4.subnet4[].client-class"); a config using one is rejected with a
+// message saying so. Listed here so the documentation can quote it.
+const std::vector<std::string_view>& unsupported_kea_keys();
+
 }  // namespace bs::config

@@ -9,9 +9,8 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <vector>
-
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "common/types.h"
 
@@ -53,6 +52,19 @@ struct IoError {
   std::string message;
 };
 
+// Running totals of what a transport did and dropped, so the server can log
+// trouble (a full send buffer, an interface gone away) without the transport
+// logging or throwing itself.
+struct TransportCounters {
+  uint64_t received = 0;
+  uint64_t receive_truncated = 0;  // larger than the receive buffer, dropped
+  uint64_t receive_errors = 0;
+  uint64_t sent = 0;
+  uint64_t send_errors = 0;
+  uint64_t link_unicast_fallbacks = 0;  // LinkUnicast without a usable MAC, broadcast instead
+  int last_errno = 0;                   // errno of the latest failed call, 0 if none
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -62,6 +74,8 @@ class Transport {
   // Sends every packet; failures are counted, never thrown.
   virtual void send(std::span<const TxPacket> packets) = 0;
   virtual const std::vector<InterfaceInfo>& interfaces() const = 0;
+  // Not pure, so transports that count nothing need not say so.
+  virtual TransportCounters counters() const { return {}; }
 };
 
 // Opens sockets on the named interfaces ("*" = every up, non-loopback

@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -35,6 +36,11 @@ class LeaseStore {
   virtual std::string describe() const = 0;
 };
 
+// The contract checks every store applies before writing anything: no
+// offers, each change's rows carry the change's address, and field sizes fit
+// the wire formats. Returns the first violation found.
+tl::expected<void, StoreError> check_changes(std::span<const LeaseChange> changes);
+
 struct SqliteOptions {
   // false = PRAGMA synchronous=OFF: faster, but a power cut can lose ACKed
   // leases. The durable default is the whole point of blackstart.
@@ -54,11 +60,13 @@ class MemoryLeaseStore final : public LeaseStore {
   std::string describe() const override { return "memory"; }
 
   void set_failing(bool failing) { failing_ = failing; }
+  // Every commit() call, successful or not.
   size_t commit_count() const { return commit_count_; }
   const std::vector<Lease>& rows() const { return rows_; }
 
  private:
   std::vector<Lease> rows_;
+  std::unordered_map<uint32_t, size_t> index_;  // address -> position in rows_
   bool failing_ = false;
   size_t commit_count_ = 0;
 };

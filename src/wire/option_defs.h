@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-
 #include <tl/expected.hpp>
 
 #include "common/types.h"
@@ -22,6 +21,7 @@ enum class OptionType : uint8_t {
   U32,
   Boolean,  // "true"/"false"/"1"/"0"
   Binary,   // hex only
+  I32,      // signed, sent as 32-bit two's complement (time-offset)
 };
 
 struct OptionDef {

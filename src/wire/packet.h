@@ -10,9 +10,8 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "common/types.h"
 
@@ -20,8 +19,8 @@ namespace bs::wire {
 
 inline constexpr uint16_t kServerPort = 67;
 inline constexpr uint16_t kClientPort = 68;
-inline constexpr size_t kFixedHeaderSize = 236;       // up to, not including, the cookie
-inline constexpr size_t kMinMessageSize = 576 - 28;   // RFC 2131: 576 minus IP+UDP headers
+inline constexpr size_t kFixedHeaderSize = 236;      // up to, not including, the cookie
+inline constexpr size_t kMinMessageSize = 576 - 28;  // RFC 2131: 576 minus IP+UDP headers
 inline constexpr size_t kMaxDecodeSize = 65535;
 inline constexpr uint16_t kBroadcastFlag = 0x8000;
 
@@ -73,6 +72,12 @@ struct Option {
 
 // A decoded BOOTP/DHCP message. Options are kept in first-seen order; repeated
 // instances of one code are concatenated into one Option (RFC 3396).
+// Overload rule: when option 52 says sname and/or file carry options, decode
+// reads them (options field, then file, then sname, per RFC 3396), zeroes the
+// consumed field(s) here and drops option 52 from `options`. A decoded Packet
+// therefore never holds codes 0, 52 or 255, and encode() of it decodes back
+// to the same fields and options, less any that did not fit and with option
+// 82 moved last (see encode).
 struct Packet {
   Op op = Op::BootRequest;
   uint8_t htype = 1;
@@ -118,6 +123,8 @@ inline constexpr size_t kDecodeErrorCount = 9;
 const char* to_string(DecodeError error);
 
 // Parses one UDP payload. Never reads outside `payload`, never throws.
+// The options field must end with END; an overloaded sname/file may instead
+// run to the end of its field. Option 53, if present, must be 1 byte, 1..8.
 tl::expected<Packet, DecodeError> decode(std::span<const uint8_t> payload);
 
 // Encodes `packet` into at most `max_size` bytes (clamped to >= 548 and
@@ -125,6 +132,9 @@ tl::expected<Packet, DecodeError> decode(std::span<const uint8_t> payload);
 // caller puts essential options first. Options longer than 255 bytes are
 // split into several instances (RFC 3396). Always ends with END and pads to
 // the 300-byte BOOTP minimum that some relays and clients expect.
+// sname/file are written verbatim and never used for overload; options with
+// code 0, 52 or 255 are ignored. Option 82 (relay agent info) is always
+// written last (RFC 3046 2.2) but gets its room first, before the others.
 Bytes encode(const Packet& packet, size_t max_size = kMinMessageSize);
 
 }  // namespace bs::wire

@@ -1,0 +1,324 @@
+// The DHCP operations of the allocation engine and the policy behind them:
+// which address a client is offered, and when a REQUEST, RELEASE or DECLINE
+// may change a lease. Table bookkeeping lives in engine_state.cpp.
+#include "alloc/engine.h"
+
+#include <unordered_set>
+
+#include "alloc/engine_state.h"
+#include "common/assert.h"
+
+namespace bs::alloc {
+
+namespace {
+
+// When no pool address is free, lapsed offers and leases are reclaimed on
+// the spot before answering PoolExhausted; bounded like any reclaim call.
+constexpr size_t kReclaimOnExhaustion = 256;
+
+bool newer(const Lease& a, const Lease& b) {
+  return a.cltt_s > b.cltt_s || (a.cltt_s == b.cltt_s && a.address < b.address);
+}
+
+bool hw_matches(const config::Reservation& reservation, const ClientIdentity& client) {
+  if (!reservation.hw_address || reservation.hw_address->empty()) return false;
+  const auto want = reservation.hw_address->view();
+  const auto have = client.hw_address.view();
+  return std::equal(want.begin(), want.end(), have.begin(), have.end());
+}
+
+bool client_id_matches(const config::Reservation& reservation, const ClientIdentity& client) {
+  return !reservation.client_id.empty() && reservation.client_id == client.client_id;
+}
+
+}  // namespace
+
+const char* to_string(AllocError error) {
+  switch (error) {
+    case AllocError::PoolExhausted:
+      return "pool exhausted";
+    case AllocError::AddressInUse:
+      return "address in use";
+    case AllocError::NotInPool:
+      return "address not in pool";
+    case AllocError::WrongSubnet:
+      return "address not in subnet";
+    case AllocError::NoLease:
+      return "no such lease";
+  }
+  return "unknown allocation error";
+}
+
+ClientContext Engine::State::context(uint32_t subnet, const ClientIdentity& client,
+                                     int64_t now_s) const {
+  return {subnet, client_key(client), reservation_index(subnets[subnet], client), now_s};
+}
+
+bool Engine::State::usable(const ClientContext& ctx, uint32_t address) const {
+  const auto& by_address = subnets[ctx.subnet].reservation_by_address;
+  const auto reserved_it = by_address.find(address);
+  if (reserved_it != by_address.end()) {
+    if (reserved_it->second != ctx.reservation) return false;
+  } else if (!in_pool_of(ctx.subnet, address)) {
+    return false;
+  }
+  const Slot* slot = find_slot(address);
+  return slot == nullptr || available_to(*slot, ctx.key, ctx.now_s);
+}
+
+std::optional<uint32_t> Engine::State::previous_address(const ClientContext& ctx) const {
+  const Lease* best = nullptr;
+  for (uint32_t address : chain_of(ctx.key)) {
+    const Lease& lease = find_slot(address)->view();
+    if (usable(ctx, address) && (best == nullptr || newer(lease, *best))) best = &lease;
+  }
+  if (best == nullptr) return std::nullopt;
+  return best->address.value;
+}
+
+std::optional<uint32_t> Engine::State::lowest_free(uint32_t subnet) const {
+  for (uint32_t index : subnets[subnet].pool_indexes) {
+    const PoolState& pool = pools[index];
+    if (const auto offset = pool.free.lowest_free()) {
+      return pool.first + static_cast<uint32_t>(*offset);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<uint32_t> Engine::State::choose_address(const ClientContext& ctx,
+                                                      Ip4 requested) const {
+  if (ctx.reservation) {
+    const Ip4 reserved = subnet_config(ctx.subnet).reservations[*ctx.reservation].ip_address;
+    // usable() requires the address to be reserved to this very client in
+    // this subnet, which also rules out a reservation outside the subnet.
+    if (!reserved.is_zero() && subnets[ctx.subnet].reservation_by_address.contains(reserved.value) &&
+        usable(ctx, reserved.value)) {
+      return reserved.value;
+    }
+  }
+  if (const auto previous = previous_address(ctx)) return previous;
+  if (!requested.is_zero() && usable(ctx, requested.value)) return requested.value;
+  return lowest_free(ctx.subnet);
+}
+
+std::string Engine::State::hostname_for(const ClientContext& ctx,
+                                        const ClientIdentity& client) const {
+  if (ctx.reservation) {
+    const auto& reservation = subnet_config(ctx.subnet).reservations[*ctx.reservation];
+    if (!reservation.hostname.empty()) return reservation.hostname;
+  }
+  return client.hostname;
+}
+
+Lease Engine::State::hold(const ClientContext& ctx, uint32_t address,
+                          const ClientIdentity& client) {
+  const Lease offer{Ip4{address},
+                    client.hw_address,
+                    client.client_id,
+                    hostname_for(ctx, client),
+                    subnet_config(ctx.subnet).id,
+                    subnets[ctx.subnet].valid_lifetime_s,
+                    ctx.now_s,
+                    LeaseState::Offered};
+  const Slot* existing = find_slot(address);
+  // A binding to this client already holds the address; an overlay would
+  // only hide the row.
+  if (existing != nullptr && !existing->offer && use_at(*existing, ctx.now_s) == Use::Assigned &&
+      client_key(existing->row) == ctx.key) {
+    return offer;
+  }
+  Slot& slot = find_or_detach(address);
+  slot.offer = std::make_unique<Lease>(offer);
+  attach(address, slot);
+  drop_other_offers(ctx, address);
+  return offer;
+}
+
+void Engine::State::drop_other_offers(const ClientContext& ctx, uint32_t kept) {
+  // One held offer per client and subnet: a client that re-DISCOVERs and
+  // is moved elsewhere must not keep blocking its old address.
+  const uint32_t subnet_id = subnet_config(ctx.subnet).id;
+  for (uint32_t address : chain_of(ctx.key)) {
+    const Slot* slot = find_slot(address);
+    if (address == kept || !slot->offer || slot->offer->subnet_id != subnet_id) continue;
+    Slot& changed = find_or_detach(address);
+    changed.offer.reset();
+    attach(address, changed);
+  }
+}
+
+std::optional<AllocError> Engine::State::assign_error(const ClientContext& ctx,
+                                                      uint32_t address) const {
+  const auto& by_address = subnets[ctx.subnet].reservation_by_address;
+  const auto reserved_it = by_address.find(address);
+  const bool reserved_here = reserved_it != by_address.end();
+  if (reserved_here && reserved_it->second != ctx.reservation) return AllocError::AddressInUse;
+  const Slot* slot = find_slot(address);
+  if (slot != nullptr && !available_to(*slot, ctx.key, ctx.now_s)) {
+    return AllocError::AddressInUse;
+  }
+  if (!reserved_here && !in_pool_of(ctx.subnet, address)) return AllocError::NotInPool;
+  return std::nullopt;
+}
+
+PoolStats Engine::State::stats(uint32_t subnet, int64_t now_s) const {
+  // The counters track each slot's use ignoring time; only slots with a heap
+  // entry due by now can differ from that, so only those are re-examined.
+  UseCounters counters = subnets[subnet].counters;
+  std::unordered_set<uint32_t> seen;
+  expiry.for_each_due(now_s, [&](const DueEntry& entry) {
+    const PoolState* pool = pool_at(entry.address);
+    if (pool == nullptr || pool->subnet_index != subnet || !seen.insert(entry.address).second) {
+      return;
+    }
+    const Slot* slot = find_slot(entry.address);
+    if (slot == nullptr) return;
+    const bool is_reserved = reserved(*pool, entry.address);
+    counters.add(static_use(*slot), is_reserved, -1);
+    counters.add(use_at(*slot, now_s), is_reserved, +1);
+  });
+  const SubnetState& state = subnets[subnet];
+  PoolStats stats;
+  stats.total = state.pool_total;
+  stats.assigned = counters.assigned;
+  stats.declined = counters.declined;
+  stats.offered = counters.offered;
+  // Reserved counts idle reservations only, so the five parts add up to total.
+  stats.reserved = state.reserved_in_pools - counters.reserved_busy;
+  stats.free = stats.total - stats.assigned - stats.declined - stats.offered - stats.reserved;
+  return stats;
+}
+
+Engine::Engine(const config::Config& config, EngineOptions options)
+    : state_(std::make_unique<State>(config, options)) {}
+
+Engine::~Engine() = default;
+
+void Engine::load(std::span<const Lease> leases, int64_t now_s) {
+  state_->slots.reserve(state_->slots.size() + leases.size());
+  state_->client_heads.reserve(state_->client_heads.size() + leases.size());
+  for (const Lease& lease : leases) state_->load_one(lease, now_s);
+}
+
+tl::expected<Lease, AllocError> Engine::offer(const config::Subnet& subnet,
+                                              const ClientIdentity& client, Ip4 requested,
+                                              int64_t now_s) {
+  State& state = *state_;
+  const auto index = state.subnet_index(subnet.id);
+  if (!index) return tl::unexpected(AllocError::WrongSubnet);
+  const ClientContext ctx = state.context(*index, client, now_s);
+  std::optional<uint32_t> address = state.choose_address(ctx, requested);
+  if (!address) {
+    state.reclaim(now_s, kReclaimOnExhaustion);
+    address = state.lowest_free(ctx.subnet);
+  }
+  if (!address) return tl::unexpected(AllocError::PoolExhausted);
+  return state.hold(ctx, *address, client);
+}
+
+tl::expected<LeaseChange, AllocError> Engine::assign(const config::Subnet& subnet,
+                                                     const ClientIdentity& client, Ip4 address,
+                                                     int64_t now_s) {
+  State& state = *state_;
+  const auto index = state.subnet_index(subnet.id);
+  if (!index || address.is_zero() || !state.subnet_config(*index).contains(address)) {
+    return tl::unexpected(AllocError::WrongSubnet);
+  }
+  const ClientContext ctx = state.context(*index, client, now_s);
+  if (const auto error = state.assign_error(ctx, address.value)) return tl::unexpected(*error);
+  const Lease row{address,
+                  client.hw_address,
+                  client.client_id,
+                  state.hostname_for(ctx, client),
+                  subnet.id,
+                  state.subnets[*index].valid_lifetime_s,
+                  now_s,
+                  LeaseState::Assigned};
+  return state.replace_row(address.value, row, now_s);
+}
+
+tl::expected<LeaseChange, AllocError> Engine::release(const ClientIdentity& client, Ip4 address,
+                                                      int64_t now_s) {
+  const Slot* slot = state_->find_slot(address.value);
+  if (slot == nullptr || slot->offer || !slot->has_row ||
+      slot->row.state != LeaseState::Assigned || client_key(slot->row) != client_key(client)) {
+    return tl::unexpected(AllocError::NoLease);
+  }
+  // The record stays, marked expired now, so the client can have the
+  // address back if nobody else takes it first.
+  Lease row = slot->row;
+  row.state = LeaseState::Reclaimed;
+  row.cltt_s = now_s;
+  row.valid_lifetime_s = 0;
+  return state_->replace_row(address.value, row, now_s);
+}
+
+tl::expected<LeaseChange, AllocError> Engine::decline(const ClientIdentity& client, Ip4 address,
+                                                      int64_t now_s) {
+  const Slot* slot = state_->find_slot(address.value);
+  const std::string key = client_key(client);
+  const Lease* held = nullptr;
+  if (slot != nullptr && slot->offer) {
+    if (client_key(*slot->offer) == key) held = slot->offer.get();
+  } else if (slot != nullptr && slot->has_row && slot->row.state == LeaseState::Assigned &&
+             client_key(slot->row) == key) {
+    held = &slot->row;
+  }
+  if (held == nullptr) return tl::unexpected(AllocError::NoLease);
+  // Probation is expressed as a lifetime so the expiry heap ends it.
+  Lease row = *held;
+  row.state = LeaseState::Declined;
+  row.cltt_s = now_s;
+  row.valid_lifetime_s = state_->config.decline_probation_period_s;
+  return state_->replace_row(address.value, row, now_s);
+}
+
+void Engine::revert(const LeaseChange& change) { state_->restore(change); }
+
+size_t Engine::reclaim_expired(int64_t now_s, size_t max_count) {
+  return state_->reclaim(now_s, max_count);
+}
+
+const Lease* Engine::find_by_address(Ip4 address) const {
+  const Slot* slot = state_->find_slot(address.value);
+  return slot != nullptr && slot->occupied() ? &slot->view() : nullptr;
+}
+
+const Lease* Engine::find_by_client(const ClientIdentity& client) const {
+  return state_->newest_of(client_key(client));
+}
+
+const config::Reservation* Engine::find_reservation(const config::Subnet& subnet,
+                                                    const ClientIdentity& client) const {
+  if (const auto index = state_->subnet_index(subnet.id)) {
+    const auto reservation = state_->reservation_index(state_->subnets[*index], client);
+    if (!reservation) return nullptr;
+    return &state_->subnet_config(*index).reservations[*reservation];
+  }
+  // A subnet this engine was not built with: same rules, by scanning.
+  for (const auto& reservation : subnet.reservations) {
+    if (hw_matches(reservation, client)) return &reservation;
+  }
+  for (const auto& reservation : subnet.reservations) {
+    if (client_id_matches(reservation, client)) return &reservation;
+  }
+  return nullptr;
+}
+
+PoolStats Engine::stats(uint32_t subnet_id, int64_t now_s) const {
+  const auto index = state_->subnet_index(subnet_id);
+  return index ? state_->stats(*index, now_s) : PoolStats{};
+}
+
+size_t Engine::lease_count() const { return state_->occupied_count; }
+
+void Engine::for_each_lease(const std::function<void(const Lease&)>& visit) const {
+  for (const auto& [address, slot] : state_->slots) {
+    if (slot.occupied()) visit(slot.view());
+  }
+}
+
+void Engine::check_invariants() const { state_->check_invariants(); }
+
+}  // namespace bs::alloc

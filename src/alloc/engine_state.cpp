@@ -1,0 +1,407 @@
+// Bookkeeping for the engine's lease table: building the per-subnet indexes
+// from config, the attach/detach protocol that keeps free bits, counters and
+// client chains derived from slots, and lazy expiry from the heap.
+#include <algorithm>
+
+#include "alloc/engine_state.h"
+#include "common/assert.h"
+
+namespace bs::alloc {
+
+namespace {
+
+// A stale heap entry costs one pop; bounding pops per call keeps one
+// reclaim call short even when many renewed leases left stale entries due
+// at the same moment.
+constexpr size_t kPopsPerReclaim = 8;
+
+std::string bytes_key(std::span<const uint8_t> bytes) { return {bytes.begin(), bytes.end()}; }
+
+size_t saturating_pops(size_t max_count) {
+  const size_t limit = std::numeric_limits<size_t>::max() / kPopsPerReclaim - 64;
+  return max_count > limit ? std::numeric_limits<size_t>::max() : max_count * kPopsPerReclaim + 64;
+}
+
+}  // namespace
+
+std::string client_key(const Bytes& client_id, const HwAddr& hw_address) {
+  std::string key;
+  if (!client_id.empty()) {
+    key.reserve(client_id.size() + 1);
+    key.push_back('C');
+    key.append(client_id.begin(), client_id.end());
+    return key;
+  }
+  if (hw_address.empty()) return key;  // anonymous: never chained
+  key.push_back('H');
+  key.push_back(static_cast<char>(hw_address.htype));
+  key.append(hw_address.bytes.begin(), hw_address.bytes.begin() + hw_address.length);
+  return key;
+}
+
+void UseCounters::add(Use use, bool is_reserved, int64_t delta) {
+  const auto step = static_cast<uint64_t>(delta);  // wraps correctly for -1
+  switch (use) {
+    case Use::Free:
+      return;
+    case Use::Offered:
+      offered += step;
+      break;
+    case Use::Assigned:
+      assigned += step;
+      break;
+    case Use::Declined:
+      declined += step;
+      break;
+  }
+  if (is_reserved) reserved_busy += step;
+}
+
+Engine::State::State(const config::Config& config_in, EngineOptions options_in)
+    : config(config_in), options(options_in) {
+  // Pools are sorted once so an address finds its pool by binary search; a
+  // pool overlapping an earlier one is dropped, since one address must not
+  // have two free bits.
+  struct Candidate {
+    uint32_t first, last, subnet;
+  };
+  std::vector<Candidate> candidates;
+  for (size_t i = 0; i < config.subnets.size(); ++i) {
+    const config::Subnet& subnet = config.subnets[i];
+    if (!subnet_by_id.emplace(subnet.id, static_cast<uint32_t>(subnets.size())).second) continue;
+    SubnetState& state = subnets.emplace_back();
+    state.config_index = i;
+    state.valid_lifetime_s = subnet.valid_lifetime_s.value_or(config.valid_lifetime_s);
+    for (const config::Pool& pool : subnet.pools) {
+      // Address 0 terminates client chains, so it is never allocated.
+      const uint32_t first = std::max<uint32_t>(pool.first.value, 1);
+      if (first > pool.last.value) continue;
+      candidates.push_back({first, pool.last.value, static_cast<uint32_t>(subnets.size() - 1)});
+    }
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.first < b.first; });
+  for (const Candidate& c : candidates) {
+    if (!pools.empty() && c.first <= pools.back().last) continue;
+    pools.push_back({c.first, c.last, c.subnet, FreeBitmap(uint64_t{c.last} - c.first + 1)});
+    SubnetState& subnet = subnets[c.subnet];
+    subnet.pool_indexes.push_back(static_cast<uint32_t>(pools.size() - 1));
+    subnet.pool_total += uint64_t{c.last} - c.first + 1;
+  }
+  for (uint32_t i = 0; i < subnets.size(); ++i) build_subnet(i);
+}
+
+void Engine::State::build_subnet(size_t index) {
+  SubnetState& state = subnets[index];
+  const config::Subnet& subnet = config.subnets[state.config_index];
+  for (uint32_t r = 0; r < subnet.reservations.size(); ++r) {
+    const config::Reservation& reservation = subnet.reservations[r];
+    if (reservation.hw_address && !reservation.hw_address->empty()) {
+      state.reservation_by_hw.emplace(bytes_key(reservation.hw_address->view()), r);
+    }
+    if (!reservation.client_id.empty()) {
+      state.reservation_by_client_id.emplace(bytes_key(reservation.client_id), r);
+    }
+    const uint32_t address = reservation.ip_address.value;
+    if (address == 0 || !subnet.contains(reservation.ip_address)) continue;
+    if (!state.reservation_by_address.emplace(address, r).second) continue;
+    PoolState* pool = pool_at(address);
+    if (pool != nullptr && pool->subnet_index == index) {
+      pool->free.mark_used(pool->offset(address));
+      ++state.reserved_in_pools;
+    }
+  }
+}
+
+std::optional<uint32_t> Engine::State::subnet_index(uint32_t subnet_id) const {
+  const auto it = subnet_by_id.find(subnet_id);
+  if (it == subnet_by_id.end()) return std::nullopt;
+  return it->second;
+}
+
+const config::Subnet& Engine::State::subnet_config(uint32_t index) const {
+  return config.subnets[subnets[index].config_index];
+}
+
+const PoolState* Engine::State::pool_at(uint32_t address) const {
+  const auto it = std::upper_bound(pools.begin(), pools.end(), address,
+                                   [](uint32_t a, const PoolState& p) { return a < p.first; });
+  if (it == pools.begin()) return nullptr;
+  const PoolState& pool = *(it - 1);
+  return address <= pool.last ? &pool : nullptr;
+}
+
+PoolState* Engine::State::pool_at(uint32_t address) {
+  return const_cast<PoolState*>(std::as_const(*this).pool_at(address));
+}
+
+bool Engine::State::in_pool_of(uint32_t subnet, uint32_t address) const {
+  const PoolState* pool = pool_at(address);
+  return pool != nullptr && pool->subnet_index == subnet;
+}
+
+bool Engine::State::reserved(const PoolState& pool, uint32_t address) const {
+  return subnets[pool.subnet_index].reservation_by_address.contains(address);
+}
+
+std::optional<uint32_t> Engine::State::reservation_index(const SubnetState& subnet,
+                                                         const ClientIdentity& client) const {
+  // Kea's default identifier order: hardware address before client id.
+  if (!client.hw_address.empty()) {
+    const auto it = subnet.reservation_by_hw.find(bytes_key(client.hw_address.view()));
+    if (it != subnet.reservation_by_hw.end()) return it->second;
+  }
+  if (!client.client_id.empty()) {
+    const auto it = subnet.reservation_by_client_id.find(bytes_key(client.client_id));
+    if (it != subnet.reservation_by_client_id.end()) return it->second;
+  }
+  return std::nullopt;
+}
+
+Slot* Engine::State::find_slot(uint32_t address) {
+  const auto it = slots.find(address);
+  return it == slots.end() ? nullptr : &it->second;
+}
+
+const Slot* Engine::State::find_slot(uint32_t address) const {
+  const auto it = slots.find(address);
+  return it == slots.end() ? nullptr : &it->second;
+}
+
+std::vector<uint32_t> Engine::State::chain_of(const std::string& key) const {
+  std::vector<uint32_t> chain;
+  const auto it = client_heads.find(key);
+  if (it == client_heads.end()) return chain;
+  for (uint32_t address = it->second; address != 0;) {
+    chain.push_back(address);
+    const Slot* slot = find_slot(address);
+    BS_ASSERT(slot != nullptr && slot->linked);
+    address = slot->next_of_client;
+  }
+  return chain;
+}
+
+const Lease* Engine::State::newest_of(const std::string& key) const {
+  // Ties go to the lower address so the answer does not depend on the
+  // order the chain was built in (revert may rebuild it differently).
+  const Lease* newest = nullptr;
+  for (uint32_t address : chain_of(key)) {
+    const Lease& lease = find_slot(address)->view();
+    if (newest == nullptr || lease.cltt_s > newest->cltt_s ||
+        (lease.cltt_s == newest->cltt_s && lease.address < newest->address)) {
+      newest = &lease;
+    }
+  }
+  return newest;
+}
+
+Use Engine::State::static_use(const Slot& slot) const {
+  if (slot.offer) return Use::Offered;
+  if (!slot.has_row) return Use::Free;
+  switch (slot.row.state) {
+    case LeaseState::Assigned:
+      return Use::Assigned;
+    case LeaseState::Declined:
+      return Use::Declined;
+    case LeaseState::Reclaimed:
+      return Use::Free;
+    case LeaseState::Offered:
+      break;
+  }
+  BS_ASSERT(false && "an Offered lease stored as a row");
+  return Use::Free;
+}
+
+Use Engine::State::use_at(const Slot& slot, int64_t now_s) const {
+  if (slot.offer && hold_until_s(*slot.offer) > now_s) return Use::Offered;
+  if (!slot.has_row || slot.row.expires_at_s() <= now_s) return Use::Free;
+  if (slot.row.state == LeaseState::Assigned) return Use::Assigned;
+  if (slot.row.state == LeaseState::Declined) return Use::Declined;
+  return Use::Free;
+}
+
+bool Engine::State::available_to(const Slot& slot, const std::string& key, int64_t now_s) const {
+  if (slot.offer && hold_until_s(*slot.offer) > now_s) return client_key(*slot.offer) == key;
+  switch (use_at(slot, now_s)) {
+    case Use::Assigned:
+      return client_key(slot.row) == key;
+    case Use::Declined:
+      return false;
+    case Use::Free:
+    case Use::Offered:
+      break;
+  }
+  return true;
+}
+
+Slot& Engine::State::find_or_detach(uint32_t address) {
+  Slot& slot = slots[address];
+  if (slot.linked) unlink(address, slot);
+  if (slot.occupied()) --occupied_count;
+  count(address, slot, -1);
+  return slot;
+}
+
+void Engine::State::attach(uint32_t address, Slot& slot) {
+  if (!slot.has_row) slot.row = Lease{};  // drop the old strings
+  if (!slot.occupied() && !slot.undo) {
+    slots.erase(address);
+    sync_free_bit(address, Use::Free);
+    return;
+  }
+  if (slot.occupied()) {
+    ++occupied_count;
+    link(address, slot);
+  }
+  count(address, slot, +1);
+  sync_free_bit(address, static_use(slot));
+  queue_next_due(address, slot);
+}
+
+void Engine::State::link(uint32_t address, Slot& slot) {
+  std::string key = client_key(slot.view());
+  if (key.empty()) return;
+  uint32_t& head = client_heads[std::move(key)];
+  slot.next_of_client = head;
+  head = address;
+  slot.linked = true;
+}
+
+void Engine::State::unlink(uint32_t address, Slot& slot) {
+  const auto it = client_heads.find(client_key(slot.view()));
+  BS_ASSERT(it != client_heads.end());
+  if (it->second == address) {
+    it->second = slot.next_of_client;
+    if (it->second == 0) client_heads.erase(it);
+  } else {
+    Slot* previous = find_slot(it->second);
+    while (previous->next_of_client != address) {
+      BS_ASSERT(previous->next_of_client != 0);
+      previous = find_slot(previous->next_of_client);
+    }
+    previous->next_of_client = slot.next_of_client;
+  }
+  slot.next_of_client = 0;
+  slot.linked = false;
+}
+
+void Engine::State::count(uint32_t address, const Slot& slot, int64_t delta) {
+  const PoolState* pool = pool_at(address);
+  if (pool == nullptr) return;
+  subnets[pool->subnet_index].counters.add(static_use(slot), reserved(*pool, address), delta);
+}
+
+void Engine::State::sync_free_bit(uint32_t address, Use use) {
+  PoolState* pool = pool_at(address);
+  if (pool == nullptr || reserved(*pool, address)) return;
+  if (use == Use::Free) {
+    pool->free.mark_free(pool->offset(address));
+  } else {
+    pool->free.mark_used(pool->offset(address));
+  }
+}
+
+int64_t Engine::State::next_due_s(const Slot& slot) const {
+  int64_t due_s = kNever;
+  if (slot.offer) due_s = std::min(due_s, hold_until_s(*slot.offer));
+  if (slot.undo) due_s = std::min(due_s, slot.undo->until_s);
+  if (slot.has_row &&
+      (slot.row.state == LeaseState::Assigned || slot.row.state == LeaseState::Declined)) {
+    due_s = std::min(due_s, slot.row.expires_at_s());
+  }
+  return due_s;
+}
+
+void Engine::State::queue_next_due(uint32_t address, Slot& slot) {
+  const int64_t due_s = next_due_s(slot);
+  // An earlier live entry suffices: when it pops, the slot is re-queued for
+  // whatever is due next. This keeps renewals from growing the heap.
+  if (due_s == kNever || slot.queued_due_s <= due_s) return;
+  expiry.push({due_s, address});
+  slot.queued_due_s = due_s;
+}
+
+size_t Engine::State::process_due(uint32_t address, int64_t now_s) {
+  Slot* slot = find_slot(address);
+  if (slot == nullptr) return 0;
+  const bool offer_due = slot->offer && hold_until_s(*slot->offer) <= now_s;
+  const bool undo_due = slot->undo && slot->undo->until_s <= now_s;
+  const bool row_due = slot->has_row &&
+                       (slot->row.state == LeaseState::Assigned ||
+                        slot->row.state == LeaseState::Declined) &&
+                       slot->row.expires_at_s() <= now_s;
+  if (!offer_due && !undo_due && !row_due) {
+    queue_next_due(address, *slot);
+    return 0;
+  }
+  Slot& changed = find_or_detach(address);
+  if (offer_due) changed.offer.reset();
+  if (undo_due) changed.undo.reset();
+  if (row_due) changed.row.state = LeaseState::Reclaimed;
+  attach(address, changed);
+  return (offer_due ? 1 : 0) + (row_due ? 1 : 0);
+}
+
+size_t Engine::State::reclaim(int64_t now_s, size_t max_count) {
+  size_t reclaimed = 0;
+  size_t pops_left = saturating_pops(max_count);
+  while (!expiry.empty() && expiry.top().due_s <= now_s && reclaimed < max_count &&
+         pops_left > 0) {
+    const DueEntry entry = expiry.top();
+    expiry.pop();
+    --pops_left;
+    Slot* slot = find_slot(entry.address);
+    if (slot == nullptr) continue;
+    if (slot->queued_due_s == entry.due_s) slot->queued_due_s = kNever;
+    reclaimed += process_due(entry.address, now_s);
+  }
+  return reclaimed;
+}
+
+LeaseChange Engine::State::replace_row(uint32_t address, const Lease& row, int64_t now_s) {
+  Slot& slot = find_or_detach(address);
+  LeaseChange change{Ip4{address}, std::nullopt, row};
+  if (slot.has_row) change.before = slot.row;
+  // The displaced offer is kept so revert can hold it again; an empty log
+  // stands for "no offer", so a plain renewal allocates nothing.
+  if (slot.offer || (slot.undo && !slot.undo->offers.empty())) {
+    if (!slot.undo) slot.undo = std::make_unique<UndoLog>();
+    slot.undo->offers.push_back(std::move(slot.offer));
+    slot.undo->until_s = now_s + kUndoKeep_s;
+  }
+  slot.offer.reset();
+  slot.row = row;
+  slot.has_row = true;
+  attach(address, slot);
+  return change;
+}
+
+void Engine::State::restore(const LeaseChange& change) {
+  const uint32_t address = change.address.value;
+  Slot& slot = find_or_detach(address);
+  slot.has_row = change.before.has_value();
+  if (change.before) slot.row = *change.before;
+  slot.offer.reset();
+  if (slot.undo && !slot.undo->offers.empty()) {
+    slot.offer = std::move(slot.undo->offers.back());
+    slot.undo->offers.pop_back();
+  }
+  if (slot.undo && slot.undo->offers.empty()) slot.undo.reset();
+  attach(address, slot);
+}
+
+void Engine::State::load_one(const Lease& lease, int64_t now_s) {
+  if (lease.address.is_zero() || lease.state == LeaseState::Offered) return;
+  const Slot* existing = find_slot(lease.address.value);
+  // The store is keyed by address, so duplicates only come from a caller
+  // merging sources; the newest transaction wins.
+  if (existing != nullptr && existing->has_row && existing->row.cltt_s >= lease.cltt_s) return;
+  Slot& slot = find_or_detach(lease.address.value);
+  slot.row = lease;
+  slot.has_row = true;
+  const bool timed = lease.state == LeaseState::Assigned || lease.state == LeaseState::Declined;
+  if (timed && lease.expires_at_s() <= now_s) slot.row.state = LeaseState::Reclaimed;
+  attach(lease.address.value, slot);
+}
+
+}  // namespace bs::alloc

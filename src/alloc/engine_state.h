@@ -1,0 +1,169 @@
+// Internal to the allocation engine: the lease table and its indexes, shared
+// by engine.cpp (the DHCP operations) and engine_state.cpp (the bookkeeping
+// that keeps the indexes in step with the table). Not part of the seam.
+//
+// Every address with a record has a Slot. A slot holds the durable row (what
+// the store has) and, separately, an in-memory offer shown in its place, so a
+// lapsed offer falls back to the row untouched. Every mutation is
+// detach -> change -> attach, and attach derives the free bit, the per-subnet
+// counters and the client chain from the slot alone; revert can therefore
+// restore all indexes exactly by restoring the slot.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "alloc/engine.h"
+#include "alloc/expiry_heap.h"
+#include "alloc/free_index.h"
+
+namespace bs::alloc {
+
+inline constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+// How long a durable change can still be reverted with its displaced offer.
+// The server reverts within one batch, so a minute is generous; after it the
+// revert still restores the row, just not the offer.
+inline constexpr int64_t kUndoKeep_s = 60;
+
+// Option 61 when the client sent one, else (htype, chaddr); tagged so that a
+// client id can never collide with a hardware key.
+std::string client_key(const Bytes& client_id, const HwAddr& hw_address);
+inline std::string client_key(const Lease& lease) {
+  return client_key(lease.client_id, lease.hw_address);
+}
+inline std::string client_key(const ClientIdentity& client) {
+  return client_key(client.client_id, client.hw_address);
+}
+
+// What an address is used for, as counted in stats and the free index.
+enum class Use : uint8_t { Free, Offered, Assigned, Declined };
+
+// The offers that durable changes displaced, newest last, so revert can put
+// an offer back. Dropped once nobody can still revert (see kUndoKeep_s).
+struct UndoLog {
+  std::vector<std::unique_ptr<Lease>> offers;
+  int64_t until_s = 0;
+};
+
+struct Slot {
+  Lease row;                      // the stored record; meaningful when has_row
+  std::unique_ptr<Lease> offer;   // shown instead of row while held
+  std::unique_ptr<UndoLog> undo;  // usually null
+  int64_t queued_due_s = kNever;  // due time of this slot's live heap entry
+  uint32_t next_of_client = 0;    // next address in the client chain; 0 ends
+  bool has_row = false;
+  bool linked = false;  // in a client chain
+
+  bool occupied() const { return has_row || offer != nullptr; }
+  const Lease& view() const { return offer ? *offer : row; }
+};
+
+struct PoolState {
+  uint32_t first = 0, last = 0;  // inclusive
+  uint32_t subnet_index = 0;
+  FreeBitmap free;
+
+  uint64_t offset(uint32_t address) const { return uint64_t{address} - first; }
+};
+
+// Pool addresses by static use, for stats without walking the pool.
+struct UseCounters {
+  uint64_t offered = 0, assigned = 0, declined = 0;
+  uint64_t reserved_busy = 0;  // reserved pool addresses not Free
+
+  void add(Use use, bool reserved, int64_t delta);
+};
+
+struct SubnetState {
+  size_t config_index = 0;
+  uint32_t valid_lifetime_s = 0;
+  std::vector<uint32_t> pool_indexes;  // ascending addresses
+  std::unordered_map<std::string, uint32_t> reservation_by_hw;
+  std::unordered_map<std::string, uint32_t> reservation_by_client_id;
+  std::unordered_map<uint32_t, uint32_t> reservation_by_address;
+  uint64_t pool_total = 0;
+  uint64_t reserved_in_pools = 0;
+  UseCounters counters;
+};
+
+// One client's view of one subnet, computed once per operation.
+struct ClientContext {
+  uint32_t subnet = 0;  // index into State::subnets
+  std::string key;      // client_key()
+  std::optional<uint32_t> reservation;  // index into the subnet's reservations
+  int64_t now_s = 0;
+};
+
+struct Engine::State {
+  State(const config::Config& config_in, EngineOptions options_in);
+
+  config::Config config;
+  EngineOptions options;
+  std::vector<SubnetState> subnets;
+  std::unordered_map<uint32_t, uint32_t> subnet_by_id;
+  std::vector<PoolState> pools;  // sorted by first address, disjoint
+  std::unordered_map<uint32_t, Slot> slots;
+  std::unordered_map<std::string, uint32_t> client_heads;
+  ExpiryHeap expiry;
+  size_t occupied_count = 0;
+
+  // Lookups.
+  std::optional<uint32_t> subnet_index(uint32_t subnet_id) const;
+  const config::Subnet& subnet_config(uint32_t index) const;
+  const PoolState* pool_at(uint32_t address) const;
+  PoolState* pool_at(uint32_t address);
+  bool in_pool_of(uint32_t subnet, uint32_t address) const;
+  bool reserved(const PoolState& pool, uint32_t address) const;
+  std::optional<uint32_t> reservation_index(const SubnetState& subnet,
+                                            const ClientIdentity& client) const;
+  Slot* find_slot(uint32_t address);
+  const Slot* find_slot(uint32_t address) const;
+  const Lease* newest_of(const std::string& key) const;
+  std::vector<uint32_t> chain_of(const std::string& key) const;
+
+  // Time rules.
+  int64_t hold_until_s(const Lease& offer) const { return offer.cltt_s + options.offer_hold_s; }
+  Use static_use(const Slot& slot) const;
+  int64_t next_due_s(const Slot& slot) const;  // kNever when nothing will lapse
+  Use use_at(const Slot& slot, int64_t now_s) const;
+  bool available_to(const Slot& slot, const std::string& key, int64_t now_s) const;
+
+  // Mutation protocol: find_or_detach, change the slot, attach.
+  Slot& find_or_detach(uint32_t address);
+  void attach(uint32_t address, Slot& slot);  // may erase an empty slot
+  LeaseChange replace_row(uint32_t address, const Lease& row, int64_t now_s);
+  void restore(const LeaseChange& change);
+
+  // Allocation policy (engine.cpp).
+  ClientContext context(uint32_t subnet, const ClientIdentity& client, int64_t now_s) const;
+  bool usable(const ClientContext& ctx, uint32_t address) const;
+  std::optional<uint32_t> previous_address(const ClientContext& ctx) const;
+  std::optional<uint32_t> lowest_free(uint32_t subnet) const;
+  std::optional<uint32_t> choose_address(const ClientContext& ctx, Ip4 requested) const;
+  std::string hostname_for(const ClientContext& ctx, const ClientIdentity& client) const;
+  Lease hold(const ClientContext& ctx, uint32_t address, const ClientIdentity& client);
+  void drop_other_offers(const ClientContext& ctx, uint32_t kept);
+  std::optional<AllocError> assign_error(const ClientContext& ctx, uint32_t address) const;
+  PoolStats stats(uint32_t subnet, int64_t now_s) const;
+
+  // Expiry.
+  size_t reclaim(int64_t now_s, size_t max_count);
+  void load_one(const Lease& lease, int64_t now_s);
+  void check_invariants() const;
+
+ private:
+  void build_subnet(size_t config_index);
+  void link(uint32_t address, Slot& slot);
+  void unlink(uint32_t address, Slot& slot);
+  void count(uint32_t address, const Slot& slot, int64_t delta);
+  void sync_free_bit(uint32_t address, Use use);
+  void queue_next_due(uint32_t address, Slot& slot);
+  size_t process_due(uint32_t address, int64_t now_s);
+};
+
+}  // namespace bs::alloc

@@ -1,0 +1,60 @@
+// Two-level free bitmap; see free_index.h for why it has two levels.
+#include "alloc/free_index.h"
+
+#include "common/assert.h"
+
+namespace bs::alloc {
+
+namespace {
+
+constexpr uint64_t kBits = 64;
+
+uint64_t bit(uint64_t index) { return uint64_t{1} << (index % kBits); }
+
+}  // namespace
+
+FreeBitmap::FreeBitmap(uint64_t size)
+    : words_((size + kBits - 1) / kBits, ~uint64_t{0}),
+      summary_((words_.size() + kBits - 1) / kBits, ~uint64_t{0}),
+      size_(size),
+      free_count_(size) {
+  // Bits past the end must read as used, or lowest_free could return them.
+  if (size % kBits != 0) words_.back() = bit(size) - 1;
+  if (words_.size() % kBits != 0) summary_.back() = bit(words_.size()) - 1;
+}
+
+bool FreeBitmap::is_free(uint64_t offset) const {
+  BS_ASSERT(offset < size_);
+  return (words_[offset / kBits] & bit(offset)) != 0;
+}
+
+void FreeBitmap::mark_free(uint64_t offset) {
+  BS_ASSERT(offset < size_);
+  uint64_t& word = words_[offset / kBits];
+  if ((word & bit(offset)) != 0) return;
+  word |= bit(offset);
+  ++free_count_;
+  summary_[offset / kBits / kBits] |= bit(offset / kBits);
+}
+
+void FreeBitmap::mark_used(uint64_t offset) {
+  BS_ASSERT(offset < size_);
+  uint64_t& word = words_[offset / kBits];
+  if ((word & bit(offset)) == 0) return;
+  word &= ~bit(offset);
+  --free_count_;
+  if (word == 0) summary_[offset / kBits / kBits] &= ~bit(offset / kBits);
+}
+
+std::optional<uint64_t> FreeBitmap::lowest_free() const {
+  for (uint64_t s = 0; s < summary_.size(); ++s) {
+    if (summary_[s] == 0) continue;
+    const uint64_t word_index = s * kBits + static_cast<uint64_t>(__builtin_ctzll(summary_[s]));
+    const uint64_t word = words_[word_index];
+    BS_ASSERT(word != 0);
+    return word_index * kBits + static_cast<uint64_t>(__builtin_ctzll(word));
+  }
+  return std::nullopt;
+}
+
+}  // namespace bs::alloc

@@ -1,0 +1,409 @@
+// Entry points of the config module and the global Dhcp4 sections (top level,
+// interfaces, lease database, timers, loggers). Subnets and options have
+// their own files. Nothing here throws to the caller: every failure becomes a
+// ConfigError with file and line.
+#include "config/config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "config/jsonc.h"
+#include "config/reader.h"
+
+namespace bs::config {
+namespace {
+
+// A generous bound: real configs are a few KiB, and the line map costs memory.
+constexpr size_t kMaxConfigFileBytes = 16u * 1024 * 1024;
+
+constexpr std::string_view kTopLevelKeys[] = {"Dhcp4"};
+// Kea daemons that may share a file with Dhcp4 in Kea; blackstart is only a
+// DHCPv4 server, and silently ignoring them would hide that.
+constexpr std::string_view kOtherDaemons[] = {"Dhcp6", "Control-agent", "DhcpDdns", "Netconf"};
+constexpr std::string_view kDhcp4Keys[] = {
+    "interfaces-config", "lease-database", "valid-lifetime", "renew-timer",
+    "rebind-timer",      "decline-probation-period", "authoritative", "subnet4",
+    "option-data",       "loggers",
+};
+// "dhcp-socket-type" and "re-detect" only tune how Kea opens its sockets;
+// blackstart always uses a UDP socket plus a packet socket and never
+// re-detects, so both are accepted (and validated) but change nothing.
+constexpr std::string_view kInterfacesKeys[] = {"interfaces", "dhcp-socket-type", "re-detect"};
+constexpr std::string_view kLeaseDatabaseKeys[] = {"type", "name"};
+// Kea 2.5 renamed "output_options" to "output-options"; both spellings work.
+constexpr std::string_view kLoggerKeys[] = {"name", "severity", "debuglevel", "output_options",
+                                            "output-options"};
+// Only "output" matters to blackstart; the rest tune Kea's log files.
+constexpr std::string_view kOutputKeys[] = {"output", "flush", "maxsize", "maxver", "pattern"};
+constexpr std::string_view kSeverities[] = {"FATAL", "ERROR", "WARN", "INFO", "DEBUG"};
+
+constexpr std::string_view kSqliteHint =
+    "use \"lease-database\": {\"type\": \"sqlite\", \"name\": "
+    "\"/var/lib/blackstart/leases.sqlite3\"}";
+
+bool contains(std::span<const std::string_view> list, std::string_view key) {
+  return std::find(list.begin(), list.end(), key) != list.end();
+}
+
+Status read_interface_list(const Reader& reader, const Node& list, Config& config) {
+  if (auto ok = reader.expect_array(list); !ok) return tl::unexpected(ok.error());
+  for (size_t i = 0; i < list.value->size(); ++i) {
+    const Node element = list.element(i);
+    auto text = reader.get_string(element);
+    if (!text) return tl::unexpected(text.error());
+    const size_t slash = text->find('/');
+    InterfaceSpec spec{text->substr(0, slash), std::nullopt};
+    if (slash != std::string::npos) spec.address = parse_ip4(text->substr(slash + 1));
+    const bool name_ok = spec.name == "*" || is_valid_interface_name(spec.name);
+    if (!name_ok || (slash != std::string::npos && (!spec.address || spec.name == "*"))) {
+      return tl::unexpected(reader.error(
+          element, element.path + " must be \"NAME\", \"NAME/ADDRESS\" or \"*\", got " +
+                       describe_value(*element.value)));
+    }
+    config.interfaces.push_back(std::move(spec));
+  }
+  return {};
+}
+
+Status read_interfaces_config(const Reader& reader, const Node& node, Config& config) {
+  if (auto ok = reader.expect_object(node); !ok) return tl::unexpected(ok.error());
+  if (auto ok = reader.check_keys(node, Scope::InterfacesConfig, kInterfacesKeys); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (const auto socket_type = node.find("dhcp-socket-type")) {
+    auto text = reader.get_string(*socket_type);
+    if (!text) return tl::unexpected(text.error());
+    if (*text != "raw" && *text != "udp") {
+      return tl::unexpected(
+          reader.error(*socket_type, socket_type->path + " must be \"raw\" or \"udp\""));
+    }
+  }
+  if (const auto re_detect = node.find("re-detect")) {
+    if (auto flag = reader.get_bool(*re_detect); !flag) return tl::unexpected(flag.error());
+  }
+  if (const auto list = node.find("interfaces")) return read_interface_list(reader, *list, config);
+  return {};
+}
+
+Status check_lease_type(const Reader& reader, const Node& node) {
+  const auto type = node.find("type");
+  if (!type) {
+    return tl::unexpected(reader.error(node, node.path + " needs a \"type\"; " +
+                                                 std::string(kSqliteHint)));
+  }
+  auto text = reader.get_string(*type);
+  if (!text) return tl::unexpected(text.error());
+  if (*text == "sqlite") return {};
+  std::string why;
+  if (*text == "memfile") {
+    why = " is Kea's CSV lease file; blackstart keeps leases in SQLite instead: ";
+  } else if (*text == "mysql" || *text == "postgresql") {
+    why = " is a Kea lease backend that blackstart does not support yet; ";
+  } else {
+    why = " is not a lease database blackstart knows; ";
+  }
+  return tl::unexpected(reader.error(
+      *type, type->path + " \"" + *text + "\"" + why + std::string(kSqliteHint)));
+}
+
+Status read_lease_database(const Reader& reader, const Node& node, Config& config) {
+  if (auto ok = reader.expect_object(node); !ok) return tl::unexpected(ok.error());
+  if (auto ok = check_lease_type(reader, node); !ok) return ok;
+  for (std::string_view key : {"persist", "lfc-interval"}) {
+    if (const auto member = node.find(key)) {
+      return tl::unexpected(reader.key_error(
+          *member, member->path + " is a setting of Kea's memfile backend; blackstart's "
+                                  "sqlite lease database needs no such setting, remove it"));
+    }
+  }
+  if (auto ok = reader.check_keys(node, Scope::LeaseDatabase, kLeaseDatabaseKeys); !ok) {
+    return ok;
+  }
+  config.lease_database.type = "sqlite";
+  if (const auto name = node.find("name")) {
+    auto path = reader.get_string(*name);
+    if (!path) return tl::unexpected(path.error());
+    config.lease_database.name = *path;
+  }
+  return {};
+}
+
+Status read_global_timers(const Reader& reader, const Node& dhcp4, Config& config) {
+  if (const auto node = dhcp4.find("valid-lifetime")) {
+    auto seconds = reader.get_u32(*node, 1);
+    if (!seconds) return tl::unexpected(seconds.error());
+    config.valid_lifetime_s = *seconds;
+  }
+  for (auto [key, target] : {std::pair{"renew-timer", &config.renew_timer_s},
+                             std::pair{"rebind-timer", &config.rebind_timer_s}}) {
+    if (const auto node = dhcp4.find(key)) {
+      auto seconds = reader.get_u32(*node, 1);
+      if (!seconds) return tl::unexpected(seconds.error());
+      *target = *seconds;
+    }
+  }
+  if (const auto node = dhcp4.find("decline-probation-period")) {
+    auto seconds = reader.get_u32(*node);
+    if (!seconds) return tl::unexpected(seconds.error());
+    config.decline_probation_period_s = *seconds;
+  }
+  if (const auto node = dhcp4.find("authoritative")) {
+    auto flag = reader.get_bool(*node);
+    if (!flag) return tl::unexpected(flag.error());
+    config.authoritative = *flag;
+  }
+  return {};
+}
+
+// One of renew-timer, rebind-timer, valid-lifetime as it applies somewhere.
+struct Timer {
+  std::string_view key;
+  std::optional<uint32_t> seconds;
+  std::optional<Node> node;  // where it was set; empty for a built-in default
+  int level = 0;             // 0 default, 1 global, 2 subnet: the more specific is blamed
+};
+
+std::string timer_source(const Timer& timer) {
+  const std::string value = std::to_string(*timer.seconds);
+  return timer.node ? value + " from " + timer.node->path : value + ", the default";
+}
+
+// Clients renew before they rebind and both happen before the lease ends.
+Status check_timer_pair(const Reader& reader, const Timer& shorter, const Timer& longer) {
+  if (!shorter.seconds || !longer.seconds || *shorter.seconds < *longer.seconds) return {};
+  if (shorter.level >= longer.level) {
+    return tl::unexpected(reader.error(
+        *shorter.node, shorter.node->path + " (" + std::to_string(*shorter.seconds) +
+                           ") must be less than " + std::string(longer.key) + " (" +
+                           timer_source(longer) + ")"));
+  }
+  return tl::unexpected(reader.error(
+      *longer.node, longer.node->path + " (" + std::to_string(*longer.seconds) +
+                        ") must be greater than " + std::string(shorter.key) + " (" +
+                        timer_source(shorter) + ")"));
+}
+
+Status check_timer_order(const Reader& reader, const Timer& renew, const Timer& rebind,
+                         const Timer& valid) {
+  if (auto ok = check_timer_pair(reader, renew, rebind); !ok) return ok;
+  if (auto ok = check_timer_pair(reader, rebind, valid); !ok) return ok;
+  return check_timer_pair(reader, renew, valid);
+}
+
+Timer timer_at(const Node& scope, std::string_view key, std::optional<uint32_t> seconds,
+               int level, const Timer& inherited) {
+  const auto node = scope.find(key);
+  if (!node) return inherited;
+  return Timer{key, seconds, node, level};
+}
+
+Status check_all_timers(const Reader& reader, const Node& dhcp4, const Config& config) {
+  const Timer none_valid{"valid-lifetime", config.valid_lifetime_s, std::nullopt, 0};
+  const Timer none{"", std::nullopt, std::nullopt, 0};
+  const Timer valid = timer_at(dhcp4, "valid-lifetime", config.valid_lifetime_s, 1, none_valid);
+  const Timer renew = timer_at(dhcp4, "renew-timer", config.renew_timer_s, 1, none);
+  const Timer rebind = timer_at(dhcp4, "rebind-timer", config.rebind_timer_s, 1, none);
+  if (auto ok = check_timer_order(reader, renew, rebind, valid); !ok) return ok;
+  const auto subnets = dhcp4.find("subnet4");
+  for (size_t i = 0; i < config.subnets.size(); ++i) {
+    const Node node = subnets->element(i);
+    const Subnet& subnet = config.subnets[i];
+    const Timer subnet_valid = timer_at(node, "valid-lifetime", subnet.valid_lifetime_s, 2, valid);
+    const Timer subnet_renew = timer_at(node, "renew-timer", subnet.renew_timer_s, 2, renew);
+    const Timer subnet_rebind = timer_at(node, "rebind-timer", subnet.rebind_timer_s, 2, rebind);
+    if (auto ok = check_timer_order(reader, subnet_renew, subnet_rebind, subnet_valid); !ok) {
+      return ok;
+    }
+  }
+  return {};
+}
+
+Status read_output_options(const Reader& reader, const Node& list) {
+  if (auto ok = reader.expect_array(list); !ok) return ok;
+  for (size_t i = 0; i < list.value->size(); ++i) {
+    const Node entry = list.element(i);
+    if (auto ok = reader.expect_object(entry); !ok) return ok;
+    if (auto ok = reader.check_keys(entry, Scope::OutputOption, kOutputKeys); !ok) return ok;
+    if (const auto output = entry.find("output")) {
+      if (auto text = reader.get_string(*output); !text) return tl::unexpected(text.error());
+    }
+    if (const auto flush = entry.find("flush")) {
+      if (auto flag = reader.get_bool(*flush); !flag) return tl::unexpected(flag.error());
+    }
+    for (std::string_view key : {"maxsize", "maxver"}) {
+      if (const auto number = entry.find(key)) {
+        if (auto n = reader.get_integer(*number, 0, INT64_MAX); !n) return tl::unexpected(n.error());
+      }
+    }
+    if (const auto pattern = entry.find("pattern"); pattern && !pattern->value->is_string()) {
+      return tl::unexpected(reader.error(*pattern, pattern->path + " must be a string"));
+    }
+  }
+  return {};
+}
+
+Result<std::string> read_logger(const Reader& reader, const Node& entry) {
+  if (auto ok = reader.expect_object(entry); !ok) return tl::unexpected(ok.error());
+  if (auto ok = reader.check_keys(entry, Scope::Logger, kLoggerKeys); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  const auto name = entry.find("name");
+  if (!name) return tl::unexpected(reader.error(entry, entry.path + " needs a \"name\""));
+  if (auto text = reader.get_string(*name); !text) return tl::unexpected(text.error());
+  if (const auto level = entry.find("debuglevel")) {
+    if (auto n = reader.get_integer(*level, 0, 99); !n) return tl::unexpected(n.error());
+  }
+  for (std::string_view key : {"output_options", "output-options"}) {
+    if (const auto outputs = entry.find(key)) {
+      if (auto ok = read_output_options(reader, *outputs); !ok) return tl::unexpected(ok.error());
+    }
+  }
+  const auto severity = entry.find("severity");
+  if (!severity) return std::string("INFO");  // Kea's default
+  auto text = reader.get_string(*severity);
+  if (!text) return tl::unexpected(text.error());
+  if (!contains(kSeverities, *text)) {
+    return tl::unexpected(reader.error(
+        *severity, severity->path + " must be FATAL, ERROR, WARN, INFO or DEBUG, got " +
+                       describe_value(*severity->value)));
+  }
+  return *text;
+}
+
+Status read_loggers(const Reader& reader, const Node& list, Config& config) {
+  if (auto ok = reader.expect_array(list); !ok) return ok;
+  for (size_t i = 0; i < list.value->size(); ++i) {
+    auto severity = read_logger(reader, list.element(i));
+    if (!severity) return tl::unexpected(severity.error());
+    // blackstart has one log, so the first logger decides its level.
+    if (i == 0) config.log_severity = *severity;
+  }
+  return {};
+}
+
+Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
+  if (const auto node = dhcp4.find("interfaces-config")) {
+    if (auto ok = read_interfaces_config(reader, *node, config); !ok) return ok;
+  }
+  if (const auto node = dhcp4.find("lease-database")) {
+    if (auto ok = read_lease_database(reader, *node, config); !ok) return ok;
+  }
+  if (auto ok = read_global_timers(reader, dhcp4, config); !ok) return ok;
+  if (const auto node = dhcp4.find("option-data")) {
+    auto options = read_option_data(reader, *node);
+    if (!options) return tl::unexpected(options.error());
+    config.options = std::move(*options);
+  }
+  if (const auto node = dhcp4.find("subnet4")) {
+    auto subnets = read_subnets(reader, *node);
+    if (!subnets) return tl::unexpected(subnets.error());
+    config.subnets = std::move(*subnets);
+  }
+  if (auto ok = check_all_timers(reader, dhcp4, config); !ok) return ok;
+  if (const auto node = dhcp4.find("loggers")) return read_loggers(reader, *node, config);
+  return {};
+}
+
+Status check_top_level(const Reader& reader, const Node& root) {
+  if (!root.value->is_object()) {
+    return tl::unexpected(reader.error(
+        root, "the configuration must be an object {\"Dhcp4\": {...}}, got " +
+                  describe_value(*root.value)));
+  }
+  for (const auto& [key, value] : root.value->items()) {
+    const Node member = *root.find(key);
+    if (contains(kOtherDaemons, key)) {
+      return tl::unexpected(reader.key_error(
+          member, "\"" + key + "\" configures another Kea daemon; blackstart reads only "
+                               "\"Dhcp4\", so move \"" + key + "\" to a separate file"));
+    }
+    if (key == "Logging") {
+      return tl::unexpected(reader.key_error(
+          member, "top-level \"Logging\" is the Kea 1.x layout; move its \"loggers\" into "
+                  "\"Dhcp4\""));
+    }
+  }
+  if (auto ok = reader.check_keys(root, Scope::TopLevel, kTopLevelKeys); !ok) return ok;
+  if (!root.find("Dhcp4")) {
+    return tl::unexpected(reader.error(root, "the configuration has no \"Dhcp4\" section"));
+  }
+  return {};
+}
+
+Result<Config> read_config(const Reader& reader) {
+  const Node root = reader.root();
+  if (auto ok = check_top_level(reader, root); !ok) return tl::unexpected(ok.error());
+  const Node dhcp4 = *root.find("Dhcp4");
+  if (auto ok = reader.expect_object(dhcp4); !ok) return tl::unexpected(ok.error());
+  if (auto ok = reader.check_keys(dhcp4, Scope::Dhcp4, kDhcp4Keys); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  Config config;
+  if (auto ok = read_sections(reader, dhcp4, config); !ok) return tl::unexpected(ok.error());
+  return config;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+tl::expected<std::string, std::string> read_file(const std::string& path) {
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) return tl::unexpected(std::string(std::strerror(errno)));
+  std::string text;
+  char buffer[8192];
+  while (true) {
+    const size_t count = std::fread(buffer, 1, sizeof buffer, file.get());
+    text.append(buffer, count);
+    if (text.size() > kMaxConfigFileBytes) {
+      return tl::unexpected("the file is larger than " + std::to_string(kMaxConfigFileBytes) +
+                            " bytes");
+    }
+    if (count < sizeof buffer) break;
+  }
+  // Reading a directory opens fine but fails here with EISDIR.
+  if (std::ferror(file.get())) return tl::unexpected(std::string(std::strerror(errno)));
+  return text;
+}
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+  if (line <= 0) return file + ": " + message;
+  return file + ":" + std::to_string(line) + ": " + message;
+}
+
+const Subnet* Config::find_subnet(uint32_t id) const {
+  const auto it = std::find_if(subnets.begin(), subnets.end(),
+                               [id](const Subnet& subnet) { return subnet.id == id; });
+  return it == subnets.end() ? nullptr : &*it;
+}
+
+tl::expected<Config, ConfigError> parse_config(std::string_view text,
+                                               const std::string& file_name) {
+  // Only allocation failure can throw below; it must still not escape.
+  try {
+    auto document = parse_jsonc(text);
+    if (!document) {
+      return tl::unexpected(
+          ConfigError{file_name, document.error().line, document.error().message});
+    }
+    return read_config(Reader(*document, file_name));
+  } catch (const std::exception& e) {
+    return tl::unexpected(ConfigError{file_name, 0, std::string("internal error: ") + e.what()});
+  }
+}
+
+tl::expected<Config, ConfigError> load_config_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) {
+    return tl::unexpected(
+        ConfigError{path, 0, "cannot read configuration file: " + text.error()});
+  }
+  return parse_config(*text, path);
+}
+
+}  // namespace bs::config

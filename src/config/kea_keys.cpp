@@ -1,0 +1,194 @@
+// The Kea Dhcp4 settings blackstart recognises but does not implement yet.
+// Knowing them lets the loader say "not supported yet" instead of "unknown
+// key", so an administrator migrating a Kea file knows the setting is real
+// and was not silently dropped. The same table feeds the documentation.
+#include "config/reader.h"
+
+namespace bs::config {
+namespace {
+
+// DDNS settings appear globally and per subnet in Kea.
+constexpr std::string_view kDdnsKeys[] = {
+    "ddns-send-updates",        "ddns-override-no-update",
+    "ddns-override-client-update", "ddns-replace-client-name",
+    "ddns-generated-prefix",    "ddns-qualifying-suffix",
+    "ddns-update-on-renew",     "ddns-use-conflict-resolution",
+    "ddns-conflict-resolution-mode", "ddns-ttl-percent",
+    "ddns-ttl",                 "ddns-ttl-min",
+    "ddns-ttl-max",             "hostname-char-set",
+};
+
+constexpr std::string_view kGlobalKeys[] = {
+    "shared-networks",
+    "client-classes",
+    "hooks-libraries",
+    "host-reservation-identifiers",
+    "control-socket",
+    "control-sockets",
+    "dhcp-ddns",
+    "multi-threading",
+    "expired-leases-processing",
+    "option-def",
+    "next-server",
+    "server-hostname",
+    "boot-file-name",
+    "match-client-id",
+    "calculate-tee-times",
+    "t1-percent",
+    "t2-percent",
+    "sanity-checks",
+    "hosts-database",
+    "hosts-databases",
+    "reservations",
+    "reservation-mode",
+    "reservations-global",
+    "reservations-in-subnet",
+    "reservations-out-of-pool",
+    "reservations-lookup-first",
+    "early-global-reservations-lookup",
+    "ip-reservations-unique",
+    "store-extended-info",
+    "stash-agent-options",
+    "cache-threshold",
+    "cache-max-age",
+    "hostname-char-replacement",
+    "echo-client-id",
+    "dhcp4o6-port",
+    "config-control",
+    "server-tag",
+    "statistic-default-sample-count",
+    "statistic-default-sample-age",
+    "dhcp-queue-control",
+    "compatibility",
+    "parked-packet-limit",
+    "min-valid-lifetime",
+    "max-valid-lifetime",
+    "offer-lifetime",
+    "allocator",
+    "adaptive-lease-time-threshold",
+};
+
+constexpr std::string_view kSubnetKeys[] = {
+    "4o6-interface",
+    "4o6-interface-id",
+    "4o6-subnet",
+    "client-class",
+    "client-classes",
+    "require-client-classes",
+    "evaluate-additional-classes",
+    "reservation-mode",
+    "reservations-global",
+    "reservations-in-subnet",
+    "reservations-out-of-pool",
+    "match-client-id",
+    "authoritative",
+    "next-server",
+    "server-hostname",
+    "boot-file-name",
+    "calculate-tee-times",
+    "t1-percent",
+    "t2-percent",
+    "hostname-char-replacement",
+    "store-extended-info",
+    "cache-threshold",
+    "cache-max-age",
+    "min-valid-lifetime",
+    "max-valid-lifetime",
+    "offer-lifetime",
+};
+
+constexpr std::string_view kPoolKeys[] = {
+    "option-data",    "client-class",  "client-classes", "require-client-classes",
+    "evaluate-additional-classes", "pool-id",
+};
+
+constexpr std::string_view kReservationKeys[] = {
+    "duid",           "circuit-id",  "flex-id",        "client-classes",
+    "next-server",    "server-hostname", "boot-file-name",
+};
+
+constexpr std::string_view kOptionDataKeys[] = {"never-send", "client-classes"};
+
+constexpr std::string_view kInterfacesKeys[] = {
+    "outbound-interface",
+    "service-sockets-require-all",
+    "service-sockets-retry-wait-time",
+    "service-sockets-max-retries",
+};
+
+// "persist" and "lfc-interval" belong to memfile, which blackstart replaces.
+constexpr std::string_view kLeaseDatabaseKeys[] = {
+    "persist",           "lfc-interval",        "host",           "port",
+    "user",              "password",            "connect-timeout", "max-reconnect-tries",
+    "reconnect-wait-time", "on-fail",           "retry-on-startup", "readonly",
+    "trust-anchor",      "cert-file",           "key-file",       "cipher-list",
+    "max-row-errors",    "read-timeout",        "write-timeout",  "tcp-user-timeout",
+    "ssl-mode",
+};
+
+void add(std::vector<KeaKey>& table, Scope scope, std::span<const std::string_view> keys) {
+  for (std::string_view key : keys) table.push_back({scope, key});
+}
+
+std::vector<KeaKey> build_table() {
+  std::vector<KeaKey> table;
+  add(table, Scope::Dhcp4, kGlobalKeys);
+  add(table, Scope::Dhcp4, kDdnsKeys);
+  add(table, Scope::InterfacesConfig, kInterfacesKeys);
+  add(table, Scope::LeaseDatabase, kLeaseDatabaseKeys);
+  add(table, Scope::Subnet, kSubnetKeys);
+  add(table, Scope::Subnet, kDdnsKeys);
+  add(table, Scope::Pool, kPoolKeys);
+  add(table, Scope::Reservation, kReservationKeys);
+  add(table, Scope::OptionData, kOptionDataKeys);
+  return table;
+}
+
+}  // namespace
+
+std::span<const KeaKey> unsupported_kea_key_table() {
+  static const std::vector<KeaKey> table = build_table();
+  return table;
+}
+
+std::string_view scope_name(Scope scope) {
+  switch (scope) {
+    case Scope::TopLevel:
+      return "top level";
+    case Scope::Dhcp4:
+      return "Dhcp4";
+    case Scope::InterfacesConfig:
+      return "Dhcp4.interfaces-config";
+    case Scope::LeaseDatabase:
+      return "Dhcp4.lease-database";
+    case Scope::Subnet:
+      return "Dhcp4.subnet4[]";
+    case Scope::Pool:
+      return "Dhcp4.subnet4[].pools[]";
+    case Scope::Reservation:
+      return "Dhcp4.subnet4[].reservations[]";
+    case Scope::Relay:
+      return "Dhcp4.subnet4[].relay";
+    case Scope::OptionData:
+      return "option-data[]";
+    case Scope::Logger:
+      return "Dhcp4.loggers[]";
+    case Scope::OutputOption:
+      return "Dhcp4.loggers[].output_options[]";
+  }
+  return "";
+}
+
+const std::vector<std::string_view>& unsupported_kea_keys() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const KeaKey& entry : unsupported_kea_key_table()) {
+      out.push_back(std::string(scope_name(entry.scope)) + "." + std::string(entry.key));
+    }
+    return out;
+  }();
+  static const std::vector<std::string_view> views(names.begin(), names.end());
+  return views;
+}
+
+}  // namespace bs::config

@@ -1,0 +1,105 @@
+// Internal to the config module: typed access to the parsed JSON that turns
+// every type or range problem into a ConfigError carrying the file, the line
+// and a readable path to the offending key. The section parsers in
+// config*.cpp are written against this so their error messages stay uniform.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+#include "config/config.h"
+#include "config/jsonc.h"
+
+namespace bs::config {
+
+template <class T>
+using Result = tl::expected<T, ConfigError>;
+using Status = tl::expected<void, ConfigError>;
+
+// A value inside the document together with where it lives.
+struct Node {
+  const nlohmann::json* value = nullptr;
+  std::string pointer;  // RFC 6901 pointer, the key into the line maps
+  std::string path;     // "Dhcp4.subnet4[0].pools[1].pool", for messages
+
+  // Member `key` of an object node, if present.
+  std::optional<Node> find(std::string_view key) const;
+  Node element(size_t index) const;
+};
+
+// Where an object sits in a Kea file; selects which keys Kea knows there.
+enum class Scope : uint8_t {
+  TopLevel,
+  Dhcp4,
+  InterfacesConfig,
+  LeaseDatabase,
+  Subnet,
+  Pool,
+  Reservation,
+  Relay,
+  OptionData,
+  Logger,
+  OutputOption,
+};
+
+// Scope of a Kea key that blackstart does not implement yet.
+struct KeaKey {
+  Scope scope;
+  std::string_view key;
+};
+
+std::span<const KeaKey> unsupported_kea_key_table();
+std::string_view scope_name(Scope scope);
+
+class Reader {
+ public:
+  Reader(const JsoncDocument& document, const std::string& file_name)
+      : document_(document), file_name_(file_name) {}
+
+  Node root() const { return Node{&document_.root, "", ""}; }
+  int line_of(const Node& node) const { return document_.value_line(node.pointer); }
+
+  // Errors about a value point at the value's line; errors about a key's
+  // presence point at the key's line.
+  ConfigError error(const Node& node, std::string message) const;
+  ConfigError key_error(const Node& node, std::string message) const;
+
+  Status expect_object(const Node& node) const;
+  Status expect_array(const Node& node) const;
+  Result<std::string> get_string(const Node& node) const;  // non-empty
+  Result<bool> get_bool(const Node& node) const;
+  Result<uint64_t> get_integer(const Node& node, uint64_t min, uint64_t max) const;
+  Result<uint32_t> get_u32(const Node& node, uint32_t min = 0,
+                           uint32_t max = UINT32_MAX) const;
+  Result<Ip4> get_ip4(const Node& node) const;
+
+  // Rejects members other than `allowed`, "comment" and "user-context",
+  // telling unsupported Kea keys apart from unknown ones.
+  Status check_keys(const Node& object, Scope scope,
+                    std::span<const std::string_view> allowed) const;
+
+ private:
+  const JsoncDocument& document_;
+  const std::string& file_name_;
+};
+
+// "the string \"abc\"", "the number 1.5", ... for "must be X, got Y" messages.
+std::string describe_value(const nlohmann::json& value);
+// The text in double quotes, shortened if long.
+std::string quote(std::string_view text);
+
+// Linux interface names: 1 to 15 printable ASCII characters, no '/'.
+bool is_valid_interface_name(std::string_view name);
+
+// Section parsers, one per Kea section, each in the file named after it.
+Result<std::vector<OptionData>> read_option_data(const Reader& reader, const Node& list);
+Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list);
+
+}  // namespace bs::config

@@ -1,0 +1,137 @@
+// blackstart daemon entry point: parse the command line, load the config,
+// open the lease store and the sockets, then run the pipeline until SIGTERM
+// or SIGINT. This is the only code that touches the real clock and signals.
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "config/config.h"
+#include "io/transport.h"
+#include "server/server.h"
+#include "store/lease_store.h"
+
+namespace {
+
+volatile std::sig_atomic_t g_stop_requested = 0;
+
+void on_stop_signal(int /*signal*/) { g_stop_requested = 1; }
+
+void set_log_level(const std::string& severity) {
+  if (severity == "DEBUG") spdlog::set_level(spdlog::level::debug);
+  else if (severity == "WARN") spdlog::set_level(spdlog::level::warn);
+  else if (severity == "ERROR") spdlog::set_level(spdlog::level::err);
+  else if (severity == "FATAL") spdlog::set_level(spdlog::level::critical);
+  else spdlog::set_level(spdlog::level::info);
+}
+
+tl::expected<bs::config::Config, int> load_or_report(const std::string& path) {
+  auto config = bs::config::load_config_file(path);
+  if (!config) {
+    std::fprintf(stderr, "%s\n", config.error().to_string().c_str());
+    return tl::make_unexpected(1);
+  }
+  return std::move(*config);
+}
+
+std::string format_time(int64_t unix_s) {
+  const std::time_t t = static_cast<std::time_t>(unix_s);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &utc);
+  return text;
+}
+
+int show_leases(const bs::config::Config& config) {
+  auto store = bs::store::open_sqlite_store(config.lease_database.name);
+  if (!store) {
+    std::fprintf(stderr, "%s\n", store.error().message.c_str());
+    return 1;
+  }
+  auto leases = (*store)->load_all();
+  if (!leases) {
+    std::fprintf(stderr, "%s\n", leases.error().message.c_str());
+    return 1;
+  }
+  std::sort(leases->begin(), leases->end(),
+            [](const bs::Lease& a, const bs::Lease& b) { return a.address < b.address; });
+  fmt::print("{:<16} {:<18} {:<24} {:<20} {:<20} {}\n", "address", "mac", "client-id",
+             "hostname", "expires (UTC)", "state");
+  for (const bs::Lease& lease : *leases) {
+    fmt::print("{:<16} {:<18} {:<24} {:<20} {:<20} {}\n", bs::to_string(lease.address),
+               bs::to_string(lease.hw_address), bs::to_hex_colon(lease.client_id),
+               lease.hostname.empty() ? "-" : lease.hostname, format_time(lease.expires_at_s()),
+               bs::to_string(lease.state));
+  }
+  return 0;
+}
+
+int serve(const bs::config::Config& config) {
+  set_log_level(config.log_severity);
+  auto store = bs::store::open_sqlite_store(config.lease_database.name);
+  if (!store) {
+    spdlog::critical("{}", store.error().message);
+    return 1;
+  }
+  std::vector<std::string> interface_names;
+  for (const auto& spec : config.interfaces) {
+    interface_names.push_back(spec.address ? spec.name + "/" + bs::to_string(*spec.address)
+                                           : spec.name);
+  }
+  auto transport = bs::io::open_linux_transport(interface_names);
+  if (!transport) {
+    spdlog::critical("{}", transport.error().message);
+    return 1;
+  }
+  bs::SystemClock clock;
+  auto server = bs::server::Server::create(config, **store, **transport, clock);
+  if (!server) {
+    spdlog::critical("{}", server.error());
+    return 1;
+  }
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  for (const auto& link : (*transport)->interfaces()) {
+    spdlog::info("serving on {} ({}/{})", link.name, bs::to_string(link.address), link.prefix_len);
+  }
+  while (g_stop_requested == 0) (*server)->run_once();
+  spdlog::info("stopping: {} packets received, {} sent, {} leases committed",
+               (*server)->counters().packets_received, (*server)->counters().packets_sent,
+               (*server)->counters().leases_committed);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"blackstart: a DHCPv4 server that never forgets a lease"};
+  std::string config_path, test_path;
+  bool show = false;
+  app.add_option("-c,--config", config_path, "run the server with this Kea-style Dhcp4 JSON file");
+  app.add_option("-t,--test-config", test_path, "check a config file and exit (0 = valid)");
+  app.add_flag("--show-leases", show, "print the lease table of -c's lease database and exit");
+  app.set_version_flag("-V,--version", "blackstart 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!test_path.empty()) {
+    auto config = load_or_report(test_path);
+    if (!config) return config.error();
+    std::printf("%s: configuration is valid (%zu subnets)\n", test_path.c_str(),
+                config->subnets.size());
+    return 0;
+  }
+  if (config_path.empty()) {
+    std::fprintf(stderr, "blackstart: -c FILE or -t FILE is required (see --help)\n");
+    return 2;
+  }
+  auto config = load_or_report(config_path);
+  if (!config) return config.error();
+  return show ? show_leases(*config) : serve(*config);
+}

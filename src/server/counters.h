@@ -1,0 +1,45 @@
+// What the server counts. Plain integers owned by the single pipeline
+// thread; the status API and metrics read a snapshot.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "wire/packet.h"
+
+namespace bs::server {
+
+enum class DropReason : uint8_t {
+  Malformed,       // decoder rejected the bytes (see decode_errors)
+  NotARequest,     // BOOTREPLY from another server or relay loop
+  NoMessageType,   // plain BOOTP, not served
+  UnexpectedType,  // OFFER/ACK/NAK sent to the server port
+  NoSubnet,        // no configured subnet for the link or relay
+  NotForUs,        // REQUEST/DECLINE naming another server
+  MissingField,    // e.g. REQUEST without requested address or ciaddr
+  PoolExhausted,
+  Silent,          // RFC 2131 says stay silent (e.g. unknown INIT-REBOOT)
+  CommitFailed,    // lease store could not make the batch durable
+  UnknownInterface,
+};
+inline constexpr size_t kDropReasonCount = 11;
+const char* to_string(DropReason reason);
+
+struct Counters {
+  uint64_t packets_received = 0;
+  uint64_t packets_sent = 0;
+  std::array<uint64_t, 9> received_by_type{};  // index = MessageType value, 0 = other
+  std::array<uint64_t, 9> sent_by_type{};
+  std::array<uint64_t, kDropReasonCount> drops{};
+  std::array<uint64_t, wire::kDecodeErrorCount> decode_errors{};
+  uint64_t commits = 0;
+  uint64_t leases_committed = 0;
+  uint64_t commit_failures = 0;
+  uint64_t declines = 0;
+  uint64_t naks = 0;
+
+  void drop(DropReason reason) { ++drops[static_cast<size_t>(reason)]; }
+  uint64_t dropped(DropReason reason) const { return drops[static_cast<size_t>(reason)]; }
+};
+
+}  // namespace bs::server

@@ -1,0 +1,189 @@
+// Message handling per RFC 2131 4.3. The rules for when a server must stay
+// silent instead of NAKing (4.3.2) live here, next to the states they are
+// about: SELECTING, INIT-REBOOT, RENEWING and REBINDING.
+#include "server/dhcp4_handler.h"
+
+#include <string_view>
+
+#include "common/assert.h"
+#include "server/reply_builder.h"
+#include "server/subnet_select.h"
+
+namespace bs::server {
+namespace {
+
+using wire::MessageType;
+
+HandlerResult dropped(DropReason reason) {
+  HandlerResult result;
+  result.drop = reason;
+  return result;
+}
+
+alloc::ClientIdentity identify(const wire::Packet& packet) {
+  alloc::ClientIdentity client;
+  client.hw_address = packet.hw_address();
+  if (const wire::Option* id = packet.find(wire::opt::kClientId)) client.client_id = id->data;
+  if (const wire::Option* name = packet.find(wire::opt::kHostName)) {
+    client.hostname.assign(name->data.begin(), name->data.end());
+  }
+  return client;
+}
+
+}  // namespace
+
+HandlerResult Dhcp4Handler::handle(const wire::Packet& packet, const io::InterfaceInfo& link,
+                                   int64_t now_s) {
+  if (packet.op != wire::Op::BootRequest) return dropped(DropReason::NotARequest);
+  const auto type = packet.message_type();
+  if (!type) return dropped(DropReason::NoMessageType);
+  const config::Subnet* subnet = select_subnet(config_, packet, link);
+  if (subnet == nullptr) return dropped(DropReason::NoSubnet);
+  const Query query{packet, link, *subnet, identify(packet), now_s};
+  switch (*type) {
+    case MessageType::Discover:
+      return on_discover(query);
+    case MessageType::Request:
+      return on_request(query);
+    case MessageType::Decline:
+      return on_decline(query);
+    case MessageType::Release:
+      return on_release(query);
+    case MessageType::Inform:
+      return on_inform(query);
+    case MessageType::Offer:
+    case MessageType::Ack:
+    case MessageType::Nak:
+      break;
+  }
+  return dropped(DropReason::UnexpectedType);
+}
+
+HandlerResult Dhcp4Handler::on_discover(const Query& query) {
+  const Ip4 requested = query.packet.option_ip(wire::opt::kRequestedAddress).value_or(Ip4{});
+  auto offered = engine_.offer(query.subnet, query.client, requested, query.now_s);
+  if (!offered) return dropped(DropReason::PoolExhausted);
+  return lease_reply(query, MessageType::Offer, *offered);
+}
+
+// RFC 2131 4.3.2: the client state is told apart by server id, requested
+// address and ciaddr.
+HandlerResult Dhcp4Handler::on_request(const Query& query) {
+  const wire::Packet& packet = query.packet;
+  const auto server_id = packet.option_ip(wire::opt::kServerId);
+  const auto requested = packet.option_ip(wire::opt::kRequestedAddress);
+  if (server_id) {
+    // SELECTING: a REQUEST naming another server means the client chose it.
+    if (*server_id != query.link.address) return dropped(DropReason::NotForUs);
+    if (!requested) return dropped(DropReason::MissingField);
+    auto change = engine_.assign(query.subnet, query.client, *requested, query.now_s);
+    if (!change) return nak(query, alloc::to_string(change.error()));
+    return ack(query, *change);
+  }
+  const bool init_reboot = packet.ciaddr.is_zero();
+  const Ip4 address = init_reboot ? requested.value_or(Ip4{}) : packet.ciaddr;
+  if (address.is_zero()) return dropped(DropReason::MissingField);
+  if (!query.subnet.contains(address)) {
+    // The client is on the wrong network. A rebinding client may be talking
+    // to every server on the wire, so only answer states aimed at us.
+    const bool rebinding = !init_reboot && packet.giaddr.is_zero() && packet.broadcast_flag();
+    if (rebinding) return dropped(DropReason::Silent);
+    return nak(query, "address not on this network");
+  }
+  // Re-adoption: a free pool address the client already uses is recorded
+  // and ACKed rather than NAKed, so the client keeps working (see
+  // ARCHITECTURE.md, "Clients the server forgot").
+  auto change = engine_.assign(query.subnet, query.client, address, query.now_s);
+  if (change) return ack(query, *change);
+  if (change.error() == alloc::AllocError::NotInPool && !config_.authoritative) {
+    return dropped(DropReason::Silent);  // no record of this client (4.3.2)
+  }
+  return nak(query, alloc::to_string(change.error()));
+}
+
+HandlerResult Dhcp4Handler::on_decline(const Query& query) {
+  if (names_other_server(query)) return dropped(DropReason::NotForUs);
+  const auto address = query.packet.option_ip(wire::opt::kRequestedAddress);
+  if (!address) return dropped(DropReason::MissingField);
+  auto change = engine_.decline(query.client, *address, query.now_s);
+  if (!change) return dropped(DropReason::Silent);
+  HandlerResult result;
+  result.change = *change;
+  return result;
+}
+
+HandlerResult Dhcp4Handler::on_release(const Query& query) {
+  if (names_other_server(query)) return dropped(DropReason::NotForUs);
+  if (query.packet.ciaddr.is_zero()) return dropped(DropReason::MissingField);
+  auto change = engine_.release(query.client, query.packet.ciaddr, query.now_s);
+  if (!change) return dropped(DropReason::Silent);
+  HandlerResult result;
+  result.change = *change;
+  return result;
+}
+
+HandlerResult Dhcp4Handler::on_inform(const Query& query) {
+  // INFORM: configuration only, no lease, no lease time (RFC 2131 4.3.5).
+  wire::Packet reply = make_reply(query.packet, MessageType::Ack, query.link.address);
+  reply.ciaddr = query.packet.ciaddr;
+  reply.set_ip(wire::opt::kSubnetMask, Ip4{prefix_mask(query.subnet.prefix_len)});
+  add_configured_options(reply, query.packet, config_, &query.subnet,
+                         engine_.find_reservation(query.subnet, query.client));
+  HandlerResult result;
+  result.reply = route_reply(query.packet, reply, query.link);
+  result.reply_type = MessageType::Ack;
+  return result;
+}
+
+HandlerResult Dhcp4Handler::ack(const Query& query, const LeaseChange& change) {
+  BS_ASSERT(change.after.has_value());
+  HandlerResult result = lease_reply(query, MessageType::Ack, *change.after);
+  result.change = change;
+  return result;
+}
+
+HandlerResult Dhcp4Handler::nak(const Query& query, const char* message) {
+  wire::Packet reply = make_reply(query.packet, MessageType::Nak, query.link.address);
+  const std::string_view text(message);
+  reply.set(wire::opt::kMessage, Bytes(text.begin(), text.end()));
+  if (const wire::Option* client_id = query.packet.find(wire::opt::kClientId)) {
+    reply.set(wire::opt::kClientId, client_id->data);
+  }
+  if (const wire::Option* relay = query.packet.find(wire::opt::kRelayAgentInfo)) {
+    reply.set(wire::opt::kRelayAgentInfo, relay->data);
+  }
+  // A relay must broadcast a NAK to the client (RFC 2131 4.1).
+  if (!query.packet.giaddr.is_zero()) reply.flags |= wire::kBroadcastFlag;
+  HandlerResult result;
+  result.reply = route_reply(query.packet, reply, query.link);
+  result.reply_type = MessageType::Nak;
+  return result;
+}
+
+HandlerResult Dhcp4Handler::lease_reply(const Query& query, MessageType type, const Lease& lease) {
+  wire::Packet reply = make_reply(query.packet, type, query.link.address);
+  reply.yiaddr = lease.address;
+  reply.ciaddr = query.packet.ciaddr;
+  const LeaseTimes times = lease_times(config_, query.subnet);
+  reply.set_u32(wire::opt::kLeaseTime, lease.valid_lifetime_s);
+  reply.set_u32(wire::opt::kRenewalTime, times.renew_timer_s);
+  reply.set_u32(wire::opt::kRebindingTime, times.rebind_timer_s);
+  reply.set_ip(wire::opt::kSubnetMask, Ip4{prefix_mask(query.subnet.prefix_len)});
+  const config::Reservation* reservation = engine_.find_reservation(query.subnet, query.client);
+  if (reservation != nullptr && !reservation->hostname.empty()) {
+    const std::string& name = reservation->hostname;
+    reply.set(wire::opt::kHostName, Bytes(name.begin(), name.end()));
+  }
+  add_configured_options(reply, query.packet, config_, &query.subnet, reservation);
+  HandlerResult result;
+  result.reply = route_reply(query.packet, reply, query.link);
+  result.reply_type = type;
+  return result;
+}
+
+bool Dhcp4Handler::names_other_server(const Query& query) const {
+  const auto server_id = query.packet.option_ip(wire::opt::kServerId);
+  return server_id && *server_id != query.link.address;
+}
+
+}  // namespace bs::server

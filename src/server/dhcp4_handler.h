@@ -1,0 +1,55 @@
+// The DHCPv4 protocol logic (RFC 2131 4.3): one decoded query in, at most one
+// reply and one lease change out. No I/O and no clock: the pipeline passes
+// the arrival link and "now", and commits the change before sending.
+#pragma once
+
+#include <optional>
+
+#include "alloc/engine.h"
+#include "config/config.h"
+#include "io/transport.h"
+#include "server/counters.h"
+#include "wire/packet.h"
+
+namespace bs::server {
+
+struct HandlerResult {
+  std::optional<io::TxPacket> reply;
+  // Must be durable before `reply` leaves (it is the lease the ACK promises).
+  std::optional<LeaseChange> change;
+  std::optional<DropReason> drop;
+  std::optional<wire::MessageType> reply_type;
+};
+
+class Dhcp4Handler {
+ public:
+  Dhcp4Handler(const config::Config& config, alloc::Engine& engine)
+      : config_(config), engine_(engine) {}
+
+  HandlerResult handle(const wire::Packet& query, const io::InterfaceInfo& link, int64_t now_s);
+
+ private:
+  struct Query {
+    const wire::Packet& packet;
+    const io::InterfaceInfo& link;
+    const config::Subnet& subnet;
+    alloc::ClientIdentity client;
+    int64_t now_s;
+  };
+
+  HandlerResult on_discover(const Query& query);
+  HandlerResult on_request(const Query& query);
+  HandlerResult on_decline(const Query& query);
+  HandlerResult on_release(const Query& query);
+  HandlerResult on_inform(const Query& query);
+
+  HandlerResult ack(const Query& query, const LeaseChange& change);
+  HandlerResult nak(const Query& query, const char* message);
+  HandlerResult lease_reply(const Query& query, wire::MessageType type, const Lease& lease);
+  bool names_other_server(const Query& query) const;
+
+  const config::Config& config_;
+  alloc::Engine& engine_;
+};
+
+}  // namespace bs::server

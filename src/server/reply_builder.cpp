@@ -1,0 +1,151 @@
+// Reply construction. The option order is chosen so that, if the client's
+// maximum message size is small, what gets left out is the least important:
+// message type, server id and timers first, requested options after, and the
+// relay agent option reserved at the end where RFC 3046 wants it.
+#include "server/reply_builder.h"
+
+#include <algorithm>
+
+namespace bs::server {
+namespace {
+
+constexpr size_t kIpUdpHeaderSize = 28;
+constexpr size_t kEthernetPayloadMax = 1500 - kIpUdpHeaderSize;
+constexpr size_t kCookieAndEndSize = 4 + 1;
+
+size_t encoded_size(const wire::Option& option) {
+  const size_t chunks = std::max<size_t>(1, (option.data.size() + 254) / 255);
+  return option.data.size() + 2 * chunks;
+}
+
+size_t options_size(const wire::Packet& packet) {
+  size_t total = 0;
+  for (const auto& option : packet.options) total += encoded_size(option);
+  return total;
+}
+
+// Finds option `code` in the most specific scope that configures it.
+const config::OptionData* configured(uint8_t code, const config::Config& config,
+                                     const config::Subnet* subnet,
+                                     const config::Reservation* reservation) {
+  auto find_in = [code](const std::vector<config::OptionData>& list) -> const config::OptionData* {
+    for (const auto& option : list) {
+      if (option.code == code) return &option;
+    }
+    return nullptr;
+  };
+  if (reservation != nullptr) {
+    if (const auto* found = find_in(reservation->options)) return found;
+  }
+  if (subnet != nullptr) {
+    if (const auto* found = find_in(subnet->options)) return found;
+  }
+  return find_in(config.options);
+}
+
+// Codes to send, in order: the client's request list, then always-send ones.
+std::vector<uint8_t> wanted_codes(const wire::Packet& query, const config::Config& config,
+                                  const config::Subnet* subnet,
+                                  const config::Reservation* reservation) {
+  std::vector<uint8_t> codes;
+  if (const wire::Option* prl = query.find(wire::opt::kParameterRequestList)) {
+    codes.assign(prl->data.begin(), prl->data.end());
+  }
+  auto add_always = [&codes](const std::vector<config::OptionData>& list) {
+    for (const auto& option : list) {
+      if (option.always_send) codes.push_back(option.code);
+    }
+  };
+  if (reservation != nullptr) add_always(reservation->options);
+  if (subnet != nullptr) add_always(subnet->options);
+  add_always(config.options);
+  return codes;
+}
+
+}  // namespace
+
+wire::Packet make_reply(const wire::Packet& query, wire::MessageType type, Ip4 server_id) {
+  wire::Packet reply;
+  reply.op = wire::Op::BootReply;
+  reply.htype = query.htype;
+  reply.hlen = query.hlen;
+  reply.xid = query.xid;
+  reply.flags = query.flags;
+  reply.giaddr = query.giaddr;
+  reply.chaddr = query.chaddr;
+  reply.set(wire::opt::kMessageType, Bytes{static_cast<uint8_t>(type)});
+  reply.set_ip(wire::opt::kServerId, server_id);
+  return reply;
+}
+
+LeaseTimes lease_times(const config::Config& config, const config::Subnet& subnet) {
+  LeaseTimes times;
+  times.valid_lifetime_s = subnet.valid_lifetime_s.value_or(config.valid_lifetime_s);
+  const uint64_t valid = times.valid_lifetime_s;
+  times.renew_timer_s = subnet.renew_timer_s.value_or(
+      config.renew_timer_s.value_or(static_cast<uint32_t>(valid / 2)));
+  times.rebind_timer_s = subnet.rebind_timer_s.value_or(
+      config.rebind_timer_s.value_or(static_cast<uint32_t>(valid * 7 / 8)));
+  return times;
+}
+
+size_t max_reply_size(const wire::Packet& query) {
+  size_t limit = wire::kMinMessageSize;
+  if (auto requested = query.option_u16(wire::opt::kMaxMessageSize)) {
+    if (*requested > 576) limit = *requested - kIpUdpHeaderSize;
+  }
+  return std::min(limit, kEthernetPayloadMax);
+}
+
+void add_configured_options(wire::Packet& reply, const wire::Packet& query,
+                            const config::Config& config, const config::Subnet* subnet,
+                            const config::Reservation* reservation) {
+  if (const wire::Option* client_id = query.find(wire::opt::kClientId)) {
+    reply.set(wire::opt::kClientId, client_id->data);  // RFC 6842
+  }
+  const wire::Option* relay_info = query.find(wire::opt::kRelayAgentInfo);
+  const size_t relay_size = relay_info != nullptr ? encoded_size(*relay_info) : 0;
+  const size_t budget = max_reply_size(query) - wire::kFixedHeaderSize - kCookieAndEndSize;
+  size_t used = options_size(reply) + relay_size;
+  for (uint8_t code : wanted_codes(query, config, subnet, reservation)) {
+    if (reply.find(code) != nullptr) continue;  // already set, or asked twice
+    const config::OptionData* option = configured(code, config, subnet, reservation);
+    if (option == nullptr) continue;
+    const size_t size = encoded_size(wire::Option{code, option->data});
+    if (used + size > budget) continue;  // a smaller later option may still fit
+    reply.set(code, option->data);
+    used += size;
+  }
+  if (relay_info != nullptr) reply.set(wire::opt::kRelayAgentInfo, relay_info->data);
+}
+
+io::TxPacket route_reply(const wire::Packet& query, const wire::Packet& reply,
+                         const io::InterfaceInfo& link) {
+  io::TxPacket out;
+  out.payload = wire::encode(reply, max_reply_size(query));
+  out.ifindex = link.ifindex;
+  out.source = link.address;
+  const bool is_nak = reply.message_type() == wire::MessageType::Nak;
+  if (!query.giaddr.is_zero()) {
+    out.delivery = io::Delivery::UdpUnicast;
+    out.destination = query.giaddr;
+    out.destination_port = wire::kServerPort;
+  } else if (!query.ciaddr.is_zero() && !is_nak) {
+    out.delivery = io::Delivery::UdpUnicast;
+    out.destination = query.ciaddr;
+    out.destination_port = wire::kClientPort;
+  } else if (is_nak || query.broadcast_flag() || reply.yiaddr.is_zero() || query.htype != 1 ||
+             query.hlen != 6) {
+    out.delivery = io::Delivery::Broadcast;
+    out.destination = Ip4{0xffffffffu};
+  } else {
+    // The client has no address yet and did not ask for broadcast: send to
+    // its MAC and the offered address without ARP, as RFC 2131 4.1 allows.
+    out.delivery = io::Delivery::LinkUnicast;
+    out.destination = reply.yiaddr;
+    out.destination_hw = query.hw_address();
+  }
+  return out;
+}
+
+}  // namespace bs::server

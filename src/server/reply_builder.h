@@ -1,0 +1,41 @@
+// Building replies: the fixed fields copied from the query, the options a
+// client gets (RFC 2132 parameter request list, RFC 6842 client-id echo,
+// RFC 3046 relay-agent echo), and where the reply is sent (RFC 2131 4.1).
+#pragma once
+
+#include <cstdint>
+
+#include "config/config.h"
+#include "io/transport.h"
+#include "wire/packet.h"
+
+namespace bs::server {
+
+// A reply skeleton: op, xid, flags, giaddr, chaddr copied; message type and
+// server identifier set.
+wire::Packet make_reply(const wire::Packet& query, wire::MessageType type, Ip4 server_id);
+
+struct LeaseTimes {
+  uint32_t valid_lifetime_s = 0;
+  uint32_t renew_timer_s = 0;
+  uint32_t rebind_timer_s = 0;
+};
+// Valid lifetime and T1/T2 for a subnet; T1 and T2 default to 50% and 87.5%.
+LeaseTimes lease_times(const config::Config& config, const config::Subnet& subnet);
+
+// The largest DHCP payload the client accepts (option 57, at least 576 bytes
+// of IP datagram), capped by an Ethernet MTU.
+size_t max_reply_size(const wire::Packet& query);
+
+// Adds configured options: reservation over subnet over global, the ones the
+// client asked for (option 55) plus always-send ones, while they fit in the
+// budget left for the reply. Echoes option 61 and, last, option 82.
+void add_configured_options(wire::Packet& reply, const wire::Packet& query,
+                            const config::Config& config, const config::Subnet* subnet,
+                            const config::Reservation* reservation);
+
+// Encodes the reply and picks its destination per RFC 2131 4.1.
+io::TxPacket route_reply(const wire::Packet& query, const wire::Packet& reply,
+                         const io::InterfaceInfo& link);
+
+}  // namespace bs::server

@@ -1,0 +1,142 @@
+// The pipeline loop. Everything here runs on one thread; the batch is the
+// unit of work, of durability and of sending.
+#include "server/server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/assert.h"
+
+namespace bs::server {
+
+const char* to_string(DropReason reason) {
+  switch (reason) {
+    case DropReason::Malformed: return "malformed";
+    case DropReason::NotARequest: return "not_a_request";
+    case DropReason::NoMessageType: return "no_message_type";
+    case DropReason::UnexpectedType: return "unexpected_type";
+    case DropReason::NoSubnet: return "no_subnet";
+    case DropReason::NotForUs: return "not_for_us";
+    case DropReason::MissingField: return "missing_field";
+    case DropReason::PoolExhausted: return "pool_exhausted";
+    case DropReason::Silent: return "silent";
+    case DropReason::CommitFailed: return "commit_failed";
+    case DropReason::UnknownInterface: return "unknown_interface";
+  }
+  return "unknown";
+}
+
+tl::expected<std::unique_ptr<Server>, std::string> Server::create(const config::Config& config,
+                                                                  store::LeaseStore& store,
+                                                                  io::Transport& transport,
+                                                                  const Clock& clock,
+                                                                  ServerOptions options) {
+  auto leases = store.load_all();
+  if (!leases) {
+    return tl::make_unexpected(
+        fmt::format("cannot load leases from {}: {}", store.describe(), leases.error().message));
+  }
+  std::unique_ptr<Server> server(new Server(config, store, transport, clock, options));
+  server->engine_->load(*leases, clock.now_s());
+  spdlog::info("loaded {} leases from {}", leases->size(), store.describe());
+  return server;
+}
+
+Server::Server(const config::Config& config, store::LeaseStore& store, io::Transport& transport,
+               const Clock& clock, ServerOptions options)
+    : config_(config),
+      store_(store),
+      transport_(transport),
+      clock_(clock),
+      options_(options),
+      engine_(std::make_unique<alloc::Engine>(config_)),
+      handler_(std::make_unique<Dhcp4Handler>(config_, *engine_)) {
+  BS_ASSERT(options_.batch_max > 0);
+  received_.reserve(options_.batch_max);
+}
+
+size_t Server::run_once() {
+  received_.clear();
+  const size_t count =
+      transport_.receive(received_, options_.batch_max, options_.receive_timeout_ms);
+  BS_ASSERT(count <= options_.batch_max);
+  const int64_t now_s = clock_.now_s();
+  engine_->reclaim_expired(now_s, options_.reclaim_per_batch);
+  for (const io::RxPacket& packet : received_) process(packet, now_s);
+  commit_and_send();
+  return count;
+}
+
+const io::InterfaceInfo* Server::find_link(int ifindex) const {
+  for (const auto& link : transport_.interfaces()) {
+    if (link.ifindex == ifindex) return &link;
+  }
+  return nullptr;
+}
+
+void Server::process(const io::RxPacket& packet, int64_t now_s) {
+  ++counters_.packets_received;
+  const io::InterfaceInfo* link = find_link(packet.ifindex);
+  if (link == nullptr) {
+    counters_.drop(DropReason::UnknownInterface);
+    return;
+  }
+  auto query = wire::decode(packet.payload);
+  if (!query) {
+    counters_.drop(DropReason::Malformed);
+    ++counters_.decode_errors[static_cast<size_t>(query.error())];
+    input_log_.warn(fmt::format("decode/{}", to_string(query.error())),
+                    fmt::format("dropped malformed packet from {} on {}: {}",
+                                to_string(packet.source), link->name, to_string(query.error())),
+                    clock_.monotonic_ms());
+    return;
+  }
+  const auto type = query->message_type();
+  ++counters_.received_by_type[type ? static_cast<size_t>(*type) : 0];
+  HandlerResult result = handler_->handle(*query, *link, now_s);
+  if (result.drop) counters_.drop(*result.drop);
+  if (result.change) changes_.push_back(std::move(*result.change));
+  if (!result.reply) return;
+  BS_ASSERT(result.reply_type.has_value());
+  if (result.change) {
+    durable_replies_.push_back(std::move(*result.reply));
+    durable_types_.push_back(*result.reply_type);
+  } else {
+    free_replies_.push_back(std::move(*result.reply));
+    free_types_.push_back(*result.reply_type);
+  }
+}
+
+void Server::commit_and_send() {
+  if (!changes_.empty()) {
+    auto committed = store_.commit(changes_);
+    if (committed) {
+      ++counters_.commits;
+      counters_.leases_committed += changes_.size();
+    } else {
+      // Nothing of the batch is durable: undo it in memory, newest first,
+      // and promise nothing. Clients retransmit and get a fresh chance.
+      for (auto it = changes_.rbegin(); it != changes_.rend(); ++it) engine_->revert(*it);
+      counters_.commit_failures += 1;
+      counters_.drops[static_cast<size_t>(DropReason::CommitFailed)] += durable_replies_.size();
+      input_log_.warn("commit", fmt::format("lease store {} failed, {} replies withheld: {}",
+                                            store_.describe(), durable_replies_.size(),
+                                            committed.error().message),
+                      clock_.monotonic_ms());
+      durable_replies_.clear();
+      durable_types_.clear();
+    }
+  }
+  for (auto type : durable_types_) ++counters_.sent_by_type[static_cast<size_t>(type)];
+  for (auto type : free_types_) ++counters_.sent_by_type[static_cast<size_t>(type)];
+  counters_.packets_sent += durable_replies_.size() + free_replies_.size();
+  if (!free_replies_.empty()) transport_.send(free_replies_);
+  if (!durable_replies_.empty()) transport_.send(durable_replies_);
+  changes_.clear();
+  durable_replies_.clear();
+  free_replies_.clear();
+  durable_types_.clear();
+  free_types_.clear();
+}
+
+}  // namespace bs::server

@@ -1,0 +1,69 @@
+// The server pipeline: receive a batch, decode, handle, commit every lease
+// change of the batch in one durable transaction (group commit), and only
+// then send the replies. This ordering is the durability promise: no ACK
+// leaves before the lease it grants is on stable storage.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "alloc/engine.h"
+#include "common/clock.h"
+#include "config/config.h"
+#include "io/transport.h"
+#include "server/counters.h"
+#include "server/dhcp4_handler.h"
+#include "server/rate_limited_log.h"
+#include "store/lease_store.h"
+
+namespace bs::server {
+
+struct ServerOptions {
+  size_t batch_max = 64;         // packets per receive and per commit
+  int receive_timeout_ms = 200;  // also the reclaim cadence when idle
+  size_t reclaim_per_batch = 256;
+};
+
+class Server {
+ public:
+  // Loads every lease from `store` into the engine. Fails if the store
+  // cannot be read: starting empty would hand out addresses twice.
+  static tl::expected<std::unique_ptr<Server>, std::string> create(
+      const config::Config& config, store::LeaseStore& store, io::Transport& transport,
+      const Clock& clock, ServerOptions options = {});
+
+  // One receive/handle/commit/send round; returns packets processed.
+  size_t run_once();
+
+  const Counters& counters() const { return counters_; }
+  const alloc::Engine& engine() const { return *engine_; }
+  const config::Config& config() const { return config_; }
+
+ private:
+  Server(const config::Config& config, store::LeaseStore& store, io::Transport& transport,
+         const Clock& clock, ServerOptions options);
+
+  void process(const io::RxPacket& packet, int64_t now_s);
+  void commit_and_send();
+  const io::InterfaceInfo* find_link(int ifindex) const;
+
+  config::Config config_;
+  store::LeaseStore& store_;
+  io::Transport& transport_;
+  const Clock& clock_;
+  ServerOptions options_;
+  std::unique_ptr<alloc::Engine> engine_;
+  std::unique_ptr<Dhcp4Handler> handler_;
+  Counters counters_;
+  RateLimitedLog input_log_;
+
+  // Per batch; reused to avoid allocation on the hot path.
+  std::vector<io::RxPacket> received_;
+  std::vector<LeaseChange> changes_;
+  std::vector<io::TxPacket> durable_replies_;  // wait for the commit
+  std::vector<io::TxPacket> free_replies_;     // promise nothing durable (OFFER, NAK)
+  std::vector<wire::MessageType> durable_types_, free_types_;
+};
+
+}  // namespace bs::server

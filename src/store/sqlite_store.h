@@ -1,0 +1,64 @@
+// The SQLite lease store behind open_sqlite_store(). Declared here, rather
+// than hidden in the .cpp, so tests and tools can reach the diagnostics the
+// LeaseStore interface does not offer (transaction count, PRAGMA values).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "store/lease_store.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace bs::store {
+
+class SqliteLeaseStore final : public LeaseStore {
+ public:
+  static tl::expected<std::unique_ptr<SqliteLeaseStore>, StoreError> open(
+      const std::string& path, SqliteOptions options = {});
+  ~SqliteLeaseStore() override;
+  SqliteLeaseStore(const SqliteLeaseStore&) = delete;
+  SqliteLeaseStore& operator=(const SqliteLeaseStore&) = delete;
+
+  tl::expected<std::vector<Lease>, StoreError> load_all() override;
+  tl::expected<void, StoreError> commit(std::span<const LeaseChange> changes) override;
+  std::string describe() const override { return "sqlite:" + path_; }
+
+  // Transactions committed on this connection since open (a commit hook
+  // counts them); tests use it to show that one batch is one transaction.
+  uint64_t transaction_count() const { return transactions_; }
+  // "PRAGMA <name>" on this connection, first column of the first row as
+  // text; synchronous is per connection, so tests cannot ask another one.
+  tl::expected<std::string, StoreError> pragma(const std::string& name);
+
+ private:
+  struct DbCloser {
+    void operator()(sqlite3* db) const;
+  };
+  struct StmtFinalizer {
+    void operator()(sqlite3_stmt* stmt) const;
+  };
+  using Statement = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+  SqliteLeaseStore(std::string path, sqlite3* db);
+  tl::expected<void, StoreError> set_up(SqliteOptions options);
+  tl::expected<void, StoreError> check_schema(int64_t& version);
+  tl::expected<void, StoreError> create_schema();
+  tl::expected<void, StoreError> check_integrity();
+  tl::expected<void, StoreError> prepare_all();
+  tl::expected<int64_t, StoreError> query_int(const char* sql);
+  tl::expected<void, StoreError> step_done(sqlite3_stmt* stmt, const char* what);
+  tl::expected<void, StoreError> write_change(const LeaseChange& change);
+  void rollback_if_open();
+  StoreError error(const std::string& what) const;
+  static int count_commit(void* self);
+
+  std::string path_;
+  std::unique_ptr<sqlite3, DbCloser> db_;
+  Statement begin_, commit_, rollback_, upsert_, erase_, select_all_;
+  uint64_t transactions_ = 0;
+};
+
+}  // namespace bs::store
