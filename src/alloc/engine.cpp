@@ -314,9 +314,9 @@ PoolStats Engine::stats(uint32_t subnet_id, int64_t now_s) const {
 size_t Engine::lease_count() const { return state_->occupied_count; }
 
 void Engine::for_each_lease(const std::function<void(const Lease&)>& visit) const {
-  for (const auto& [address, slot] : state_->slots) {
+  state_->slots.for_each([&](const Slot& slot) {
     if (slot.occupied()) visit(slot.view());
-  }
+  });
 }
 
 void Engine::check_invariants() const { state_->check_invariants(); }

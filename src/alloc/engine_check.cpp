@@ -17,7 +17,9 @@ void Engine::State::check_invariants() const {
   });
   std::vector<UseCounters> counters(subnets.size());
   size_t occupied = 0;
-  for (const auto& [address, slot] : slots) {
+  slots.for_each([&](const Slot& slot) {
+    const uint32_t address = slot.address;
+    BS_ASSERT(slots.find(address) == &slot);
     BS_ASSERT(slot.occupied() || slot.undo);
     BS_ASSERT(!slot.has_row || slot.row.state != LeaseState::Offered);
     BS_ASSERT(!slot.offer || slot.offer->state == LeaseState::Offered);
@@ -34,12 +36,15 @@ void Engine::State::check_invariants() const {
     if (const PoolState* pool = pool_at(address)) {
       counters[pool->subnet_index].add(static_use(slot), reserved(*pool, address), +1);
     }
-  }
+  });
   BS_ASSERT(occupied == occupied_count);
-  for (const auto& [key, head] : client_heads) {
-    for (uint32_t address : chain_of(key)) BS_ASSERT(client_key(find_slot(address)->view()) == key);
+  // Every chain holds only slots whose key hashes to the chain's hash.
+  client_heads.for_each([&](uint64_t hash, uint32_t head) {
     BS_ASSERT(head != 0);
-  }
+    for (uint32_t link = head; link != 0; link = slots.at(link - 1).next_of_client) {
+      BS_ASSERT(key_hash(client_key(slots.at(link - 1).view())) == hash);
+    }
+  });
   for (size_t i = 0; i < subnets.size(); ++i) {
     const UseCounters& want = counters[i];
     const UseCounters& have = subnets[i].counters;

@@ -39,6 +39,11 @@ std::string client_key(const Bytes& client_id, const HwAddr& hw_address) {
   return key;
 }
 
+uint64_t key_hash(const std::string& key) {
+  const uint64_t hash = std::hash<std::string>{}(key);
+  return hash == 0 ? 1 : hash;
+}
+
 void UseCounters::add(Use use, bool is_reserved, int64_t delta) {
   const auto step = static_cast<uint64_t>(delta);  // wraps correctly for -1
   switch (use) {
@@ -158,25 +163,14 @@ std::optional<uint32_t> Engine::State::reservation_index(const SubnetState& subn
   return std::nullopt;
 }
 
-Slot* Engine::State::find_slot(uint32_t address) {
-  const auto it = slots.find(address);
-  return it == slots.end() ? nullptr : &it->second;
-}
-
-const Slot* Engine::State::find_slot(uint32_t address) const {
-  const auto it = slots.find(address);
-  return it == slots.end() ? nullptr : &it->second;
-}
-
 std::vector<uint32_t> Engine::State::chain_of(const std::string& key) const {
   std::vector<uint32_t> chain;
-  const auto it = client_heads.find(key);
-  if (it == client_heads.end()) return chain;
-  for (uint32_t address = it->second; address != 0;) {
-    chain.push_back(address);
-    const Slot* slot = find_slot(address);
-    BS_ASSERT(slot != nullptr && slot->linked);
-    address = slot->next_of_client;
+  const uint32_t* head = client_heads.find(key_hash(key));
+  for (uint32_t link = head == nullptr ? 0 : *head; link != 0;) {
+    const Slot& slot = slots.at(link - 1);
+    BS_ASSERT(slot.in_use && slot.linked);
+    if (client_key(slot.view()) == key) chain.push_back(slot.address);
+    link = slot.next_of_client;
   }
   return chain;
 }
@@ -235,8 +229,8 @@ bool Engine::State::available_to(const Slot& slot, const std::string& key, int64
 }
 
 Slot& Engine::State::find_or_detach(uint32_t address) {
-  Slot& slot = slots[address];
-  if (slot.linked) unlink(address, slot);
+  Slot& slot = slots.find_or_create(address);
+  if (slot.linked) unlink(slot);
   if (slot.occupied()) --occupied_count;
   count(address, slot, -1);
   return slot;
@@ -245,39 +239,43 @@ Slot& Engine::State::find_or_detach(uint32_t address) {
 void Engine::State::attach(uint32_t address, Slot& slot) {
   if (!slot.has_row) slot.row = Lease{};  // drop the old strings
   if (!slot.occupied() && !slot.undo) {
-    slots.erase(address);
+    slots.erase(slot);
     sync_free_bit(address, Use::Free);
     return;
   }
   if (slot.occupied()) {
     ++occupied_count;
-    link(address, slot);
+    link(slot);
   }
   count(address, slot, +1);
   sync_free_bit(address, static_use(slot));
   queue_next_due(address, slot);
 }
 
-void Engine::State::link(uint32_t address, Slot& slot) {
-  std::string key = client_key(slot.view());
+void Engine::State::link(Slot& slot) {
+  const std::string key = client_key(slot.view());
   if (key.empty()) return;
-  uint32_t& head = client_heads[std::move(key)];
-  slot.next_of_client = head;
-  head = address;
+  const auto [head, inserted] = client_heads.insert(key_hash(key), slot.index + 1);
+  slot.next_of_client = inserted ? 0 : *head;
+  *head = slot.index + 1;
   slot.linked = true;
 }
 
-void Engine::State::unlink(uint32_t address, Slot& slot) {
-  const auto it = client_heads.find(client_key(slot.view()));
-  BS_ASSERT(it != client_heads.end());
-  if (it->second == address) {
-    it->second = slot.next_of_client;
-    if (it->second == 0) client_heads.erase(it);
+void Engine::State::unlink(Slot& slot) {
+  const uint64_t hash = key_hash(client_key(slot.view()));
+  uint32_t* head = client_heads.find(hash);
+  BS_ASSERT(head != nullptr);
+  if (*head == slot.index + 1) {
+    if (slot.next_of_client == 0) {
+      client_heads.erase(hash);
+    } else {
+      *head = slot.next_of_client;
+    }
   } else {
-    Slot* previous = find_slot(it->second);
-    while (previous->next_of_client != address) {
+    Slot* previous = &slots.at(*head - 1);
+    while (previous->next_of_client != slot.index + 1) {
       BS_ASSERT(previous->next_of_client != 0);
-      previous = find_slot(previous->next_of_client);
+      previous = &slots.at(previous->next_of_client - 1);
     }
     previous->next_of_client = slot.next_of_client;
   }

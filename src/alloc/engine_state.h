@@ -2,9 +2,7 @@
 // by engine.cpp (the DHCP operations) and engine_state.cpp (the bookkeeping
 // that keeps the indexes in step with the table). Not part of the seam.
 //
-// Every address with a record has a Slot. A slot holds the durable row (what
-// the store has) and, separately, an in-memory offer shown in its place, so a
-// lapsed offer falls back to the row untouched. Every mutation is
+// Every address with a record has a Slot (slot_table.h). Every mutation is
 // detach -> change -> attach, and attach derives the free bit, the per-subnet
 // counters and the client chain from the slot alone; revert can therefore
 // restore all indexes exactly by restoring the slot.
@@ -20,11 +18,12 @@
 
 #include "alloc/engine.h"
 #include "alloc/expiry_heap.h"
+#include "alloc/flat_index.h"
 #include "alloc/free_index.h"
+#include "alloc/slot_table.h"
 
 namespace bs::alloc {
 
-inline constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 // How long a durable change can still be reverted with its displaced offer.
 // The server reverts within one batch, so a minute is generous; after it the
 // revert still restores the row, just not the offer.
@@ -39,29 +38,12 @@ inline std::string client_key(const Lease& lease) {
 inline std::string client_key(const ClientIdentity& client) {
   return client_key(client.client_id, client.hw_address);
 }
+// The client index is keyed by this hash; chains are filtered by the exact
+// key, so a collision only lengthens a chain. Never 0 (the empty marker).
+uint64_t key_hash(const std::string& key);
 
 // What an address is used for, as counted in stats and the free index.
 enum class Use : uint8_t { Free, Offered, Assigned, Declined };
-
-// The offers that durable changes displaced, newest last, so revert can put
-// an offer back. Dropped once nobody can still revert (see kUndoKeep_s).
-struct UndoLog {
-  std::vector<std::unique_ptr<Lease>> offers;
-  int64_t until_s = 0;
-};
-
-struct Slot {
-  Lease row;                      // the stored record; meaningful when has_row
-  std::unique_ptr<Lease> offer;   // shown instead of row while held
-  std::unique_ptr<UndoLog> undo;  // usually null
-  int64_t queued_due_s = kNever;  // due time of this slot's live heap entry
-  uint32_t next_of_client = 0;    // next address in the client chain; 0 ends
-  bool has_row = false;
-  bool linked = false;  // in a client chain
-
-  bool occupied() const { return has_row || offer != nullptr; }
-  const Lease& view() const { return offer ? *offer : row; }
-};
 
 struct PoolState {
   uint32_t first = 0, last = 0;  // inclusive
@@ -107,8 +89,8 @@ struct Engine::State {
   std::vector<SubnetState> subnets;
   std::unordered_map<uint32_t, uint32_t> subnet_by_id;
   std::vector<PoolState> pools;  // sorted by first address, disjoint
-  std::unordered_map<uint32_t, Slot> slots;
-  std::unordered_map<std::string, uint32_t> client_heads;
+  SlotTable slots;
+  FlatIndex<uint64_t> client_heads;  // key_hash -> index + 1 of the chain's first slot
   ExpiryHeap expiry;
   size_t occupied_count = 0;
 
@@ -121,8 +103,8 @@ struct Engine::State {
   bool reserved(const PoolState& pool, uint32_t address) const;
   std::optional<uint32_t> reservation_index(const SubnetState& subnet,
                                             const ClientIdentity& client) const;
-  Slot* find_slot(uint32_t address);
-  const Slot* find_slot(uint32_t address) const;
+  Slot* find_slot(uint32_t address) { return slots.find(address); }
+  const Slot* find_slot(uint32_t address) const { return slots.find(address); }
   const Lease* newest_of(const std::string& key) const;
   std::vector<uint32_t> chain_of(const std::string& key) const;
 
@@ -158,8 +140,8 @@ struct Engine::State {
 
  private:
   void build_subnet(size_t config_index);
-  void link(uint32_t address, Slot& slot);
-  void unlink(uint32_t address, Slot& slot);
+  void link(Slot& slot);
+  void unlink(Slot& slot);
   void count(uint32_t address, const Slot& slot, int64_t delta);
   void sync_free_bit(uint32_t address, Use use);
   void queue_next_due(uint32_t address, Slot& slot);

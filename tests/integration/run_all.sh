@@ -5,7 +5,7 @@
 # namespaces. Usage: tests/integration/run_all.sh path/to/blackstart [test_name...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-server=${1:?usage: $0 path/to/blackstart [test_name...]}
+server=$(realpath "${1:?usage: $0 path/to/blackstart [test_name...]}")
 shift
 limit_s=${BST_TEST_TIMEOUT_S:-300}
 
