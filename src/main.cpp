@@ -1,15 +1,15 @@
 // blackstart daemon entry point: parse the command line, load the config,
 // open the lease store and the sockets, then run the pipeline until SIGTERM
 // or SIGINT. This is the only code that touches the real clock and signals.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "common/clock.h"
 #include "config/config.h"
@@ -24,11 +24,16 @@ volatile std::sig_atomic_t g_stop_requested = 0;
 void on_stop_signal(int /*signal*/) { g_stop_requested = 1; }
 
 void set_log_level(const std::string& severity) {
-  if (severity == "DEBUG") spdlog::set_level(spdlog::level::debug);
-  else if (severity == "WARN") spdlog::set_level(spdlog::level::warn);
-  else if (severity == "ERROR") spdlog::set_level(spdlog::level::err);
-  else if (severity == "FATAL") spdlog::set_level(spdlog::level::critical);
-  else spdlog::set_level(spdlog::level::info);
+  if (severity == "DEBUG")
+    spdlog::set_level(spdlog::level::debug);
+  else if (severity == "WARN")
+    spdlog::set_level(spdlog::level::warn);
+  else if (severity == "ERROR")
+    spdlog::set_level(spdlog::level::err);
+  else if (severity == "FATAL")
+    spdlog::set_level(spdlog::level::critical);
+  else
+    spdlog::set_level(spdlog::level::info);
 }
 
 tl::expected<bs::config::Config, int> load_or_report(const std::string& path) {
@@ -62,8 +67,8 @@ int show_leases(const bs::config::Config& config) {
   }
   std::sort(leases->begin(), leases->end(),
             [](const bs::Lease& a, const bs::Lease& b) { return a.address < b.address; });
-  fmt::print("{:<16} {:<18} {:<24} {:<20} {:<20} {}\n", "address", "mac", "client-id",
-             "hostname", "expires (UTC)", "state");
+  fmt::print("{:<16} {:<18} {:<24} {:<20} {:<20} {}\n", "address", "mac", "client-id", "hostname",
+             "expires (UTC)", "state");
   for (const bs::Lease& lease : *leases) {
     fmt::print("{:<16} {:<18} {:<24} {:<20} {:<20} {}\n", bs::to_string(lease.address),
                bs::to_string(lease.hw_address), bs::to_hex_colon(lease.client_id),

@@ -92,7 +92,8 @@ std::optional<uint32_t> Engine::State::choose_address(const ClientContext& ctx,
     const Ip4 reserved = subnet_config(ctx.subnet).reservations[*ctx.reservation].ip_address;
     // usable() requires the address to be reserved to this very client in
     // this subnet, which also rules out a reservation outside the subnet.
-    if (!reserved.is_zero() && subnets[ctx.subnet].reservation_by_address.contains(reserved.value) &&
+    if (!reserved.is_zero() &&
+        subnets[ctx.subnet].reservation_by_address.contains(reserved.value) &&
         usable(ctx, reserved.value)) {
       return reserved.value;
     }
@@ -113,14 +114,14 @@ std::string Engine::State::hostname_for(const ClientContext& ctx,
 
 Lease Engine::State::hold(const ClientContext& ctx, uint32_t address,
                           const ClientIdentity& client) {
-  const Lease offer{Ip4{address},
-                    client.hw_address,
-                    client.client_id,
-                    hostname_for(ctx, client),
-                    subnet_config(ctx.subnet).id,
-                    subnets[ctx.subnet].valid_lifetime_s,
-                    ctx.now_s,
-                    LeaseState::Offered};
+  Lease offer{Ip4{address},
+              client.hw_address,
+              client.client_id,
+              hostname_for(ctx, client),
+              subnet_config(ctx.subnet).id,
+              subnets[ctx.subnet].valid_lifetime_s,
+              ctx.now_s,
+              LeaseState::Offered};
   const Slot* existing = find_slot(address);
   // A binding to this client already holds the address; an overlay would
   // only hide the row.
@@ -241,8 +242,8 @@ tl::expected<LeaseChange, AllocError> Engine::assign(const config::Subnet& subne
 tl::expected<LeaseChange, AllocError> Engine::release(const ClientIdentity& client, Ip4 address,
                                                       int64_t now_s) {
   const Slot* slot = state_->find_slot(address.value);
-  if (slot == nullptr || slot->offer || !slot->has_row ||
-      slot->row.state != LeaseState::Assigned || client_key(slot->row) != client_key(client)) {
+  if (slot == nullptr || slot->offer || !slot->has_row || slot->row.state != LeaseState::Assigned ||
+      client_key(slot->row) != client_key(client)) {
     return tl::unexpected(AllocError::NoLease);
   }
   // The record stays, marked expired now, so the client can have the

@@ -10,10 +10,9 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <tl/expected.hpp>
 #include <unordered_map>
 #include <vector>
-
-#include <tl/expected.hpp>
 
 #include "alloc/lease.h"
 #include "config/config.h"
@@ -28,11 +27,11 @@ struct ClientIdentity {
 };
 
 enum class AllocError : uint8_t {
-  PoolExhausted,     // no free address in any pool of the subnet
-  AddressInUse,      // bound, offered or reserved to another client, or declined
-  NotInPool,         // address outside the subnet's pools and not reserved to the client
-  WrongSubnet,       // address not inside the selected subnet
-  NoLease,           // release/decline of an address the client does not hold
+  PoolExhausted,  // no free address in any pool of the subnet
+  AddressInUse,   // bound, offered or reserved to another client, or declined
+  NotInPool,      // address outside the subnet's pools and not reserved to the client
+  WrongSubnet,    // address not inside the selected subnet
+  NoLease,        // release/decline of an address the client does not hold
 };
 const char* to_string(AllocError error);
 

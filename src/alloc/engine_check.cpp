@@ -12,9 +12,8 @@ namespace bs::alloc {
 
 void Engine::State::check_invariants() const {
   std::set<std::pair<int64_t, uint32_t>> queued;
-  expiry.for_each_due(kNever - 1, [&](const DueEntry& entry) {
-    queued.emplace(entry.due_s, entry.address);
-  });
+  expiry.for_each_due(kNever - 1,
+                      [&](const DueEntry& entry) { queued.emplace(entry.due_s, entry.address); });
   std::vector<UseCounters> counters(subnets.size());
   size_t occupied = 0;
   slots.for_each([&](const Slot& slot) {
@@ -56,7 +55,8 @@ void Engine::State::check_invariants() const {
     for (uint64_t offset = 0; offset < pool.free.size(); ++offset) {
       const auto address = static_cast<uint32_t>(pool.first + offset);
       const Slot* slot = find_slot(address);
-      const bool free = !reserved(pool, address) && (slot == nullptr || static_use(*slot) == Use::Free);
+      const bool free =
+          !reserved(pool, address) && (slot == nullptr || static_use(*slot) == Use::Free);
       BS_ASSERT(pool.free.is_free(offset) == free);
       free_count += free ? 1 : 0;
     }

@@ -1,9 +1,10 @@
 // Bookkeeping for the engine's lease table: building the per-subnet indexes
 // from config, the attach/detach protocol that keeps free bits, counters and
 // client chains derived from slots, and lazy expiry from the heap.
+#include "alloc/engine_state.h"
+
 #include <algorithm>
 
-#include "alloc/engine_state.h"
 #include "common/assert.h"
 
 namespace bs::alloc {
@@ -324,10 +325,10 @@ size_t Engine::State::process_due(uint32_t address, int64_t now_s) {
   if (slot == nullptr) return 0;
   const bool offer_due = slot->offer && hold_until_s(*slot->offer) <= now_s;
   const bool undo_due = slot->undo && slot->undo->until_s <= now_s;
-  const bool row_due = slot->has_row &&
-                       (slot->row.state == LeaseState::Assigned ||
-                        slot->row.state == LeaseState::Declined) &&
-                       slot->row.expires_at_s() <= now_s;
+  const bool row_due =
+      slot->has_row &&
+      (slot->row.state == LeaseState::Assigned || slot->row.state == LeaseState::Declined) &&
+      slot->row.expires_at_s() <= now_s;
   if (!offer_due && !undo_due && !row_due) {
     queue_next_due(address, *slot);
     return 0;
@@ -343,8 +344,7 @@ size_t Engine::State::process_due(uint32_t address, int64_t now_s) {
 size_t Engine::State::reclaim(int64_t now_s, size_t max_count) {
   size_t reclaimed = 0;
   size_t pops_left = saturating_pops(max_count);
-  while (!expiry.empty() && expiry.top().due_s <= now_s && reclaimed < max_count &&
-         pops_left > 0) {
+  while (!expiry.empty() && expiry.top().due_s <= now_s && reclaimed < max_count && pops_left > 0) {
     const DueEntry entry = expiry.top();
     expiry.pop();
     --pops_left;

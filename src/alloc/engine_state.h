@@ -75,8 +75,8 @@ struct SubnetState {
 
 // One client's view of one subnet, computed once per operation.
 struct ClientContext {
-  uint32_t subnet = 0;  // index into State::subnets
-  std::string key;      // client_key()
+  uint32_t subnet = 0;                  // index into State::subnets
+  std::string key;                      // client_key()
   std::optional<uint32_t> reservation;  // index into the subnet's reservations
   int64_t now_s = 0;
 };

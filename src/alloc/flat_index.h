@@ -61,8 +61,8 @@ class FlatIndex {
       const size_t wanted = home(entries_[next].key);
       // The entry may fill the hole unless its home lies cyclically in
       // (hole, next], where moving it would put it before its home.
-      const bool home_after_hole = hole <= next ? (hole < wanted && wanted <= next)
-                                                : (hole < wanted || wanted <= next);
+      const bool home_after_hole =
+          hole <= next ? (hole < wanted && wanted <= next) : (hole < wanted || wanted <= next);
       if (!home_after_hole) {
         entries_[hole] = entries_[next];
         hole = next;

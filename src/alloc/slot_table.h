@@ -32,8 +32,8 @@ struct Slot {
   std::unique_ptr<UndoLog> undo;  // usually null
   int64_t queued_due_s = kNever;  // due time of this slot's live heap entry
   uint32_t address = 0;
-  uint32_t index = 0;             // position in the SlotTable, stable
-  uint32_t next_of_client = 0;    // index + 1 of the next slot in the chain; 0 ends
+  uint32_t index = 0;           // position in the SlotTable, stable
+  uint32_t next_of_client = 0;  // index + 1 of the next slot in the chain; 0 ends
   bool has_row = false;
   bool linked = false;  // in a client chain
   bool in_use = false;  // false while on the free list

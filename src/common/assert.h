@@ -16,9 +16,9 @@ namespace bs::detail {
 
 }  // namespace bs::detail
 
-#define BS_ASSERT(condition)                                         \
-  do {                                                               \
-    if (!(condition)) [[unlikely]] {                                 \
-      ::bs::detail::assert_failed(#condition, __FILE__, __LINE__);   \
-    }                                                                \
+#define BS_ASSERT(condition)                                       \
+  do {                                                             \
+    if (!(condition)) [[unlikely]] {                               \
+      ::bs::detail::assert_failed(#condition, __FILE__, __LINE__); \
+    }                                                              \
   } while (false)

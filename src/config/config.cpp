@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -24,9 +25,8 @@ constexpr std::string_view kTopLevelKeys[] = {"Dhcp4"};
 // DHCPv4 server, and silently ignoring them would hide that.
 constexpr std::string_view kOtherDaemons[] = {"Dhcp6", "Control-agent", "DhcpDdns", "Netconf"};
 constexpr std::string_view kDhcp4Keys[] = {
-    "interfaces-config", "lease-database", "valid-lifetime", "renew-timer",
-    "rebind-timer",      "decline-probation-period", "authoritative", "subnet4",
-    "option-data",       "loggers",
+    "interfaces-config",        "lease-database", "valid-lifetime", "renew-timer", "rebind-timer",
+    "decline-probation-period", "authoritative",  "subnet4",        "option-data", "loggers",
 };
 // "dhcp-socket-type" and "re-detect" only tune how Kea opens its sockets;
 // blackstart always uses a UDP socket plus a packet socket and never
@@ -91,8 +91,8 @@ Status read_interfaces_config(const Reader& reader, const Node& node, Config& co
 Status check_lease_type(const Reader& reader, const Node& node) {
   const auto type = node.find("type");
   if (!type) {
-    return tl::unexpected(reader.error(node, node.path + " needs a \"type\"; " +
-                                                 std::string(kSqliteHint)));
+    return tl::unexpected(
+        reader.error(node, node.path + " needs a \"type\"; " + std::string(kSqliteHint)));
   }
   auto text = reader.get_string(*type);
   if (!text) return tl::unexpected(text.error());
@@ -105,8 +105,8 @@ Status check_lease_type(const Reader& reader, const Node& node) {
   } else {
     why = " is not a lease database blackstart knows; ";
   }
-  return tl::unexpected(reader.error(
-      *type, type->path + " \"" + *text + "\"" + why + std::string(kSqliteHint)));
+  return tl::unexpected(
+      reader.error(*type, type->path + " \"" + *text + "\"" + why + std::string(kSqliteHint)));
 }
 
 Status read_lease_database(const Reader& reader, const Node& node, Config& config) {
@@ -175,15 +175,15 @@ std::string timer_source(const Timer& timer) {
 Status check_timer_pair(const Reader& reader, const Timer& shorter, const Timer& longer) {
   if (!shorter.seconds || !longer.seconds || *shorter.seconds < *longer.seconds) return {};
   if (shorter.level >= longer.level) {
-    return tl::unexpected(reader.error(
-        *shorter.node, shorter.node->path + " (" + std::to_string(*shorter.seconds) +
-                           ") must be less than " + std::string(longer.key) + " (" +
-                           timer_source(longer) + ")"));
+    return tl::unexpected(
+        reader.error(*shorter.node, shorter.node->path + " (" + std::to_string(*shorter.seconds) +
+                                        ") must be less than " + std::string(longer.key) + " (" +
+                                        timer_source(longer) + ")"));
   }
-  return tl::unexpected(reader.error(
-      *longer.node, longer.node->path + " (" + std::to_string(*longer.seconds) +
-                        ") must be greater than " + std::string(shorter.key) + " (" +
-                        timer_source(shorter) + ")"));
+  return tl::unexpected(
+      reader.error(*longer.node, longer.node->path + " (" + std::to_string(*longer.seconds) +
+                                     ") must be greater than " + std::string(shorter.key) + " (" +
+                                     timer_source(shorter) + ")"));
 }
 
 Status check_timer_order(const Reader& reader, const Timer& renew, const Timer& rebind,
@@ -193,8 +193,8 @@ Status check_timer_order(const Reader& reader, const Timer& renew, const Timer& 
   return check_timer_pair(reader, renew, valid);
 }
 
-Timer timer_at(const Node& scope, std::string_view key, std::optional<uint32_t> seconds,
-               int level, const Timer& inherited) {
+Timer timer_at(const Node& scope, std::string_view key, std::optional<uint32_t> seconds, int level,
+               const Timer& inherited) {
   const auto node = scope.find(key);
   if (!node) return inherited;
   return Timer{key, seconds, node, level};
@@ -234,9 +234,9 @@ Status read_output_options(const Reader& reader, const Node& list) {
       if (auto flag = reader.get_bool(*flush); !flag) return tl::unexpected(flag.error());
     }
     for (std::string_view key : {"maxsize", "maxver"}) {
-      if (const auto number = entry.find(key)) {
-        if (auto n = reader.get_integer(*number, 0, INT64_MAX); !n) return tl::unexpected(n.error());
-      }
+      const auto number = entry.find(key);
+      if (!number) continue;
+      if (auto n = reader.get_integer(*number, 0, INT64_MAX); !n) return tl::unexpected(n.error());
     }
     if (const auto pattern = entry.find("pattern"); pattern && !pattern->value->is_string()) {
       return tl::unexpected(reader.error(*pattern, pattern->path + " must be a string"));
@@ -309,21 +309,24 @@ Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
 
 Status check_top_level(const Reader& reader, const Node& root) {
   if (!root.value->is_object()) {
-    return tl::unexpected(reader.error(
-        root, "the configuration must be an object {\"Dhcp4\": {...}}, got " +
-                  describe_value(*root.value)));
+    return tl::unexpected(
+        reader.error(root, "the configuration must be an object {\"Dhcp4\": {...}}, got " +
+                               describe_value(*root.value)));
   }
   for (const auto& [key, value] : root.value->items()) {
     const Node member = *root.find(key);
     if (contains(kOtherDaemons, key)) {
-      return tl::unexpected(reader.key_error(
-          member, "\"" + key + "\" configures another Kea daemon; blackstart reads only "
-                               "\"Dhcp4\", so move \"" + key + "\" to a separate file"));
+      return tl::unexpected(
+          reader.key_error(member, "\"" + key +
+                                       "\" configures another Kea daemon; blackstart reads only "
+                                       "\"Dhcp4\", so move \"" +
+                                       key + "\" to a separate file"));
     }
     if (key == "Logging") {
-      return tl::unexpected(reader.key_error(
-          member, "top-level \"Logging\" is the Kea 1.x layout; move its \"loggers\" into "
-                  "\"Dhcp4\""));
+      return tl::unexpected(
+          reader.key_error(member,
+                           "top-level \"Logging\" is the Kea 1.x layout; move its \"loggers\" into "
+                           "\"Dhcp4\""));
     }
   }
   if (auto ok = reader.check_keys(root, Scope::TopLevel, kTopLevelKeys); !ok) return ok;
@@ -400,8 +403,7 @@ tl::expected<Config, ConfigError> parse_config(std::string_view text,
 tl::expected<Config, ConfigError> load_config_file(const std::string& path) {
   auto text = read_file(path);
   if (!text) {
-    return tl::unexpected(
-        ConfigError{path, 0, "cannot read configuration file: " + text.error()});
+    return tl::unexpected(ConfigError{path, 0, "cannot read configuration file: " + text.error()});
   }
   return parse_config(*text, path);
 }

@@ -1,7 +1,6 @@
 // Kea "option-data" lists (global, per subnet, per reservation) turned into
 // wire-ready option bytes. Options the server computes itself are refused
 // here, because letting a config override them would break the protocol.
-#include <algorithm>
 #include <unordered_map>
 
 #include "config/reader.h"
@@ -98,9 +97,9 @@ Result<ResolvedOption> check_code(const Reader& reader, const Node& code_node,
                        std::string(named->name) + "\" has code " + std::to_string(named->code)));
   }
   if (code == 0 || code == 255) {
-    return tl::unexpected(reader.error(code_node, code_node.path + ": option " +
-                                                      std::to_string(code) +
-                                                      " (pad/end) cannot be configured"));
+    return tl::unexpected(reader.error(
+        code_node,
+        code_node.path + ": option " + std::to_string(code) + " (pad/end) cannot be configured"));
   }
   if (const auto* managed = find_managed(code)) {
     return tl::unexpected(reader.error(code_node, managed_message(code_node, *managed)));
@@ -130,9 +129,9 @@ Result<Bytes> decode_hex(const Reader& reader, const Node& at, std::string_view 
   if (digits.empty()) return Bytes{};  // Kea allows options without content
   auto bytes = parse_hex(digits);
   if (!bytes) {
-    return tl::unexpected(reader.error(
-        at, at.path + " must be hex (e.g. \"0A0B0C\" or \"0a:0b:0c\"), got " +
-                describe_value(*at.value)));
+    return tl::unexpected(
+        reader.error(at, at.path + " must be hex (e.g. \"0A0B0C\" or \"0a:0b:0c\"), got " +
+                             describe_value(*at.value)));
   }
   return std::move(*bytes);
 }
@@ -164,10 +163,10 @@ Result<Bytes> read_data(const Reader& reader, const Node& entry, const ResolvedO
     if (!flag) return tl::unexpected(flag.error());
     csv = *flag;
     if (csv && option.def == nullptr) {
-      return tl::unexpected(reader.error(
-          *csv_node, csv_node->path + ": blackstart has no definition for option " +
-                         std::to_string(option.code) +
-                         ", so its data must be hex (\"csv-format\": false)"));
+      return tl::unexpected(
+          reader.error(*csv_node, csv_node->path + ": blackstart has no definition for option " +
+                                      std::to_string(option.code) +
+                                      ", so its data must be hex (\"csv-format\": false)"));
     }
   }
   // As in Kea, data for an option without a definition is always hex.
@@ -182,9 +181,9 @@ Status check_space(const Reader& reader, const Node& entry) {
   auto name = reader.get_string(*space);
   if (!name) return tl::unexpected(name.error());
   if (*name == "dhcp4") return {};
-  return tl::unexpected(reader.error(
-      *space, space->path + " is \"" + *name +
-                  "\", but blackstart supports only the \"dhcp4\" option space yet"));
+  return tl::unexpected(
+      reader.error(*space, space->path + " is \"" + *name +
+                               "\", but blackstart supports only the \"dhcp4\" option space yet"));
 }
 
 Result<OptionData> read_option(const Reader& reader, const Node& entry) {
@@ -216,16 +215,17 @@ Result<OptionData> read_option(const Reader& reader, const Node& entry) {
 Result<std::vector<OptionData>> read_option_data(const Reader& reader, const Node& list) {
   if (auto ok = reader.expect_array(list); !ok) return tl::unexpected(ok.error());
   std::vector<OptionData> options;
-  std::unordered_map<uint8_t, int> first_line_by_code;
+  std::unordered_map<uint8_t, size_t> first_index_by_code;
   for (size_t i = 0; i < list.value->size(); ++i) {
     const Node entry = list.element(i);
     auto option = read_option(reader, entry);
     if (!option) return tl::unexpected(option.error());
-    const auto [it, inserted] = first_line_by_code.emplace(option->code, reader.line_of(entry));
+    const auto [it, inserted] = first_index_by_code.emplace(option->code, i);
     if (!inserted) {
+      const int first_line = reader.line_of(list.element(it->second));
       return tl::unexpected(reader.error(
           entry, entry.path + ": option " + std::to_string(option->code) +
-                     " is already set on line " + std::to_string(it->second) + " of this list"));
+                     " is already set on line " + std::to_string(first_line) + " of this list"));
     }
     options.push_back(std::move(*option));
   }

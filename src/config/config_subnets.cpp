@@ -11,8 +11,8 @@ namespace bs::config {
 namespace {
 
 constexpr std::string_view kSubnetKeys[] = {
-    "id",        "subnet",    "pools",          "option-data",  "reservations",
-    "relay",     "interface", "valid-lifetime", "renew-timer", "rebind-timer",
+    "id",    "subnet",    "pools",          "option-data", "reservations",
+    "relay", "interface", "valid-lifetime", "renew-timer", "rebind-timer",
 };
 constexpr std::string_view kPoolKeys[] = {"pool"};
 constexpr std::string_view kReservationKeys[] = {"hw-address", "client-id", "ip-address",
@@ -80,39 +80,43 @@ std::optional<std::pair<size_t, size_t>> find_overlap(std::vector<Span> spans) {
   return std::nullopt;
 }
 
+// The two textual pool forms Kea accepts; nullopt when the text is neither.
+std::optional<Pool> parse_pool_form(std::string_view text) {
+  if (text.find('/') != std::string_view::npos) {
+    const auto prefix = parse_prefix(text);
+    if (!prefix || (prefix->network.value & prefix_mask(prefix->length)) != prefix->network.value) {
+      return std::nullopt;
+    }
+    return Pool{prefix->network, Ip4{last_address(*prefix)}};
+  }
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  const auto first = parse_ip4(trim(text.substr(0, dash)));
+  const auto last = parse_ip4(trim(text.substr(dash + 1)));
+  if (!first || !last) return std::nullopt;
+  return Pool{*first, *last};
+}
+
 Result<Pool> parse_pool_text(const Reader& reader, const Node& node, const Subnet& subnet) {
   auto text = reader.get_string(node);
   if (!text) return tl::unexpected(text.error());
-  Pool pool;
-  if (text->find('/') != std::string::npos) {
-    const auto prefix = parse_prefix(*text);
-    if (!prefix || (prefix->network.value & prefix_mask(prefix->length)) != prefix->network.value) {
-      return tl::unexpected(reader.error(
-          node, node.path + " must be \"FIRST - LAST\" or a network \"ADDRESS/LENGTH\", got " +
-                    describe_value(*node.value)));
-    }
-    pool = Pool{prefix->network, Ip4{last_address(*prefix)}};
-  } else {
-    const size_t dash = text->find('-');
-    const auto first = parse_ip4(trim(std::string_view(*text).substr(0, dash)));
-    const auto last = dash == std::string::npos
-                          ? std::nullopt
-                          : parse_ip4(trim(std::string_view(*text).substr(dash + 1)));
-    if (!first || !last) {
-      return tl::unexpected(reader.error(
-          node, node.path + " must be \"FIRST - LAST\" or \"ADDRESS/LENGTH\" with IPv4 "
-                            "addresses, got " + describe_value(*node.value)));
-    }
-    pool = Pool{*first, *last};
+  const auto parsed = parse_pool_form(*text);
+  if (!parsed) {
+    return tl::unexpected(
+        reader.error(node, node.path +
+                               " must be \"FIRST - LAST\" or a network \"ADDRESS/LENGTH\" of IPv4 "
+                               "addresses, got " +
+                               describe_value(*node.value)));
   }
+  const Pool pool = *parsed;
   if (pool.first > pool.last) {
     return tl::unexpected(
         reader.error(node, node.path + ": the first address is after the last one"));
   }
   if (!subnet.contains(pool.first) || !subnet.contains(pool.last)) {
-    return tl::unexpected(reader.error(
-        node, node.path + " " + quote(*text) + " is not inside the subnet " +
-                  prefix_text(subnet.prefix, subnet.prefix_len)));
+    return tl::unexpected(reader.error(node, node.path + " " + quote(*text) +
+                                                 " is not inside the subnet " +
+                                                 prefix_text(subnet.prefix, subnet.prefix_len)));
   }
   return pool;
 }
@@ -140,9 +144,9 @@ Status read_pools(const Reader& reader, const Node& list, Subnet& subnet) {
     const Node earlier = *list.element(overlap->first).find("pool");
     const Node later = *list.element(overlap->second).find("pool");
     return tl::unexpected(reader.error(
-        later, later.path + " overlaps " + earlier.path + " " + quote(earlier.value->get_ref<const std::string&>()) +
-                   " (line " + std::to_string(reader.line_of(earlier)) +
-                   "); pools must not overlap"));
+        later, later.path + " overlaps " + earlier.path + " " +
+                   quote(earlier.value->get_ref<const std::string&>()) + " (line " +
+                   std::to_string(reader.line_of(earlier)) + "); pools must not overlap"));
   }
   return {};
 }
@@ -159,8 +163,10 @@ Result<Bytes> read_client_id(const Reader& reader, const Node& node) {
   }
   if (!bytes || bytes->empty() || bytes->size() > 255) {
     return tl::unexpected(reader.error(
-        node, node.path + " must be hex like \"01:aa:bb:cc:dd:ee:ff\" or 'text' in single quotes, "
-                          "got " + describe_value(*node.value)));
+        node, node.path +
+                  " must be hex like \"01:aa:bb:cc:dd:ee:ff\" or 'text' in single quotes, "
+                  "got " +
+                  describe_value(*node.value)));
   }
   return std::move(*bytes);
 }
@@ -177,8 +183,9 @@ Status read_identifiers(const Reader& reader, const Node& entry, Reservation& ou
     if (!text) return tl::unexpected(text.error());
     out.hw_address = parse_hwaddr(*text);
     if (!out.hw_address) {
-      return tl::unexpected(reader.error(*hw, hw->path + " must be like \"aa:bb:cc:dd:ee:ff\", got " +
-                                                  describe_value(*hw->value)));
+      return tl::unexpected(reader.error(
+          *hw,
+          hw->path + " must be like \"aa:bb:cc:dd:ee:ff\", got " + describe_value(*hw->value)));
     }
   }
   if (client_id) {
@@ -235,7 +242,7 @@ Result<Reservation> read_reservation(const Reader& reader, const Node& entry,
 // Remembers the first use of each value so a repeat can name both places.
 class DuplicateFinder {
  public:
-  // The path of the earlier use of `value`, or empty when it is new.
+  // Where `value` was first used, or nothing when this is its first use.
   std::optional<Node> seen(const std::string& value, const Node& where) {
     const auto [it, inserted] = first_use_.emplace(value, where);
     if (inserted) return std::nullopt;
@@ -268,9 +275,9 @@ Status read_reservations(const Reader& reader, const Node& list, Subnet& subnet)
     for (const auto& [earlier, key] : clashes) {
       if (!earlier) continue;
       const Node value = *entry.find(key);
-      return tl::unexpected(reader.error(
-          value, value.path + " is the same as in " + earlier->path + " (line " +
-                     std::to_string(reader.line_of(*earlier)) + ") of this subnet"));
+      return tl::unexpected(
+          reader.error(value, value.path + " is the same as in " + earlier->path + " (line " +
+                                  std::to_string(reader.line_of(*earlier)) + ") of this subnet"));
     }
     subnet.reservations.push_back(std::move(*reservation));
   }
@@ -315,9 +322,9 @@ Status read_prefix(const Reader& reader, const Node& entry, Subnet& subnet) {
   }
   const Ip4 network{prefix->network.value & prefix_mask(prefix->length)};
   if (network != prefix->network) {
-    return tl::unexpected(reader.error(
-        *node, node->path + " " + *text + " is not a network address; did you mean " +
-                   prefix_text(network, prefix->length) + "?"));
+    return tl::unexpected(reader.error(*node, node->path + " " + *text +
+                                                  " is not a network address; did you mean " +
+                                                  prefix_text(network, prefix->length) + "?"));
   }
   subnet.prefix = network;
   subnet.prefix_len = prefix->length;
@@ -359,8 +366,8 @@ Status read_subnet_interface(const Reader& reader, const Node& entry, Subnet& su
   auto name = reader.get_string(*node);
   if (!name) return tl::unexpected(name.error());
   if (!is_valid_interface_name(*name)) {
-    return tl::unexpected(reader.error(*node, node->path + " is not a valid interface name: " +
-                                                  describe_value(*node->value)));
+    return tl::unexpected(reader.error(
+        *node, node->path + " is not a valid interface name: " + describe_value(*node->value)));
   }
   subnet.interface = *name;
   return {};
@@ -403,9 +410,9 @@ Status check_subnets_distinct(const Reader& reader, const Node& list,
     if (!inserted) {
       const Node earlier = *list.element(it->second).find("id");
       const Node id = *list.element(i).find("id");
-      return tl::unexpected(reader.error(
-          id, id.path + " " + std::to_string(subnets[i].id) + " is already used by " +
-                  earlier.path + " (line " + std::to_string(reader.line_of(earlier)) + ")"));
+      return tl::unexpected(reader.error(id, id.path + " " + std::to_string(subnets[i].id) +
+                                                 " is already used by " + earlier.path + " (line " +
+                                                 std::to_string(reader.line_of(earlier)) + ")"));
     }
     const Prefix prefix{subnets[i].prefix, subnets[i].prefix_len};
     spans.push_back({prefix.network.value, last_address(prefix), i});
@@ -415,8 +422,9 @@ Status check_subnets_distinct(const Reader& reader, const Node& list,
     const Node later = *list.element(overlap->second).find("subnet");
     return tl::unexpected(reader.error(
         later, later.path + " " + quote(later.value->get_ref<const std::string&>()) + " overlaps " +
-                   earlier.path + " " + quote(earlier.value->get_ref<const std::string&>()) + " (line " +
-                   std::to_string(reader.line_of(earlier)) + "); subnets must not overlap"));
+                   earlier.path + " " + quote(earlier.value->get_ref<const std::string&>()) +
+                   " (line " + std::to_string(reader.line_of(earlier)) +
+                   "); subnets must not overlap"));
   }
   return {};
 }

@@ -4,6 +4,7 @@
 // input cannot overflow the stack.
 #include "config/jsonc.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -88,7 +89,7 @@ class Parser {
     if (text_.starts_with("\xef\xbb\xbf")) pos_ = 3;  // editors on Windows add a BOM
     if (!skip_space()) return tl::unexpected(*error_);
     if (at_end()) return tl::unexpected(JsoncError{line_, "the file contains no JSON value"});
-    if (!parse_value(doc_.root, "", 0)) return tl::unexpected(*error_);
+    if (!parse_value(doc_.root, LineMap::kNoParent, "", 0, 0)) return tl::unexpected(*error_);
     if (!skip_space()) return tl::unexpected(*error_);
     if (!at_end()) {
       return tl::unexpected(
@@ -155,14 +156,15 @@ class Parser {
     return true;
   }
 
-  bool parse_value(json& out, const std::string& pointer, int depth) {
-    doc_.value_lines[pointer] = line_;
+  // `segment` is the member name or array index under `parent`.
+  bool parse_value(json& out, uint32_t parent, std::string_view segment, int key_line, int depth) {
+    const uint32_t id = doc_.lines.add(parent, segment, line_, key_line);
     const char c = peek();
     if (c == '{' || c == '[') {
       if (depth >= max_depth_) {
         return fail(line_, "nesting is deeper than " + std::to_string(max_depth_) + " levels");
       }
-      return c == '{' ? parse_object(out, pointer, depth + 1) : parse_array(out, pointer, depth + 1);
+      return c == '{' ? parse_object(out, id, depth + 1) : parse_array(out, id, depth + 1);
     }
     if (c == '"') {
       std::string text;
@@ -180,7 +182,7 @@ class Parser {
     return fail(line_, "expected a value but found " + found());
   }
 
-  bool parse_object(json& out, const std::string& pointer, int depth) {
+  bool parse_object(json& out, uint32_t id, int depth) {
     ++pos_;
     out = json::object();
     while (true) {
@@ -190,7 +192,7 @@ class Parser {
         return true;
       }
       if (!at('"')) return fail(line_, "expected a member name in double quotes, found " + found());
-      if (!parse_member(out, pointer, depth)) return false;
+      if (!parse_member(out, id, depth)) return false;
       const int value_end_line = line_;
       if (!skip_space()) return false;
       if (at(',')) {
@@ -201,31 +203,30 @@ class Parser {
         ++pos_;
         return true;
       }
-      return fail(line_, "expected ',' or '}' but found " + found() + missing_comma_hint(value_end_line));
+      return fail(line_,
+                  "expected ',' or '}' but found " + found() + missing_comma_hint(value_end_line));
     }
   }
 
-  bool parse_member(json& object, const std::string& pointer, int depth) {
+  bool parse_member(json& object, uint32_t id, int depth) {
     const int key_line = line_;
     std::string key;
     if (!parse_string(key)) return false;
-    const std::string child = pointer + "/" + json_pointer_escape(key);
     if (object.contains(key)) {
       return fail(key_line, "duplicate key \"" + key + "\" (first given on line " +
-                                std::to_string(doc_.key_lines[child]) + ")");
+                                std::to_string(doc_.lines.member_key_line(id, key)) + ")");
     }
     if (!skip_space()) return false;
     if (!at(':')) return fail(line_, "expected ':' after \"" + key + "\" but found " + found());
     ++pos_;
     if (!skip_space()) return false;
-    doc_.key_lines[child] = key_line;
     json value;
-    if (!parse_value(value, child, depth)) return false;
+    if (!parse_value(value, id, key, key_line, depth)) return false;
     object.emplace(std::move(key), std::move(value));
     return true;
   }
 
-  bool parse_array(json& out, const std::string& pointer, int depth) {
+  bool parse_array(json& out, uint32_t id, int depth) {
     ++pos_;
     out = json::array();
     while (true) {
@@ -235,7 +236,7 @@ class Parser {
         return true;
       }
       json element;
-      if (!parse_value(element, pointer + "/" + std::to_string(out.size()), depth)) return false;
+      if (!parse_value(element, id, std::to_string(out.size()), 0, depth)) return false;
       out.push_back(std::move(element));
       const int value_end_line = line_;
       if (!skip_space()) return false;
@@ -247,7 +248,8 @@ class Parser {
         ++pos_;
         return true;
       }
-      return fail(line_, "expected ',' or ']' but found " + found() + missing_comma_hint(value_end_line));
+      return fail(line_,
+                  "expected ',' or ']' but found " + found() + missing_comma_hint(value_end_line));
     }
   }
 
@@ -412,8 +414,8 @@ class Parser {
     } else if (word == "null") {
       out = nullptr;
     } else {
-      return fail(line_, "unexpected word '" + std::string(word) +
-                             "' (strings must be in double quotes)");
+      return fail(line_,
+                  "unexpected word '" + std::string(word) + "' (strings must be in double quotes)");
     }
     return true;
   }
@@ -428,15 +430,63 @@ class Parser {
 
 }  // namespace
 
-int JsoncDocument::value_line(const std::string& pointer) const {
-  if (auto it = value_lines.find(pointer); it != value_lines.end()) return it->second;
-  if (auto it = key_lines.find(pointer); it != key_lines.end()) return it->second;
-  return 0;
+std::string LineMap::index_key(uint32_t parent, std::string_view segment) {
+  std::string key = std::to_string(parent);
+  key.push_back('/');
+  key.append(segment);
+  return key;
 }
 
-int JsoncDocument::key_line(const std::string& pointer) const {
-  if (auto it = key_lines.find(pointer); it != key_lines.end()) return it->second;
-  return value_line(pointer);
+uint32_t LineMap::add(uint32_t parent, std::string_view segment, int value_line, int key_line) {
+  const auto id = static_cast<uint32_t>(positions_.size());
+  positions_.push_back({value_line, key_line});
+  if (parent != kNoParent) ids_.emplace(index_key(parent, segment), id);
+  return id;
+}
+
+std::optional<uint32_t> LineMap::child(uint32_t parent, std::string_view segment) const {
+  const auto it = ids_.find(index_key(parent, segment));
+  if (it == ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+int LineMap::member_key_line(uint32_t parent, std::string_view key) const {
+  const auto id = child(parent, key);
+  return id ? positions_[*id].key_line : 0;
+}
+
+std::optional<LineMap::Position> LineMap::find(std::string_view pointer) const {
+  if (positions_.empty()) return std::nullopt;
+  uint32_t id = 0;
+  while (!pointer.empty()) {
+    if (pointer.front() != '/') return std::nullopt;
+    pointer.remove_prefix(1);
+    const size_t end = std::min(pointer.find('/'), pointer.size());
+    std::string segment;
+    for (size_t i = 0; i < end; ++i) {
+      if (pointer[i] == '~' && i + 1 < end && (pointer[i + 1] == '0' || pointer[i + 1] == '1')) {
+        segment.push_back(pointer[++i] == '0' ? '~' : '/');
+      } else {
+        segment.push_back(pointer[i]);
+      }
+    }
+    const auto next = child(id, segment);
+    if (!next) return std::nullopt;
+    id = *next;
+    pointer.remove_prefix(end);
+  }
+  return positions_[id];
+}
+
+int LineMap::value_line(std::string_view pointer) const {
+  const auto position = find(pointer);
+  return position ? position->value_line : 0;
+}
+
+int LineMap::key_line(std::string_view pointer) const {
+  const auto position = find(pointer);
+  if (!position) return 0;
+  return position->key_line != 0 ? position->key_line : position->value_line;
 }
 
 tl::expected<JsoncDocument, JsoncError> parse_jsonc(std::string_view text, int max_depth) {

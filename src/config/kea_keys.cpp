@@ -7,15 +7,23 @@
 namespace bs::config {
 namespace {
 
-// DDNS settings appear globally and per subnet in Kea.
+// DDNS and host name sanitising settings appear globally and per subnet in Kea.
 constexpr std::string_view kDdnsKeys[] = {
-    "ddns-send-updates",        "ddns-override-no-update",
-    "ddns-override-client-update", "ddns-replace-client-name",
-    "ddns-generated-prefix",    "ddns-qualifying-suffix",
-    "ddns-update-on-renew",     "ddns-use-conflict-resolution",
-    "ddns-conflict-resolution-mode", "ddns-ttl-percent",
-    "ddns-ttl",                 "ddns-ttl-min",
-    "ddns-ttl-max",             "hostname-char-set",
+    "ddns-send-updates",
+    "ddns-override-no-update",
+    "ddns-override-client-update",
+    "ddns-replace-client-name",
+    "ddns-generated-prefix",
+    "ddns-qualifying-suffix",
+    "ddns-update-on-renew",
+    "ddns-use-conflict-resolution",
+    "ddns-conflict-resolution-mode",
+    "ddns-ttl-percent",
+    "ddns-ttl",
+    "ddns-ttl-min",
+    "ddns-ttl-max",
+    "hostname-char-set",
+    "hostname-char-replacement",
 };
 
 constexpr std::string_view kGlobalKeys[] = {
@@ -51,7 +59,6 @@ constexpr std::string_view kGlobalKeys[] = {
     "stash-agent-options",
     "cache-threshold",
     "cache-max-age",
-    "hostname-char-replacement",
     "echo-client-id",
     "dhcp4o6-port",
     "config-control",
@@ -88,7 +95,6 @@ constexpr std::string_view kSubnetKeys[] = {
     "calculate-tee-times",
     "t1-percent",
     "t2-percent",
-    "hostname-char-replacement",
     "store-extended-info",
     "cache-threshold",
     "cache-max-age",
@@ -98,13 +104,17 @@ constexpr std::string_view kSubnetKeys[] = {
 };
 
 constexpr std::string_view kPoolKeys[] = {
-    "option-data",    "client-class",  "client-classes", "require-client-classes",
-    "evaluate-additional-classes", "pool-id",
+    "option-data",
+    "client-class",
+    "client-classes",
+    "require-client-classes",
+    "evaluate-additional-classes",
+    "pool-id",
 };
 
 constexpr std::string_view kReservationKeys[] = {
-    "duid",           "circuit-id",  "flex-id",        "client-classes",
-    "next-server",    "server-hostname", "boot-file-name",
+    "duid",        "circuit-id",      "flex-id",        "client-classes",
+    "next-server", "server-hostname", "boot-file-name",
 };
 
 constexpr std::string_view kOptionDataKeys[] = {"never-send", "client-classes"};
@@ -118,11 +128,26 @@ constexpr std::string_view kInterfacesKeys[] = {
 
 // "persist" and "lfc-interval" belong to memfile, which blackstart replaces.
 constexpr std::string_view kLeaseDatabaseKeys[] = {
-    "persist",           "lfc-interval",        "host",           "port",
-    "user",              "password",            "connect-timeout", "max-reconnect-tries",
-    "reconnect-wait-time", "on-fail",           "retry-on-startup", "readonly",
-    "trust-anchor",      "cert-file",           "key-file",       "cipher-list",
-    "max-row-errors",    "read-timeout",        "write-timeout",  "tcp-user-timeout",
+    "persist",
+    "lfc-interval",
+    "host",
+    "port",
+    "user",
+    "password",
+    "connect-timeout",
+    "max-reconnect-tries",
+    "reconnect-wait-time",
+    "on-fail",
+    "retry-on-startup",
+    "readonly",
+    "trust-anchor",
+    "cert-file",
+    "key-file",
+    "cipher-list",
+    "max-row-errors",
+    "read-timeout",
+    "write-timeout",
+    "tcp-user-timeout",
     "ssl-mode",
 };
 

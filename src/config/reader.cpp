@@ -45,15 +45,15 @@ std::string suggestion(std::string_view key, std::span<const std::string_view> a
 
 bool is_unsupported(Scope scope, std::string_view key) {
   const auto table = unsupported_kea_key_table();
-  return std::any_of(table.begin(), table.end(), [&](const KeaKey& entry) {
-    return entry.scope == scope && entry.key == key;
-  });
+  return std::any_of(table.begin(), table.end(),
+                     [&](const KeaKey& entry) { return entry.scope == scope && entry.key == key; });
 }
 
 }  // namespace
 
 std::string quote(std::string_view text) {
-  if (text.size() > kMaxQuotedChars) return "\"" + std::string(text.substr(0, kMaxQuotedChars)) + "...\"";
+  if (text.size() > kMaxQuotedChars)
+    return "\"" + std::string(text.substr(0, kMaxQuotedChars)) + "...\"";
   return "\"" + std::string(text) + "\"";
 }
 
@@ -92,9 +92,8 @@ std::string describe_value(const nlohmann::json& value) {
 bool is_valid_interface_name(std::string_view name) {
   constexpr size_t kMaxInterfaceChars = 15;  // IFNAMSIZ minus the NUL
   if (name.empty() || name.size() > kMaxInterfaceChars || name == "." || name == "..") return false;
-  return std::none_of(name.begin(), name.end(), [](char c) {
-    return c == '/' || c <= ' ' || c == 0x7f;
-  });
+  return std::none_of(name.begin(), name.end(),
+                      [](char c) { return c == '/' || c <= ' ' || c == 0x7f; });
 }
 
 ConfigError Reader::error(const Node& node, std::string message) const {
@@ -129,8 +128,8 @@ Result<std::string> Reader::get_string(const Node& node) const {
 
 Result<bool> Reader::get_bool(const Node& node) const {
   if (node.value->is_boolean()) return node.value->get<bool>();
-  return tl::unexpected(error(node, node.path + " must be true or false, got " +
-                                        describe_value(*node.value)));
+  return tl::unexpected(
+      error(node, node.path + " must be true or false, got " + describe_value(*node.value)));
 }
 
 Result<uint64_t> Reader::get_integer(const Node& node, uint64_t min, uint64_t max) const {
@@ -149,7 +148,9 @@ Result<uint64_t> Reader::get_integer(const Node& node, uint64_t min, uint64_t ma
 }
 
 Result<uint32_t> Reader::get_u32(const Node& node, uint32_t min, uint32_t max) const {
-  return get_integer(node, min, max).map([](uint64_t value) { return static_cast<uint32_t>(value); });
+  return get_integer(node, min, max).map([](uint64_t value) {
+    return static_cast<uint32_t>(value);
+  });
 }
 
 Result<Ip4> Reader::get_ip4(const Node& node) const {
@@ -165,21 +166,29 @@ Result<Ip4> Reader::get_ip4(const Node& node) const {
 
 Status Reader::check_keys(const Node& object, Scope scope,
                           std::span<const std::string_view> allowed) const {
-  for (const auto& [key, value] : object.value->items()) {
+  // Members are stored sorted, so look for the first offender in file order.
+  std::optional<Node> first;
+  std::string_view first_key;
+  for (const auto& item : object.value->items()) {
+    const std::string& key = item.key();
     if (is_ignored_key(key) || std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
       continue;
     }
-    const Node member = *object.find(key);
-    const std::string where = object.path.empty() ? "at the top level" : "in " + object.path;
-    if (is_unsupported(scope, key)) {
-      return tl::unexpected(key_error(member, quote(key) + " " + where +
-                                                  " is a Kea setting that blackstart does not "
-                                                  "support yet"));
+    Node member = *object.find(key);
+    if (!first || document_.key_line(member.pointer) < document_.key_line(first->pointer)) {
+      first = std::move(member);
+      first_key = key;
     }
-    return tl::unexpected(
-        key_error(member, "unknown key " + quote(key) + " " + where + suggestion(key, allowed)));
   }
-  return {};
+  if (!first) return {};
+  const std::string where = object.path.empty() ? "at the top level" : "in " + object.path;
+  if (is_unsupported(scope, first_key)) {
+    return tl::unexpected(key_error(*first, quote(first_key) + " " + where +
+                                                " is a Kea setting that blackstart does not "
+                                                "support yet"));
+  }
+  return tl::unexpected(key_error(
+      *first, "unknown key " + quote(first_key) + " " + where + suggestion(first_key, allowed)));
 }
 
 }  // namespace bs::config

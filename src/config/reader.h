@@ -5,14 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
-
-#include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "config/config.h"
 #include "config/jsonc.h"
@@ -76,8 +75,7 @@ class Reader {
   Result<std::string> get_string(const Node& node) const;  // non-empty
   Result<bool> get_bool(const Node& node) const;
   Result<uint64_t> get_integer(const Node& node, uint64_t min, uint64_t max) const;
-  Result<uint32_t> get_u32(const Node& node, uint32_t min = 0,
-                           uint32_t max = UINT32_MAX) const;
+  Result<uint32_t> get_u32(const Node& node, uint32_t min = 0, uint32_t max = UINT32_MAX) const;
   Result<Ip4> get_ip4(const Node& node) const;
 
   // Rejects members other than `allowed`, "comment" and "user-context",

@@ -11,7 +11,8 @@ namespace bs::io {
 
 class FakeTransport final : public Transport {
  public:
-  explicit FakeTransport(std::vector<InterfaceInfo> interfaces) : interfaces_(std::move(interfaces)) {}
+  explicit FakeTransport(std::vector<InterfaceInfo> interfaces)
+      : interfaces_(std::move(interfaces)) {}
 
   size_t receive(std::vector<RxPacket>& out, size_t max_count, int /*timeout_ms*/) override {
     size_t count = 0;

@@ -179,6 +179,7 @@ class LinuxTransport final : public Transport {
   std::vector<Fd> udp_fds_;  // parallel to infos_
   TransportCounters counters_;
   RxSlots rx_;
+  std::vector<epoll_event> ready_;  // kept to spare an allocation per receive
   std::array<TxSlot, kBatchSize> tx_slots_{};
   std::array<mmsghdr, kBatchSize> tx_headers_{};
   size_t tx_count_ = 0;
@@ -205,13 +206,13 @@ void LinuxTransport::fail(int error_number, uint64_t& counter) {
 
 size_t LinuxTransport::receive(std::vector<RxPacket>& out, size_t max_count, int timeout_ms) {
   if (max_count == 0 || infos_.empty()) return 0;
-  std::vector<epoll_event> events(infos_.size());
+  ready_.resize(infos_.size());
   const int ready =
-      epoll_wait(epoll_fd_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);
+      epoll_wait(epoll_fd_.get(), ready_.data(), static_cast<int>(ready_.size()), timeout_ms);
   if (ready < 0 && errno != EINTR) fail(errno, counters_.receive_errors);
   size_t appended = 0;
   for (int i = 0; i < ready && appended < max_count; ++i) {
-    appended += drain(static_cast<size_t>(events[static_cast<size_t>(i)].data.u64), out,
+    appended += drain(static_cast<size_t>(ready_[static_cast<size_t>(i)].data.u64), out,
                       max_count - appended);
   }
   return appended;

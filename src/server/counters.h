@@ -18,8 +18,8 @@ enum class DropReason : uint8_t {
   NotForUs,        // REQUEST/DECLINE naming another server
   MissingField,    // e.g. REQUEST without requested address or ciaddr
   PoolExhausted,
-  Silent,          // RFC 2131 says stay silent (e.g. unknown INIT-REBOOT)
-  CommitFailed,    // lease store could not make the batch durable
+  Silent,        // RFC 2131 says stay silent (e.g. unknown INIT-REBOOT)
+  CommitFailed,  // lease store could not make the batch durable
   UnknownInterface,
 };
 inline constexpr size_t kDropReasonCount = 11;

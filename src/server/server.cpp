@@ -11,17 +11,28 @@ namespace bs::server {
 
 const char* to_string(DropReason reason) {
   switch (reason) {
-    case DropReason::Malformed: return "malformed";
-    case DropReason::NotARequest: return "not_a_request";
-    case DropReason::NoMessageType: return "no_message_type";
-    case DropReason::UnexpectedType: return "unexpected_type";
-    case DropReason::NoSubnet: return "no_subnet";
-    case DropReason::NotForUs: return "not_for_us";
-    case DropReason::MissingField: return "missing_field";
-    case DropReason::PoolExhausted: return "pool_exhausted";
-    case DropReason::Silent: return "silent";
-    case DropReason::CommitFailed: return "commit_failed";
-    case DropReason::UnknownInterface: return "unknown_interface";
+    case DropReason::Malformed:
+      return "malformed";
+    case DropReason::NotARequest:
+      return "not_a_request";
+    case DropReason::NoMessageType:
+      return "no_message_type";
+    case DropReason::UnexpectedType:
+      return "unexpected_type";
+    case DropReason::NoSubnet:
+      return "no_subnet";
+    case DropReason::NotForUs:
+      return "not_for_us";
+    case DropReason::MissingField:
+      return "missing_field";
+    case DropReason::PoolExhausted:
+      return "pool_exhausted";
+    case DropReason::Silent:
+      return "silent";
+    case DropReason::CommitFailed:
+      return "commit_failed";
+    case DropReason::UnknownInterface:
+      return "unknown_interface";
   }
   return "unknown";
 }
@@ -119,10 +130,11 @@ void Server::commit_and_send() {
       for (auto it = changes_.rbegin(); it != changes_.rend(); ++it) engine_->revert(*it);
       counters_.commit_failures += 1;
       counters_.drops[static_cast<size_t>(DropReason::CommitFailed)] += durable_replies_.size();
-      input_log_.warn("commit", fmt::format("lease store {} failed, {} replies withheld: {}",
-                                            store_.describe(), durable_replies_.size(),
-                                            committed.error().message),
-                      clock_.monotonic_ms());
+      input_log_.warn(
+          "commit",
+          fmt::format("lease store {} failed, {} replies withheld: {}", store_.describe(),
+                      durable_replies_.size(), committed.error().message),
+          clock_.monotonic_ms());
       durable_replies_.clear();
       durable_types_.clear();
     }

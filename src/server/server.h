@@ -29,9 +29,11 @@ class Server {
  public:
   // Loads every lease from `store` into the engine. Fails if the store
   // cannot be read: starting empty would hand out addresses twice.
-  static tl::expected<std::unique_ptr<Server>, std::string> create(
-      const config::Config& config, store::LeaseStore& store, io::Transport& transport,
-      const Clock& clock, ServerOptions options = {});
+  static tl::expected<std::unique_ptr<Server>, std::string> create(const config::Config& config,
+                                                                   store::LeaseStore& store,
+                                                                   io::Transport& transport,
+                                                                   const Clock& clock,
+                                                                   ServerOptions options = {});
 
   // One receive/handle/commit/send round; returns packets processed.
   size_t run_once();

@@ -1,9 +1,9 @@
 // Store-independent checks of a batch, so the SQLite and in-memory stores
 // refuse exactly the same batches and a test against the fake holds for the
 // real store.
-#include <fmt/format.h>
-
 #include "store/lease_store.h"
+
+#include <fmt/format.h>
 
 namespace bs::store {
 
@@ -34,7 +34,8 @@ tl::expected<void, StoreError> check_changes(std::span<const LeaseChange> change
       return tl::unexpected(StoreError{fmt::format("hardware address too long for {}", where)});
     }
     if (after.client_id.size() > kMaxFieldBytes || after.hostname.size() > kMaxFieldBytes) {
-      return tl::unexpected(StoreError{fmt::format("client id or hostname too long for {}", where)});
+      return tl::unexpected(
+          StoreError{fmt::format("client id or hostname too long for {}", where)});
     }
   }
   return {};

@@ -6,10 +6,9 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <tl/expected.hpp>
 #include <unordered_map>
 #include <vector>
-
-#include <tl/expected.hpp>
 
 #include "alloc/lease.h"
 

@@ -43,8 +43,8 @@ class SqliteLeaseStore final : public LeaseStore {
   using Statement = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
   SqliteLeaseStore(std::string path, sqlite3* db);
-  tl::expected<void, StoreError> set_up(SqliteOptions options);
-  tl::expected<void, StoreError> check_schema(int64_t& version);
+  tl::expected<void, StoreError> set_up(SqliteOptions options, bool existed);
+  tl::expected<void, StoreError> check_schema(int64_t& version, bool existed);
   tl::expected<void, StoreError> create_schema();
   tl::expected<void, StoreError> check_integrity();
   tl::expected<void, StoreError> prepare_all();

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # The script every DHCP client in the integration tests and the demo runs
 # instead of its distribution default (those would rewrite /etc/resolv.conf
 # and the hostname). It appends one line per event to $BST_EVENTS, so tests
@@ -9,7 +9,7 @@
 # interface itself, so for it the hook only records.
 # The lease variables (ip, subnet, reason, new_*) come from the client.
 # shellcheck disable=SC2154
-set -u
+set -euo pipefail
 
 client=${BST_CLIENT:-unknown}
 events=${BST_EVENTS:-/dev/null}
@@ -18,22 +18,25 @@ events=${BST_EVENTS:-/dev/null}
 # recorded field is one word.
 words() { printf '%s' "$*" | tr -s ' ' ','; }
 
-record() {
+record() {  # EVENT IP MASK ROUTERS DNS LEASE SERVER HOSTNAME
   printf 'client=%s event=%s if=%s ip=%s mask=%s routers=%s dns=%s lease=%s server=%s hostname=%s\n' \
-    "$client" "$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')" "${interface:-}" "$2" "$3" "$(words "$4")" \
-    "$(words "$5")" "$6" "$7" "$(words "$8")" >>"$events"
+    "$client" "${1,,}" "${interface:-}" "$2" "$3" "$(words "$4")" "$(words "$5")" "$6" "$7" \
+    "$(words "$8")" >>"$events"
 }
 
 set_address() {  # IFNAME ADDRESS MASK ROUTERS [fresh]
-  [ "${5:-}" = fresh ] && ip -4 addr flush dev "$1"
+  if [[ "${5:-}" == fresh ]]; then ip -4 addr flush dev "$1"; fi
   ip addr replace "$2/$3" dev "$1"
-  first_router=$(printf '%s' "$4" | cut -d' ' -f1)
-  [ -z "$first_router" ] || ip route replace default via "$first_router" dev "$1"
+  local first_router=${4%% *}
+  if [[ -n "$first_router" ]]; then ip route replace default via "$first_router" dev "$1"; fi
 }
 
 on_udhcpc() {
   case "$1" in
-    deconfig) ip -4 addr flush dev "$interface"; ip link set dev "$interface" up ;;
+    deconfig)
+      ip -4 addr flush dev "$interface"
+      ip link set dev "$interface" up
+      ;;
     bound) set_address "$interface" "$ip" "$subnet" "${router:-}" fresh ;;
     renew) set_address "$interface" "$ip" "$subnet" "${router:-}" ;;
   esac
@@ -64,4 +67,3 @@ case "$client" in
   dhclient) on_dhclient ;;
   *) record_new ;;
 esac
-exit 0

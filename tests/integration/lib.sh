@@ -15,8 +15,8 @@ BST_P="bs$$"
 BST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BST_HOOK="$BST_DIR/client-hook.sh"
 BST_TMP=""
-BST_NETNS=()     # namespaces to delete, in creation order
-BST_PIDS=()      # processes we started, stopped by PID at cleanup
+BST_NETNS=()      # namespaces to delete, in creation order
+BST_PIDS=()       # processes we started, stopped by PID at cleanup
 BST_ROOT_LINKS=() # devices created in the root namespace (demo only)
 BST_PASSED=0
 BST_FAILED=0
@@ -55,7 +55,7 @@ wait_for() {
   until "$@"; do
     ((SECONDS < deadline_s)) || return 1
     ((BST_INTERRUPTED == 0)) || return 1
-    sleep 0.2
+    sleep 0.2 || return 1
   done
 }
 
@@ -67,7 +67,15 @@ is_running() {
   [[ -n "$state" && "$state" != Z ]]
 }
 
-not_running() { ! is_running "$1"; }
+# gone_within PID TIMEOUT_S: waits for PID to exit. Unlike wait_for it keeps
+# waiting after Ctrl-C, because it is what shutting down gracefully needs.
+gone_within() {
+  local pid=$1 tries=$(($2 * 5))
+  while is_running "$pid"; do
+    ((tries-- > 0)) || return 1
+    sleep 0.2 || true
+  done
+}
 
 # stop_pid PID [SIGNAL] [TIMEOUT_S]: signals a process we started and waits
 # for it; escalates to SIGKILL when it outlives the timeout.
@@ -75,9 +83,9 @@ stop_pid() {
   local pid=$1 signal=${2:-TERM} timeout_s=${3:-5}
   is_running "$pid" || return 0
   kill "-$signal" "$pid" 2>/dev/null || true
-  if ! wait_for "$timeout_s" not_running "$pid"; then
+  if ! gone_within "$pid" "$timeout_s"; then
     kill -KILL "$pid" 2>/dev/null || true
-    wait_for 2 not_running "$pid" || true
+    gone_within "$pid" 2 || true
   fi
 }
 
@@ -115,10 +123,11 @@ bst_kill_ns_pids() {
 }
 
 # dhcpcd keeps pid files, sockets and leases under global paths named after
-# the interface; our interfaces all start with BST_P, so only ours go.
+# the interface. dhcpcd only ever runs on our "${BST_P}c<N>" interfaces, and
+# the "c" keeps run bs12 from matching run bs123's files.
 bst_remove_dhcpcd_state() {
   local file
-  for file in /run/dhcpcd/*"${BST_P}"* /var/lib/dhcpcd/*"${BST_P}"*; do
+  for file in /run/dhcpcd/*"${BST_P}c"[0-9]* /var/lib/dhcpcd/*"${BST_P}c"[0-9]*; do
     [[ -e "$file" ]] && rm -rf -- "$file"
   done
   # dhcpcd creates its run directory; leave none behind if there was none.

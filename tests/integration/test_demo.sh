@@ -16,7 +16,7 @@ DEMO_IF="${BST_P}d"
 OUT="$BST_TMP/demo.log"
 
 not_a_link() { ! ip link show "$1" >/dev/null 2>&1; }
-no_namespaces() { ! ip netns list | grep -q "^$1"; }
+no_namespaces() { ! ip netns list | grep -qE "^$1(sw|c[0-9])"; }
 
 FINGERPRINT=$(host_fingerprint)
 rc=0

@@ -49,7 +49,9 @@ class DoraTest : public ::testing::Test {
     server_ = std::move(*created);
   }
 
-  TestClient client(uint8_t mac_last_byte) { return TestClient(transport_, *server_, mac_last_byte); }
+  TestClient client(uint8_t mac_last_byte) {
+    return TestClient(transport_, *server_, mac_last_byte);
+  }
 
   config::Config config_;
   store::MemoryLeaseStore store_;

@@ -56,14 +56,14 @@ class TestClient {
     std::copy(hw_.begin(), hw_.end(), packet.chaddr.begin());
     packet.set(wire::opt::kMessageType, Bytes{static_cast<uint8_t>(type)});
     if (!client_id.empty()) packet.set(wire::opt::kClientId, client_id);
-    if (!hostname.empty()) packet.set(wire::opt::kHostName, Bytes(hostname.begin(), hostname.end()));
+    if (!hostname.empty())
+      packet.set(wire::opt::kHostName, Bytes(hostname.begin(), hostname.end()));
     if (!parameter_request_list.empty()) {
       packet.set(wire::opt::kParameterRequestList, parameter_request_list);
     }
     if (max_message_size) {
-      packet.set(wire::opt::kMaxMessageSize,
-                 Bytes{static_cast<uint8_t>(*max_message_size >> 8),
-                       static_cast<uint8_t>(*max_message_size & 0xff)});
+      packet.set(wire::opt::kMaxMessageSize, Bytes{static_cast<uint8_t>(*max_message_size >> 8),
+                                                   static_cast<uint8_t>(*max_message_size & 0xff)});
     }
     if (!relay_agent_info.empty()) packet.set(wire::opt::kRelayAgentInfo, relay_agent_info);
     return packet;

@@ -48,7 +48,7 @@ TEST_F(EngineTest, LoadedExpiredLeasesAreFreeButRemembered) {
 
 TEST_F(EngineTest, LeasesOutsideTheConfigAreKeptButNeverOffered) {
   const std::vector<Lease> leases = {
-      stored("10.9.9.9", 1, kStart_s, LeaseState::Assigned, 42),        // no such subnet
+      stored("10.9.9.9", 1, kStart_s, LeaseState::Assigned, 42),  // no such subnet
       stored("198.18.1.20", 2, kStart_s - kLifetime_s * 2, LeaseState::Reclaimed),  // not in pool
   };
   engine_.load(leases, kStart_s);

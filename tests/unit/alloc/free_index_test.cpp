@@ -1,5 +1,7 @@
 // The free bitmap and the expiry heap on their own, including pool sizes
 // around word and summary boundaries and a nearly full million-address pool.
+#include "alloc/free_index.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 #include <set>
 
 #include "alloc/expiry_heap.h"
-#include "alloc/free_index.h"
 
 namespace bs::alloc {
 namespace {
@@ -71,8 +72,8 @@ TEST(ExpiryHeapTest, PopsInTimeOrderAndVisitsOnlyDueEntries) {
     EXPECT_LE(entry.due_s, 100);
     ++due_count;
   });
-  EXPECT_EQ(due_count, static_cast<size_t>(std::count_if(
-                           times.begin(), times.end(), [](int64_t t) { return t <= 100; })));
+  EXPECT_EQ(due_count, static_cast<size_t>(std::count_if(times.begin(), times.end(),
+                                                         [](int64_t t) { return t <= 100; })));
   std::sort(times.begin(), times.end());
   for (int64_t expected : times) {
     ASSERT_EQ(heap.top().due_s, expected);

@@ -54,7 +54,8 @@ TEST(ConfigBad, EveryBadFileFailsWhereItSays) {
     EXPECT_EQ(error.file, path);
     EXPECT_EQ(error.line, expectation->line) << error.to_string();
     EXPECT_NE(error.message.find(expectation->text), std::string::npos) << error.to_string();
-    EXPECT_TRUE(error.to_string().starts_with(path + ":" + std::to_string(expectation->line) + ": "));
+    EXPECT_TRUE(
+        error.to_string().starts_with(path + ":" + std::to_string(expectation->line) + ": "));
   }
 }
 
@@ -126,7 +127,8 @@ TEST(ConfigBad, GlobalSettings) {
       {"kea option-def", R"("option-def": [])", "\"option-def\" in Dhcp4 is a Kea setting"},
       {"unknown", R"("frobnicate": 1)", "unknown key \"frobnicate\" in Dhcp4"},
       {"options not list", R"("option-data": {})", "Dhcp4.option-data must be a list"},
-      {"subnets not list", R"("subnet4": 1)", "Dhcp4.subnet4 must be a list [...], got the number 1"},
+      {"subnets not list", R"("subnet4": 1)",
+       "Dhcp4.subnet4 must be a list [...], got the number 1"},
   };
   for (const auto& c : cases) expect_rejected(c);
 }
@@ -174,8 +176,7 @@ TEST(ConfigBad, Subnets) {
       {"subnet auth", subnet_with(R"("authoritative": true)"), "does not support yet"},
       {"typo", subnet_with(R"("pool": [])"),
        "unknown key \"pool\" in Dhcp4.subnet4[0] (did you mean \"pools\"?)"},
-      {"bad interface", subnet_with(R"("interface": "eth0/1")"),
-       "is not a valid interface name"},
+      {"bad interface", subnet_with(R"("interface": "eth0/1")"), "is not a valid interface name"},
       {"relay", subnet_with(R"("relay": {"ip-addresses": "198.18.1.1"})"),
        "relay.ip-addresses must be a list"},
       {"relay key", subnet_with(R"("relay": {"addresses": []})"), "unknown key"},
@@ -205,10 +206,9 @@ TEST(ConfigBad, Pools) {
        "pools[0].pool: the first address is after the last one"},
       {"not network", subnet_with(R"("pools": [{"pool": "198.18.1.5/30"}])"),
        "a network \"ADDRESS/LENGTH\""},
-      {"garbage", subnet_with(R"("pools": [{"pool": "lots"}])"),
-       "must be \"FIRST - LAST\""},
+      {"garbage", subnet_with(R"("pools": [{"pool": "lots"}])"), "must be \"FIRST - LAST\""},
       {"bad address", subnet_with(R"("pools": [{"pool": "198.18.1.1 - 198.18.1.256"}])"),
-       "with IPv4 addresses"},
+       "of IPv4 addresses"},
       {"missing pool", subnet_with(R"("pools": [{}])"), "pools[0] needs a \"pool\""},
       {"pool options", subnet_with(R"("pools": [{"pool": "198.18.1.9/32", "option-data": []}])"),
        "\"option-data\" in Dhcp4.subnet4[0].pools[0] is a Kea setting"},
@@ -231,18 +231,21 @@ TEST(ConfigBad, Reservations) {
        "client-id must be hex"},
       {"duid", subnet_with(R"("reservations": [{"duid": "01:02"}])"),
        "\"duid\" in Dhcp4.subnet4[0].reservations[0] is a Kea setting"},
-      {"bad ip", subnet_with(R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "ip-address": "x"}])"),
+      {"bad ip",
+       subnet_with(R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "ip-address": "x"}])"),
        "ip-address must be an IPv4 address"},
       {"hostname", subnet_with(R"("reservations": [{"client-id": "01:02", "hostname": 7}])"),
        "hostname must be a host name"},
       {"same ip",
-       subnet_with(R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:01", "ip-address": )"
-                   R"("198.18.1.5"}, {"hw-address": "aa:bb:cc:dd:ee:02", "ip-address": "198.18.1.5"}])"),
+       subnet_with(
+           R"("reservations": [{"hw-address": "aa:bb:cc:dd:ee:01", "ip-address": )"
+           R"("198.18.1.5"}, {"hw-address": "aa:bb:cc:dd:ee:02", "ip-address": "198.18.1.5"}])"),
        "reservations[1].ip-address is the same as in Dhcp4.subnet4[0].reservations[0]"},
       {"same client id",
        subnet_with(R"("reservations": [{"client-id": "01:02"}, {"client-id": "0102"}])"),
        "reservations[1].client-id is the same"},
-      {"bad option", subnet_with(R"("reservations": [{"client-id": "01", "option-data": [{"code": 82}]}])"),
+      {"bad option",
+       subnet_with(R"("reservations": [{"client-id": "01", "option-data": [{"code": 82}]}])"),
        "option 82 (dhcp-agent-options) is managed by the server"},
   };
   for (const auto& c : cases) expect_rejected(c);
@@ -255,7 +258,8 @@ TEST(ConfigBad, OptionData) {
       {"code 0", R"("option-data": [{"code": 0, "data": ""}])", "option 0 (pad/end)"},
       {"code 255", R"("option-data": [{"code": 255}])", "option 255 (pad/end)"},
       {"code 256", R"("option-data": [{"code": 256}])", "must be between 0 and 255"},
-      {"managed by name", R"("option-data": [{"name": "dhcp-server-identifier", "data": "198.18.1.1"}])",
+      {"managed by name",
+       R"("option-data": [{"name": "dhcp-server-identifier", "data": "198.18.1.1"}])",
        "option 54 (dhcp-server-identifier) is managed by the server"},
       {"managed 53", R"("option-data": [{"code": 53, "csv-format": false, "data": "01"}])",
        "option 53"},
@@ -265,29 +269,32 @@ TEST(ConfigBad, OptionData) {
        "so its data must be hex"},
       {"bad hex", R"("option-data": [{"code": 252, "data": "xyz"}])",
        "Dhcp4.option-data[0].data must be hex"},
-      {"bad hex defined", R"("option-data": [{"name": "routers", "csv-format": false, "data": "1g"}])",
-       "must be hex"},
+      {"bad hex defined",
+       R"("option-data": [{"name": "routers", "csv-format": false, "data": "1g"}])", "must be hex"},
       {"no data", R"("option-data": [{"name": "routers"}])", "needs \"data\""},
       {"data type", R"("option-data": [{"name": "routers", "data": 3}])", "data must be a string"},
       {"mtu range", R"("option-data": [{"name": "interface-mtu", "data": "70000"}])",
        "is not valid for option \"interface-mtu\""},
       {"space", R"("option-data": [{"name": "routers", "data": "198.18.1.1", "space": "vendor"}])",
        "supports only the \"dhcp4\" option space"},
-      {"never-send", R"("option-data": [{"name": "routers", "data": "198.18.1.1", "never-send": true}])",
+      {"never-send",
+       R"("option-data": [{"name": "routers", "data": "198.18.1.1", "never-send": true}])",
        "\"never-send\" in Dhcp4.option-data[0] is a Kea setting"},
       {"always-send type", R"("option-data": [{"code": 250, "always-send": "yes"}])",
        "always-send must be true or false"},
-      {"duplicate", R"("option-data": [{"code": 3, "data": "198.18.1.1"}, {"name": "routers", "data": "198.18.1.2"}])",
+      {"duplicate",
+       R"("option-data": [{"code": 3, "data": "198.18.1.1"}, {"name": "routers", "data": "198.18.1.2"}])",
        "Dhcp4.option-data[1]: option 3 is already set on line 2"},
-      {"too long", R"("option-data": [{"code": 250, "data": ")"
-                   "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
-                   "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
-                   "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
-                   "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
-                   "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
-                   "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
-                   "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
-                   R"("}])",
+      {"too long",
+       R"("option-data": [{"code": 250, "data": ")"
+       "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
+       "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
+       "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
+       "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
+       "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
+       "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
+       "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
+       R"("}])",
        "option data is 280 bytes"},
   };
   for (const auto& c : cases) expect_rejected(c);
@@ -301,7 +308,8 @@ TEST(ConfigBad, Loggers) {
       {"debuglevel", R"("loggers": [{"name": "x", "debuglevel": 100}])", "between 0 and 99"},
       {"output key", R"("loggers": [{"name": "x", "output_options": [{"destination": "stdout"}]}])",
        "unknown key \"destination\" in Dhcp4.loggers[0].output_options[0]"},
-      {"flush", R"("loggers": [{"name": "x", "output_options": [{"output": "stdout", "flush": 1}]}])",
+      {"flush",
+       R"("loggers": [{"name": "x", "output_options": [{"output": "stdout", "flush": 1}]}])",
        "flush must be true or false"},
   };
   for (const auto& c : cases) expect_rejected(c);
@@ -329,6 +337,13 @@ TEST(ConfigBad, TopLevel) {
     EXPECT_NE(config.error().message.find(c.message), std::string::npos)
         << c.text << " -> " << config.error().to_string();
   }
+}
+
+TEST(ConfigBad, ReportsTheFirstBadKeyInFileOrder) {
+  const auto config =
+      parse_config("{\"Dhcp4\": {\n\"zz-unknown\": 1,\n\"aa-unknown\": 2}}", "x.json");
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error().to_string(), "x.json:2: unknown key \"zz-unknown\" in Dhcp4");
 }
 
 TEST(ConfigBad, CommentAndUserContextAreIgnoredAnywhere) {

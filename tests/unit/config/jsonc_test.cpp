@@ -157,8 +157,7 @@ TEST(Jsonc, BoundsNestingDepth) {
 }
 
 TEST(Jsonc, DecodesStringEscapes) {
-  const auto document =
-      parse_ok(R"({"s": "q\"b\\s\/n\nt\tu\u00e9\ud83d\ude00 raw: é"})");
+  const auto document = parse_ok(R"({"s": "q\"b\\s\/n\nt\tu\u00e9\ud83d\ude00 raw: é"})");
   EXPECT_EQ(document.root["s"], "q\"b\\s/n\nt\tu\xc3\xa9\xf0\x9f\x98\x80 raw: \xc3\xa9");
 }
 
@@ -171,6 +170,26 @@ TEST(Jsonc, NumbersKeepTheirKind) {
   EXPECT_TRUE(document.root["neg"].is_number_integer());
   EXPECT_EQ(document.root["zero"].get<int>(), 0);
   EXPECT_TRUE(document.root["exp"].is_number_float());
+}
+
+TEST(Jsonc, LongKeysOverManyValuesStayCheap) {
+  // Full pointer strings per value would need ~1 GB here; the line map must not.
+  std::string text = "{\"" + std::string(30000, 'k') + "\": [";
+  for (int i = 0; i < 15000; ++i) text += "0,\n";
+  text += "1]}";
+  const auto document = parse_ok(text);
+  EXPECT_EQ(document.value_line("/" + std::string(30000, 'k') + "/14999"), 15000);
+  EXPECT_EQ(document.value_line("/" + std::string(30000, 'k') + "/15001"), 0);
+}
+
+TEST(Jsonc, LooksUpEscapedAndOddPointers) {
+  const auto document = parse_ok("{\"\": 1,\n\"~\": [2,\n3]}");
+  EXPECT_EQ(document.value_line("/"), 1);
+  EXPECT_EQ(document.value_line("/~0/1"), 3);
+  EXPECT_EQ(document.key_line("/~0/1"), 3);  // elements have no key line
+  EXPECT_EQ(document.key_line("/~0"), 2);
+  EXPECT_EQ(document.value_line("no-slash"), 0);
+  EXPECT_EQ(document.value_line("/~0/x"), 0);
 }
 
 TEST(Jsonc, SkipsByteOrderMark) {

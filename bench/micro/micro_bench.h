@@ -1,0 +1,20 @@
+// Micro-benchmarks of the four costs on blackstart's packet path: decode,
+// encode, allocation and the durable commit. Each file registers its own
+// benchmarks at start-up (not with static BENCHMARK macros) so that one flag,
+// --tiny, can swap the large inputs for small ones; `make test` runs the tiny
+// variant so the benchmarks keep compiling and working.
+#pragma once
+
+namespace bs::bench {
+
+// Sizes for one run: the full set, or the tiny set used inside `make test`.
+struct Sizes {
+  bool tiny = false;
+  unsigned pool_size = 1u << 20;  // addresses in the allocation benchmarks' pool
+};
+
+void register_wire_benchmarks(const Sizes& sizes);
+void register_alloc_benchmarks(const Sizes& sizes);
+void register_store_benchmarks(const Sizes& sizes);
+
+}  // namespace bs::bench
