@@ -80,7 +80,11 @@ int show_leases(const bs::config::Config& config) {
 
 int serve(const bs::config::Config& config) {
   set_log_level(config.log_severity);
-  auto store = bs::store::open_sqlite_store(config.lease_database.name);
+  auto store = bs::store::open_sqlite_store(config.lease_database.name,
+                                            {.fsync = config.lease_database.fsync});
+  if (!config.lease_database.fsync) {
+    spdlog::warn("lease-database fsync is off: a power cut can lose leases already ACKed");
+  }
   if (!store) {
     spdlog::critical("{}", store.error().message);
     return 1;

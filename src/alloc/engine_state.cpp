@@ -79,7 +79,7 @@ Engine::State::State(const config::Config& config_in, EngineOptions options_in)
     state.config_index = i;
     state.valid_lifetime_s = subnet.valid_lifetime_s.value_or(config.valid_lifetime_s);
     for (const config::Pool& pool : subnet.pools) {
-      // Address 0 terminates client chains, so it is never allocated.
+      // Address 0 means "unset" in DHCP and "empty" in the slot index.
       const uint32_t first = std::max<uint32_t>(pool.first.value, 1);
       if (first > pool.last.value) continue;
       candidates.push_back({first, pool.last.value, static_cast<uint32_t>(subnets.size() - 1)});

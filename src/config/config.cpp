@@ -32,7 +32,7 @@ constexpr std::string_view kDhcp4Keys[] = {
 // blackstart always uses a UDP socket plus a packet socket and never
 // re-detects, so both are accepted (and validated) but change nothing.
 constexpr std::string_view kInterfacesKeys[] = {"interfaces", "dhcp-socket-type", "re-detect"};
-constexpr std::string_view kLeaseDatabaseKeys[] = {"type", "name"};
+constexpr std::string_view kLeaseDatabaseKeys[] = {"type", "name", "fsync"};
 // Kea 2.5 renamed "output_options" to "output-options"; both spellings work.
 constexpr std::string_view kLoggerKeys[] = {"name", "severity", "debuglevel", "output_options",
                                             "output-options"};
@@ -127,6 +127,13 @@ Status read_lease_database(const Reader& reader, const Node& node, Config& confi
     auto path = reader.get_string(*name);
     if (!path) return tl::unexpected(path.error());
     config.lease_database.name = *path;
+  }
+  // blackstart's own key, like Redis's appendfsync: false trades the
+  // durable-ACK promise for speed. Kea files never contain it.
+  if (const auto fsync = node.find("fsync")) {
+    auto flag = reader.get_bool(*fsync);
+    if (!flag) return tl::unexpected(flag.error());
+    config.lease_database.fsync = *flag;
   }
   return {};
 }

@@ -54,6 +54,8 @@ struct Subnet {
 struct LeaseDatabase {
   std::string type = "sqlite";
   std::string name = "/var/lib/blackstart/leases.sqlite3";
+  // false: commits are not fsync'd, so a power cut can lose ACKed leases.
+  bool fsync = true;
 };
 
 // One entry of "interfaces-config.interfaces": "eth0", "eth0/198.18.0.1" or "*".

@@ -34,6 +34,13 @@ TEST(ConfigGood, MinimalFileTakesDefaults) {
   EXPECT_FALSE(config.authoritative);
   EXPECT_TRUE(config.subnets.empty());
   EXPECT_EQ(config.log_severity, "INFO");
+  EXPECT_TRUE(config.lease_database.fsync);
+}
+
+TEST(ConfigGood, FsyncCanBeTurnedOff) {
+  const Config config = parse_ok(
+      R"({"Dhcp4": {"lease-database": {"type": "sqlite", "name": "/x", "fsync": false}}})");
+  EXPECT_FALSE(config.lease_database.fsync);
 }
 
 TEST(ConfigGood, FullFileGlobals) {
