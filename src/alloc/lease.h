@@ -31,7 +31,9 @@ struct Lease {
   LeaseState state = LeaseState::Assigned;
 
   int64_t expires_at_s() const { return cltt_s + valid_lifetime_s; }
-  bool bound_at(int64_t now_s) const { return state == LeaseState::Assigned && expires_at_s() > now_s; }
+  bool bound_at(int64_t now_s) const {
+    return state == LeaseState::Assigned && expires_at_s() > now_s;
+  }
   bool operator==(const Lease&) const = default;
 };
 
