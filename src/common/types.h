@@ -18,7 +18,7 @@ using Bytes = std::vector<uint8_t>;
 // An IPv4 address in host byte order. 0 means "unset" in DHCP fields.
 struct Ip4 {
   uint32_t value = 0;
-  constexpr auto operator<=>(const Ip4&) const = default;
+  constexpr auto operator<=>(const Ip4&) const = default;  // NOLINT(modernize-use-nullptr)
   constexpr bool is_zero() const { return value == 0; }
 };
 

@@ -72,6 +72,7 @@ size_t Server::run_once() {
       transport_.receive(received_, options_.batch_max, options_.receive_timeout_ms);
   BS_ASSERT(count <= options_.batch_max);
   const int64_t now_s = clock_.now_s();
+  batch_now_s_ = now_s;
   engine_->reclaim_expired(now_s, options_.reclaim_per_batch);
   for (const io::RxPacket& packet : received_) process(packet, now_s);
   commit_and_send();
@@ -106,6 +107,11 @@ void Server::process(const io::RxPacket& packet, int64_t now_s) {
   ++counters_.received_by_type[type ? static_cast<size_t>(*type) : 0];
   HandlerResult result = handler_->handle(*query, *link, now_s);
   if (result.drop) counters_.drop(*result.drop);
+  if (result.reply_type == wire::MessageType::Nak) {
+    ++counters_.naks;
+    record_nak(*query, now_s);
+  }
+  if (type == wire::MessageType::Decline && result.change) ++counters_.declines;
   if (result.change) changes_.push_back(std::move(*result.change));
   if (!result.reply) return;
   BS_ASSERT(result.reply_type.has_value());
@@ -124,6 +130,7 @@ void Server::commit_and_send() {
     if (committed) {
       ++counters_.commits;
       counters_.leases_committed += changes_.size();
+      for (const LeaseChange& change : changes_) record_change_event(change, batch_now_s_);
     } else {
       // Nothing of the batch is durable: undo it in memory, newest first,
       // and promise nothing. Clients retransmit and get a fresh chance.
@@ -135,6 +142,11 @@ void Server::commit_and_send() {
           fmt::format("lease store {} failed, {} replies withheld: {}", store_.describe(),
                       durable_replies_.size(), committed.error().message),
           clock_.monotonic_ms());
+      Event failure;
+      failure.at_s = batch_now_s_;
+      failure.kind = EventKind::StorageError;
+      failure.text = committed.error().message;
+      events_.add(std::move(failure));
       durable_replies_.clear();
       durable_types_.clear();
     }
@@ -149,6 +161,34 @@ void Server::commit_and_send() {
   free_replies_.clear();
   durable_types_.clear();
   free_types_.clear();
+}
+
+void Server::record_change_event(const LeaseChange& change, int64_t now_s) {
+  if (!change.after) return;
+  const Lease& lease = *change.after;
+  EventKind kind = EventKind::LeaseGranted;
+  if (lease.state == LeaseState::Declined) kind = EventKind::Declined;
+  if (lease.state == LeaseState::Reclaimed) kind = EventKind::LeaseReleased;
+  events_.add(Event{.at_s = now_s,
+                    .kind = kind,
+                    .address = lease.address,
+                    .hw_address = lease.hw_address,
+                    .client_id = lease.client_id,
+                    .text = lease.hostname});
+}
+
+void Server::record_nak(const wire::Packet& query, int64_t now_s) {
+  Bytes client_id;
+  if (const wire::Option* id = query.find(wire::opt::kClientId)) client_id = id->data;
+  const Ip4 address = query.ciaddr.is_zero()
+                          ? query.option_ip(wire::opt::kRequestedAddress).value_or(Ip4{})
+                          : query.ciaddr;
+  events_.add(Event{.at_s = now_s,
+                    .kind = EventKind::Nak,
+                    .address = address,
+                    .hw_address = query.hw_address(),
+                    .client_id = std::move(client_id),
+                    .text = "client asked for an address it cannot have"});
 }
 
 }  // namespace bs::server

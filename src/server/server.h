@@ -14,6 +14,7 @@
 #include "io/transport.h"
 #include "server/counters.h"
 #include "server/dhcp4_handler.h"
+#include "server/events.h"
 #include "server/rate_limited_log.h"
 #include "store/lease_store.h"
 
@@ -41,6 +42,7 @@ class Server {
   const Counters& counters() const { return counters_; }
   const alloc::Engine& engine() const { return *engine_; }
   const config::Config& config() const { return config_; }
+  const EventLog& events() const { return events_; }
 
  private:
   Server(const config::Config& config, store::LeaseStore& store, io::Transport& transport,
@@ -48,6 +50,8 @@ class Server {
 
   void process(const io::RxPacket& packet, int64_t now_s);
   void commit_and_send();
+  void record_change_event(const LeaseChange& change, int64_t now_s);
+  void record_nak(const wire::Packet& query, int64_t now_s);
   const io::InterfaceInfo* find_link(int ifindex) const;
 
   config::Config config_;
@@ -59,6 +63,7 @@ class Server {
   std::unique_ptr<Dhcp4Handler> handler_;
   Counters counters_;
   RateLimitedLog input_log_;
+  EventLog events_;
 
   // Per batch; reused to avoid allocation on the hot path.
   std::vector<io::RxPacket> received_;
@@ -66,6 +71,7 @@ class Server {
   std::vector<io::TxPacket> durable_replies_;  // wait for the commit
   std::vector<io::TxPacket> free_replies_;     // promise nothing durable (OFFER, NAK)
   std::vector<wire::MessageType> durable_types_, free_types_;
+  int64_t batch_now_s_ = 0;
 };
 
 }  // namespace bs::server

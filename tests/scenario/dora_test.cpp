@@ -359,5 +359,23 @@ TEST_F(DoraTest, ABatchIsOneCommit) {
   EXPECT_EQ(store_.rows().size(), 8u);
 }
 
+TEST_F(DoraTest, EventsRecordGrantsDeclinesNaksAndStorageErrors) {
+  TestClient a = client(1), b = client(2);
+  const Ip4 address = a.dora();
+  b.request_init_reboot(address);  // NAK: a holds it
+  a.decline(address, server_id_);
+  store_.set_failing(true);
+  TestClient c = client(3);
+  c.dora();
+  std::vector<server::EventKind> kinds;
+  for (const auto& event : server_->events().all()) kinds.push_back(event.kind);
+  using server::EventKind;
+  EXPECT_EQ(kinds, (std::vector<EventKind>{EventKind::LeaseGranted, EventKind::Nak,
+                                           EventKind::Declined, EventKind::StorageError}));
+  EXPECT_EQ(server_->events().all().front().address, address);
+  EXPECT_EQ(server_->counters().naks, 1u);
+  EXPECT_EQ(server_->counters().declines, 1u);
+}
+
 }  // namespace
 }  // namespace bs::testing
