@@ -23,7 +23,8 @@ class SystemClock final : public Clock {
 
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(int64_t start_s = 1'800'000'000) : start_ms_(start_s * 1000), now_ms_(start_ms_) {}
+  explicit FakeClock(int64_t start_s = 1'800'000'000)
+      : start_ms_(start_s * 1000), now_ms_(start_ms_) {}
   int64_t now_s() const override { return now_ms_ / 1000; }
   int64_t monotonic_ms() const override { return now_ms_ - start_ms_; }
   void advance_s(int64_t seconds) { now_ms_ += seconds * 1000; }

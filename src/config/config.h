@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <tl/expected.hpp>
+#include <utility>
+#include <vector>
 
 #include "common/types.h"
 
@@ -17,7 +17,7 @@ namespace bs::config {
 
 struct OptionData {
   uint8_t code = 0;
-  Bytes data;               // wire bytes, without code and length
+  Bytes data;                // wire bytes, without code and length
   bool always_send = false;  // Kea's "always-send": include even if not requested
 };
 
@@ -58,6 +58,22 @@ struct LeaseDatabase {
   bool fsync = true;
 };
 
+// The HTTP control API ("control-sockets", Kea 2.7's shape). Without a
+// control socket in the file the API listens on 127.0.0.1:8004; an empty
+// "control-sockets" list turns it off. Any other address needs credentials.
+struct ControlSocket {
+  bool enabled = true;
+  Ip4 address{0x7f000001u};  // 127.0.0.1
+  uint16_t port = 8004;
+  std::string realm = "blackstart";
+  // HTTP basic auth: user -> password ("authentication": {"type": "basic"}).
+  std::vector<std::pair<std::string, std::string>> basic_clients;
+  // blackstart's extension: "authentication": {"type": "bearer", "token": ...}.
+  std::string bearer_token;
+
+  bool needs_auth() const { return !basic_clients.empty() || !bearer_token.empty(); }
+};
+
 // One entry of "interfaces-config.interfaces": "eth0", "eth0/198.18.0.1" or "*".
 struct InterfaceSpec {
   std::string name;
@@ -67,14 +83,15 @@ struct InterfaceSpec {
 struct Config {
   std::vector<InterfaceSpec> interfaces;
   LeaseDatabase lease_database;
-  uint32_t valid_lifetime_s = 7200;          // Kea's default
-  std::optional<uint32_t> renew_timer_s;     // default: 50% of valid lifetime
-  std::optional<uint32_t> rebind_timer_s;    // default: 87.5% of valid lifetime
+  uint32_t valid_lifetime_s = 7200;        // Kea's default
+  std::optional<uint32_t> renew_timer_s;   // default: 50% of valid lifetime
+  std::optional<uint32_t> rebind_timer_s;  // default: 87.5% of valid lifetime
   uint32_t decline_probation_period_s = 86400;
   bool authoritative = false;
   std::vector<OptionData> options;  // global option-data
   std::vector<Subnet> subnets;
   std::string log_severity = "INFO";
+  ControlSocket control;
 
   const Subnet* find_subnet(uint32_t id) const;
 };
