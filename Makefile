@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit fuzz-replay fuzz integration lint format demo clean
+.PHONY: all build deps test unit micro micro-bench bench fuzz-replay fuzz integration lint format demo clean
 
 all: build
 
@@ -20,6 +20,17 @@ build: deps $(BUILD)/build.ninja
 
 unit: build
 	@for t in $(BUILD)/*_tests; do echo "== $$t"; $$t --gtest_brief=1 || exit 1; done
+
+# Micro-benchmarks: tiny inputs inside make test, full inputs on demand.
+micro: build
+	$(BUILD)/micro_bench --tiny --benchmark_min_time=0.01
+micro-bench: build
+	$(BUILD)/micro_bench
+
+# Peer benchmark (issue #3): perfdhcp against blackstart (fsync on and off),
+# Kea, dnsmasq and ISC dhcpd in network namespaces; installs the peers itself.
+bench: build
+	/usr/bin/python3 bench/peer_bench.py --blackstart $(BUILD)/blackstart
 
 # The kept corpus replays as a regression test with the normal compiler.
 fuzz-replay: build
@@ -50,7 +61,7 @@ lint: build
 
 test:
 	scripts/install-deps.sh test
-	$(MAKE) build unit fuzz-replay
+	$(MAKE) build unit micro fuzz-replay
 	$(MAKE) fuzz
 	$(MAKE) integration
 	$(MAKE) lint

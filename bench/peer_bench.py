@@ -267,6 +267,40 @@ def proc_hwm_kb(pid):
     return 0
 
 
+def proc_runqueue_wait_s(pid):
+    """Time the process's threads spent runnable but waiting for a CPU
+    (schedstat field 2), summed over threads: shows when other load on the
+    machine, not the server itself, was the limit."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[1])
+    except OSError:
+        pass
+    return total / 1e9
+
+
+def udp_counters(ns):
+    """The namespace's UDP counters from /proc/net/snmp (per network namespace):
+    RcvbufErrors counts datagrams dropped because a socket's receive buffer
+    was full, i.e. its reader did not keep up."""
+    out = run(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"], check=False).stdout
+    rows = [line.split()[1:] for line in out.splitlines() if line.startswith("Udp:")]
+    if len(rows) < 2:
+        return {}
+    return {k: int(v) for k, v in zip(rows[0], rows[1])}
+
+
+def softnet_dropped():
+    """Packets dropped because a CPU's input backlog was full (all namespaces)."""
+    total = 0
+    with open("/proc/net/softnet_stat") as f:
+        for line in f:
+            total += int(line.split()[1], 16)
+    return total
+
+
 def udp67_owned_by(bench, pid):
     out = run(["ip", "netns", "exec", bench.srv_ns, "ss", "-Hlunp", "sport = :67"],
               check=False).stdout
@@ -357,6 +391,9 @@ def run_step(bench, server, rate, args, raw_dir):
     pd_out = os.path.join(bench.tmp, "perfdhcp.out")
     pd_cmd = ["perfdhcp", "-4", "-l", bench.cli_if, "-r", str(rate), "-R", str(args.clients),
               "-p", str(args.period), "-W", str(PERFDHCP_WAIT_US), "-x", "t"]
+    udp_srv0, udp_cli0, backlog0 = udp_counters(bench.srv_ns), udp_counters(bench.cli_ns), \
+        softnet_dropped()
+    wait0 = proc_runqueue_wait_s(proc.pid)
     cpu0 = proc_cpu_s(proc.pid)
     t0 = time.monotonic()
     with open(pd_out, "wb") as out:
@@ -380,6 +417,9 @@ def run_step(bench, server, rate, args, raw_dir):
     wall = time.monotonic() - t0
     server_alive = proc.poll() is None
     cpu1 = proc_cpu_s(proc.pid) if server_alive else cpu0
+    wait1 = proc_runqueue_wait_s(proc.pid) if server_alive else wait0
+    udp_srv1, udp_cli1, backlog1 = udp_counters(bench.srv_ns), udp_counters(bench.cli_ns), \
+        softnet_dropped()
     hwm = proc_hwm_kb(proc.pid) if server_alive else 0
     rc = bench.stop(proc)
 
@@ -390,6 +430,12 @@ def run_step(bench, server, rate, args, raw_dir):
     with open(raw, "a") as f:
         f.write(f"\nperfdhcp exit status {pd.returncode}, CPU user {usage.ru_utime:.2f} s "
                 f"sys {usage.ru_stime:.2f} s, wall {wall:.2f} s\n")
+        f.write(f"server CPU {cpu1 - cpu0:.2f} s, waiting for a CPU {wait1 - wait0:.2f} s; "
+                f"UDP receive-buffer drops: server namespace "
+                f"{udp_srv1.get('RcvbufErrors', 0) - udp_srv0.get('RcvbufErrors', 0)}, "
+                f"perfdhcp namespace "
+                f"{udp_cli1.get('RcvbufErrors', 0) - udp_cli0.get('RcvbufErrors', 0)}; "
+                f"input backlog drops (whole machine) {backlog1 - backlog0}\n")
         f.write(f"\n$ {' '.join(cmd)}   (exit status {rc})\n{tail(server_log, 20)}")
 
     do, ra = stats["DO"], stats["RA"]
@@ -412,6 +458,11 @@ def run_step(bench, server, rate, args, raw_dir):
         "server_hwm_kb": hwm, "server_exit": rc, "server_alive_at_end": server_alive,
         "perfdhcp_cpu_s": pd_cpu, "perfdhcp_cpu_pct": 100.0 * pd_cpu / wall if wall else None,
         "perfdhcp_exit": pd.returncode, "wall_s": wall,
+        "server_runqueue_wait_pct": 100.0 * (wait1 - wait0) / wall if wall else None,
+        "server_rcvbuf_drops": udp_srv1.get("RcvbufErrors", 0) - udp_srv0.get("RcvbufErrors", 0),
+        "perfdhcp_rcvbuf_drops": udp_cli1.get("RcvbufErrors", 0) - udp_cli0.get("RcvbufErrors",
+                                                                                0),
+        "backlog_drops": backlog1 - backlog0,
     })
     step["generator_limited"] = disc < GENERATOR_SHORTFALL * rate * args.period
     if not server_alive:
@@ -548,7 +599,10 @@ def write_markdown(path, meta, summaries, all_steps, calibration):
     lines += [
         "",
         "Latency and CPU are those of the highest sustained step. Peak RSS is the largest "
-        "VmHWM over all steps.",
+        "VmHWM over all steps. One run of 10 s steps: if the load average above is well over "
+        "0, other work shared the machine, the `server waiting for CPU` column below shows "
+        "how much it held the server back, and the figures are noisy (caveats: "
+        "[bench/README.md](../README.md#caveats)).",
         "",
         "![offered vs served](latest.png)",
         "",
@@ -565,6 +619,17 @@ def write_markdown(path, meta, summaries, all_steps, calibration):
         "count as sustained.",
         "",
     ]
+    strained = [st for st in all_steps if "served_rate" in st and (
+        st["perfdhcp_rcvbuf_drops"] > 0 or st["offered_rate"] < GENERATOR_SHORTFALL
+        * st["target_rate"])]
+    if strained:
+        lines.append("Steps where perfdhcp itself fell behind, so the result there is not the "
+                     "server's limit alone: " + "; ".join(
+                         f"{st['server']} at {st['target_rate']:,}/s asked: sent "
+                         f"{st['offered_rate']:,.0f}/s, {st['perfdhcp_rcvbuf_drops']:,} replies "
+                         f"lost in perfdhcp's full receive buffer, perfdhcp CPU "
+                         f"{st['perfdhcp_cpu_pct']:.0f}%" for st in strained) + ".")
+        lines.append("")
     limited = [(s["label"], s["generator_limited_steps"]) for s in summaries
                if s["generator_limited_steps"]]
     if limited:
@@ -590,13 +655,14 @@ def write_markdown(path, meta, summaries, all_steps, calibration):
         "`-p` period.",
         "",
         "| server | asked /s | offered /s | served ACK/s | drops % | DO drops | RA drops "
-        "| D→O p50 / p99 ms | R→A p50 / p99 ms | server CPU % | CPU s / 1,000 | perfdhcp CPU % "
-        "| result |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| D→O p50 / p99 ms | R→A p50 / p99 ms | server CPU % | server waiting for CPU % "
+        "| CPU s / 1,000 | perfdhcp CPU % | full socket drops: server / perfdhcp | result |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | --- |",
     ]
     for st in all_steps:
         if "served_rate" not in st:
-            lines.append(f"| {st['server']} | {st['target_rate']:,} | | | | | | | | | | | "
+            lines.append(f"| {st['server']} | {st['target_rate']:,} | | | | | | | | | | | | | "
                          f"error: {st.get('error', '?')} |")
             continue
         result = "pass" if st["passed"] else (
@@ -607,8 +673,9 @@ def write_markdown(path, meta, summaries, all_steps, calibration):
             f"{fmt(st['served_rate'], 0)} | {fmt(st['drop_pct'], 2)} | {st['do_drops']:,} | "
             f"{st['ra_drops']:,} | {fmt(st['do_p50_ms'], 2)} / {fmt(st['do_p99_ms'], 2)} | "
             f"{fmt(st['ra_p50_ms'], 2)} / {fmt(st['ra_p99_ms'], 2)} | "
-            f"{fmt(st['server_cpu_pct'], 0)} | {fmt(st['cpu_s_per_1000'], 3)} | "
-            f"{fmt(st['perfdhcp_cpu_pct'], 0)} | {result} |")
+            f"{fmt(st['server_cpu_pct'], 0)} | {fmt(st['server_runqueue_wait_pct'], 0)} | "
+            f"{fmt(st['cpu_s_per_1000'], 3)} | {fmt(st['perfdhcp_cpu_pct'], 0)} | "
+            f"{st['server_rcvbuf_drops']:,} / {st['perfdhcp_rcvbuf_drops']:,} | {result} |")
     lines += ["", "Versions: " + "; ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".",
               "", "Raw perfdhcp output and server log tails: [raw/](raw/).", ""]
     with open(path, "w") as f:
@@ -619,18 +686,24 @@ def write_plot(path, meta, summaries, all_steps):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker  # noqa: F401 - used as matplotlib.ticker
 
     fig, ax = plt.subplots(figsize=(9, 6), dpi=110)
     top = max(meta["rates"]) * 1.3
     ax.plot([10, top], [10, top], color="0.75", linestyle="--", linewidth=1,
             label="served = offered")
-    for s in summaries:
+    styles = [("o", "-"), ("s", "--"), ("^", "-"), ("D", "-."), ("v", ":")]
+    for i, s in enumerate(summaries):
         pts = sorted((st["offered_rate"], st["served_rate"], st["passed"]) for st in all_steps
                      if st["server"] == s["server"] and "served_rate" in st)
         if not pts:
             continue
         xs, ys = [p[0] for p in pts], [max(p[1], 1) for p in pts]
-        line, = ax.plot(xs, ys, marker="o", linewidth=1.6, label=s["label"])
+        # Overlapping lines stay visible: each is narrower than the one before.
+        marker, style = styles[i % len(styles)]
+        line, = ax.plot(xs, ys, marker=marker, linestyle=style, alpha=0.85,
+                        linewidth=max(4.0 - 0.7 * i, 1.2), markersize=max(9 - i, 5),
+                        label=s["label"])
         bad = [(x, y) for (x, _, ok), y in zip(pts, ys) if not ok]
         if bad:
             ax.scatter([b[0] for b in bad], [b[1] for b in bad], s=70, facecolors="white",
@@ -639,6 +712,12 @@ def write_plot(path, meta, summaries, all_steps):
     ax.set_yscale("log")
     ax.set_xlim(min(meta["rates"]) * 0.7, top)
     ax.set_ylim(10, top)
+    plain = matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+    ax.set_xticks(meta["rates"])
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.yaxis.set_major_formatter(plain)
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
     ax.set_xlabel("offered: DISCOVERs sent per second (perfdhcp)")
     ax.set_ylabel("served: 4-way exchanges completed (ACKs) per second")
     m = meta["machine"]
@@ -720,8 +799,10 @@ def main():
                         f"{step['served_rate']:,.0f}/s drops {step['drop_pct']:.3f}% "
                         f"R->A p50 {fmt(step['ra_p50_ms'], 2)} ms p99 "
                         f"{fmt(step['ra_p99_ms'], 2)} ms server CPU "
-                        f"{fmt(step['server_cpu_pct'], 0)}% perfdhcp CPU "
-                        f"{fmt(step['perfdhcp_cpu_pct'], 0)}% "
+                        f"{fmt(step['server_cpu_pct'], 0)}% (waiting "
+                        f"{fmt(step['server_runqueue_wait_pct'], 0)}%) perfdhcp CPU "
+                        f"{fmt(step['perfdhcp_cpu_pct'], 0)}% socket drops "
+                        f"{step['server_rcvbuf_drops']}/{step['perfdhcp_rcvbuf_drops']} "
                         f"{'pass' if step['passed'] else 'FAIL'}")
                 else:
                     log(f"  error: {step['error']}")

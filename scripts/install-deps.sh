@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, and only if missing, so
 # `make demo` and `make test` work on a fresh Debian 12 machine (as root).
-# Usage: scripts/install-deps.sh build|test|demo|bench
+# Usage: scripts/install-deps.sh build|test|demo
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev

@@ -54,10 +54,9 @@ struct PoolFixture {
       if (!starts_used(n, percent)) continue;
       Lease lease;
       lease.address = Ip4{kFirst + n};
-      lease.hw_address = make_hwaddr(std::vector<uint8_t>{2, 0xbb, static_cast<uint8_t>(n >> 24),
-                                                          static_cast<uint8_t>(n >> 16),
-                                                          static_cast<uint8_t>(n >> 8),
-                                                          static_cast<uint8_t>(n)});
+      lease.hw_address = make_hwaddr(std::vector<uint8_t>{
+          2, 0xbb, static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
+          static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
       lease.client_id = id_bytes(0xfe, n);
       lease.subnet_id = 1;
       lease.valid_lifetime_s = kLifetime_s;
@@ -84,7 +83,7 @@ void BM_Allocate(benchmark::State& state, int percent) {
   const config::Subnet& subnet = fx.config.subnets[0];
   alloc::ClientIdentity client;
   client.hw_address = make_hwaddr(std::vector<uint8_t>{2, 0xcc, 0, 0, 0, 0});
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the idiom
     client.client_id = id_bytes(0xfd, fx.next_client++);
     auto offered = fx.engine->offer(subnet, client, {}, kNow_s);
     if (!offered) {

@@ -23,8 +23,8 @@ constexpr uint32_t kRing = 4096;  // distinct rows rewritten in turn
 Lease ring_lease(uint32_t n) {
   Lease lease;
   lease.address = Ip4{0xC6130000u + n};  // 198.19.x.y, in the file only
-  lease.hw_address = make_hwaddr(std::vector<uint8_t>{2, 0xdd, 0, 0, static_cast<uint8_t>(n >> 8),
-                                                      static_cast<uint8_t>(n)});
+  lease.hw_address = make_hwaddr(
+      std::vector<uint8_t>{2, 0xdd, 0, 0, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
   lease.client_id = {1, 2, 0xdd, 0, 0, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
   lease.hostname = "host-" + std::to_string(n);
   lease.subnet_id = 1;
@@ -71,7 +71,7 @@ void BM_Commit(benchmark::State& state, bool fsync) {
     ring.push_back({lease.address, std::nullopt, lease});
   }
   uint32_t next = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the idiom
     if (next + batch > kRing) next = 0;
     for (uint32_t i = 0; i < batch; ++i) ++ring[next + i].after->cltt_s;  // a real change
     auto ok = (*store)->commit(std::span<const LeaseChange>(ring.data() + next, batch));

@@ -59,6 +59,8 @@ class Fd {
   int fd_ = -1;
 };
 
+constexpr int kReceiveBufferBytes = 8 * 1024 * 1024;
+
 struct alignas(cmsghdr) ControlBuffer {
   uint8_t bytes[CMSG_SPACE(sizeof(in_pktinfo))];
 };
@@ -92,6 +94,15 @@ tl::expected<Fd, IoError> open_udp_socket(const InterfaceInfo& info, uint16_t po
   if (setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, info.name.c_str(),
                  static_cast<socklen_t>(info.name.size())) != 0) {
     return tl::unexpected(errno_error("SO_BINDTODEVICE", info.name));
+  }
+  // A boot storm arrives while the pipeline waits for an fsync; the socket
+  // buffer is the queue in front of it. FORCE lifts rmem_max as root; the
+  // plain call is the fallback without CAP_NET_ADMIN.
+  const int receive_buffer_bytes = kReceiveBufferBytes;
+  if (setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer_bytes,
+                 sizeof(receive_buffer_bytes)) != 0) {
+    setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes,
+               sizeof(receive_buffer_bytes));
   }
   const sockaddr_in any = socket_address(Ip4{}, port);
   if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&any), sizeof(any)) != 0) {
