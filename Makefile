@@ -71,6 +71,16 @@ demo:
 	$(MAKE) build
 	tools/demo.sh $(BUILD)/blackstart
 
+# The power-cut harness (tools/powercut/README.md): 50 simulated power cuts
+# under DHCP load for blackstart, then the same harness against its fsync-off
+# knob, Kea and dnsmasq. Prints the table and writes bench/results/powercut.md.
+# POWERCUT_SEED=N repeats a run.
+POWERCUT_SERVERS ?= blackstart:50 blackstart:20:torn blackstart-nofsync:10 kea:10 dnsmasq:10
+powercut:
+	scripts/install-deps.sh powercut
+	$(MAKE) build
+	POWERCUT_BUILD=$(BUILD) tools/powercut/powercut.sh -o bench/results/powercut.md $(POWERCUT_SERVERS)
+
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i
 

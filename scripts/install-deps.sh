@@ -10,12 +10,21 @@ build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
 fuzz_pkgs=(clang libclang-rt-dev)
 net_pkgs=(iproute2 isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay procps)
 lint_pkgs=(clang-format clang-tidy)
+# Control API tests: curl and jq drive the API, promtool checks /metrics,
+# chromium + playwright-core (npm) test the status page. A nodejs that
+# already brings npm (NodeSource's does) conflicts with Debian's npm.
+api_pkgs=(curl jq prometheus chromium nodejs)
+command -v npm >/dev/null || api_pkgs+=(npm)
+# The peers `make powercut` compares blackstart with. dnsmasq-base, not
+# dnsmasq: the latter ships a service that would start on the host.
+powercut_pkgs=(iproute2 procps kea-dhcp4-server dnsmasq-base)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|demo" >&2; exit 2 ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}") ;;
+  powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
+  *) echo "usage: $0 build|test|demo|powercut" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -30,8 +39,9 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 echo "install-deps: installing ${missing[*]}"
-# Packages such as isc-dhcp-relay ship services; never let them start on the
-# host. Only add a policy if the machine has none, and remove only our own.
+# Packages such as isc-dhcp-relay and kea-dhcp4-server ship services; never
+# let them start on the host. Only add a policy if the machine has none, and
+# remove only our own.
 added_policy=0
 if [[ ! -e /usr/sbin/policy-rc.d ]]; then
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d

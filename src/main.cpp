@@ -13,15 +13,24 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "control/control.h"
+#include "io/rogue_listener.h"
 #include "io/transport.h"
 #include "server/server.h"
 #include "store/lease_store.h"
+#include "store/shutdown_marker.h"
 
 namespace {
 
 volatile std::sig_atomic_t g_stop_requested = 0;
 
+volatile std::sig_atomic_t g_reload_requested = 0;
+// The packet loop waits at most this long, so a control command or a SIGHUP
+// that arrives while the network is idle is handled within it.
+constexpr int kReceiveTimeout_ms = 50;
+
 void on_stop_signal(int /*signal*/) { g_stop_requested = 1; }
+void on_reload_signal(int /*signal*/) { g_reload_requested = 1; }
 
 void set_log_level(const std::string& severity) {
   if (severity == "DEBUG")
@@ -78,8 +87,11 @@ int show_leases(const bs::config::Config& config) {
   return 0;
 }
 
-int serve(const bs::config::Config& config) {
+int serve(bs::control::RunningConfig running) {
+  const bs::config::Config config = running.config;
   set_log_level(config.log_severity);
+  const std::string& database = config.lease_database.name;
+  const bs::store::PreviousShutdown previous = bs::store::previous_shutdown(database);
   auto store = bs::store::open_sqlite_store(config.lease_database.name,
                                             {.fsync = config.lease_database.fsync});
   if (!config.lease_database.fsync) {
@@ -100,21 +112,54 @@ int serve(const bs::config::Config& config) {
     return 1;
   }
   bs::SystemClock clock;
-  auto server = bs::server::Server::create(config, **store, **transport, clock);
+  bs::server::ServerOptions options;
+  options.receive_timeout_ms = kReceiveTimeout_ms;
+  auto server = bs::server::Server::create(config, **store, **transport, clock, options);
   if (!server) {
     spdlog::critical("{}", server.error());
     return 1;
   }
+  // Before the shutdown marker is touched: a control socket that cannot be
+  // bound stops the start-up without faking an unclean shutdown.
+  auto control =
+      bs::control::ControlPlane::start(**server, clock, std::move(running), (*store)->describe());
+  if (!control) {
+    spdlog::critical("{}", control.error());
+    return 1;
+  }
+  if (previous == bs::store::PreviousShutdown::Unclean) (*server)->enter_recovery(clock.now_s());
+  if (auto marked = bs::store::mark_running(database); !marked) {
+    spdlog::critical("cannot clear the clean-shutdown marker: {}", marked.error());
+    return 1;
+  }
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGHUP, on_reload_signal);
   for (const auto& link : (*transport)->interfaces()) {
     spdlog::info("serving on {} ({}/{})", link.name, bs::to_string(link.address), link.prefix_len);
   }
-  while (g_stop_requested == 0) (*server)->run_once();
+  // Detection is a warning light, not a reason to refuse service.
+  if (auto rogue = bs::io::open_linux_rogue_listener((*transport)->interfaces())) {
+    (*server)->watch_for_rogues(std::move(*rogue), bs::server::rogue_options_from_env());
+  } else {
+    spdlog::warn("foreign DHCP server detection is off: {}", rogue.error().message);
+  }
+  while (g_stop_requested == 0 && !(*control)->shutdown_requested()) {
+    (*server)->run_once();
+    if (g_reload_requested != 0) {
+      g_reload_requested = 0;
+      (*control)->reload();
+    }
+    (*control)->after_batch();
+  }
+  (*control)->stop();
+  if (auto marked = bs::store::mark_clean_shutdown(database); !marked) {
+    spdlog::error("cannot write the clean-shutdown marker: {}", marked.error());
+  }
   spdlog::info("stopping: {} packets received, {} sent, {} leases committed",
                (*server)->counters().packets_received, (*server)->counters().packets_sent,
                (*server)->counters().leases_committed);
-  return 0;
+  return (*control)->exit_code();
 }
 
 }  // namespace
@@ -140,7 +185,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "blackstart: -c FILE or -t FILE is required (see --help)\n");
     return 2;
   }
-  auto config = load_or_report(config_path);
-  if (!config) return config.error();
-  return show ? show_leases(*config) : serve(*config);
+  if (show) {
+    auto config = load_or_report(config_path);
+    if (!config) return config.error();
+    return show_leases(*config);
+  }
+  // The control API's config-get shows this very text, so it is read once.
+  auto running = bs::control::load_running_config(config_path);
+  if (!running) {
+    std::fprintf(stderr, "%s\n", running.error().to_string().c_str());
+    return 1;
+  }
+  return serve(std::move(*running));
 }

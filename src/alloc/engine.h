@@ -106,6 +106,19 @@ class Engine {
   // record (an offer in place of the stored row it hides), in no order.
   void for_each_lease(const std::function<void(const Lease&)>& visit) const;
 
+  // Control API (engine_admin.cpp): the administrator's edits, each a durable
+  // change to commit (or revert) like a DHCP one. The caller decides policy
+  // (whether the lease may exist already, reservations); the engine keeps its
+  // tables consistent. Both cancel an offer held on the address.
+  // Puts `lease` (state Assigned, Declined or Reclaimed) at its address.
+  LeaseChange put_lease(const Lease& lease, int64_t now_s);
+  // Deletes the stored row at `address`; NoLease if there is none.
+  tl::expected<LeaseChange, AllocError> remove_lease(Ip4 address, int64_t now_s);
+  // The stored row at `address`, ignoring an offer shown in its place.
+  const Lease* find_row(Ip4 address) const;
+  // Visits every stored row (what the lease store holds; no offers).
+  void for_each_row(const std::function<void(const Lease&)>& visit) const;
+
   // Cross-checks every index against the lease table and aborts on any
   // mismatch. O(leases + pool sizes): for tests and debugging only.
   void check_invariants() const;

@@ -4,6 +4,8 @@
 // ConfigError with file and line.
 #include "config/config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -18,7 +20,7 @@ namespace bs::config {
 namespace {
 
 // A generous bound: real configs are a few KiB, and the line map costs memory.
-constexpr size_t kMaxConfigFileBytes = 16u * 1024 * 1024;
+constexpr size_t kMaxConfigFileBytes = size_t{16} * 1024 * 1024;
 
 constexpr std::string_view kTopLevelKeys[] = {"Dhcp4"};
 // Kea daemons that may share a file with Dhcp4 in Kea; blackstart is only a
@@ -27,6 +29,7 @@ constexpr std::string_view kOtherDaemons[] = {"Dhcp6", "Control-agent", "DhcpDdn
 constexpr std::string_view kDhcp4Keys[] = {
     "interfaces-config",        "lease-database", "valid-lifetime", "renew-timer", "rebind-timer",
     "decline-probation-period", "authoritative",  "subnet4",        "option-data", "loggers",
+    "control-sockets",          "control-socket",
 };
 // "dhcp-socket-type" and "re-detect" only tune how Kea opens its sockets;
 // blackstart always uses a UDP socket plus a packet socket and never
@@ -310,6 +313,7 @@ Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
     config.subnets = std::move(*subnets);
   }
   if (auto ok = check_all_timers(reader, dhcp4, config); !ok) return ok;
+  if (auto ok = read_control_sockets(reader, dhcp4, config); !ok) return ok;
   if (const auto node = dhcp4.find("loggers")) return read_loggers(reader, *node, config);
   return {};
 }
@@ -324,10 +328,10 @@ Status check_top_level(const Reader& reader, const Node& root) {
     const Node member = *root.find(key);
     if (contains(kOtherDaemons, key)) {
       return tl::unexpected(
-          reader.key_error(member, "\"" + key +
-                                       "\" configures another Kea daemon; blackstart reads only "
-                                       "\"Dhcp4\", so move \"" +
-                                       key + "\" to a separate file"));
+          reader.key_error(member, fmt::format("\"{0}\" configures another Kea daemon; blackstart "
+                                               "reads only \"Dhcp4\", so move \"{0}\" to a "
+                                               "separate file",
+                                               key)));
     }
     if (key == "Logging") {
       return tl::unexpected(

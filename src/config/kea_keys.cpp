@@ -31,8 +31,6 @@ constexpr std::string_view kGlobalKeys[] = {
     "client-classes",
     "hooks-libraries",
     "host-reservation-identifiers",
-    "control-socket",
-    "control-sockets",
     "dhcp-ddns",
     "multi-threading",
     "expired-leases-processing",
@@ -151,6 +149,13 @@ constexpr std::string_view kLeaseDatabaseKeys[] = {
     "ssl-mode",
 };
 
+// TLS and extra headers on the control socket (Kea's "https").
+constexpr std::string_view kControlSocketKeys[] = {
+    "trust-anchor", "cert-file", "key-file", "cert-required", "http-headers",
+};
+
+constexpr std::string_view kControlAuthKeys[] = {"directory"};
+
 void add(std::vector<KeaKey>& table, Scope scope, std::span<const std::string_view> keys) {
   for (std::string_view key : keys) table.push_back({scope, key});
 }
@@ -166,6 +171,8 @@ std::vector<KeaKey> build_table() {
   add(table, Scope::Pool, kPoolKeys);
   add(table, Scope::Reservation, kReservationKeys);
   add(table, Scope::OptionData, kOptionDataKeys);
+  add(table, Scope::ControlSocket, kControlSocketKeys);
+  add(table, Scope::ControlAuthentication, kControlAuthKeys);
   return table;
 }
 
@@ -200,6 +207,10 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.loggers[]";
     case Scope::OutputOption:
       return "Dhcp4.loggers[].output_options[]";
+    case Scope::ControlSocket:
+      return "Dhcp4.control-sockets[]";
+    case Scope::ControlAuthentication:
+      return "Dhcp4.control-sockets[].authentication";
   }
   return "";
 }

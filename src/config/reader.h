@@ -46,6 +46,8 @@ enum class Scope : uint8_t {
   OptionData,
   Logger,
   OutputOption,
+  ControlSocket,
+  ControlAuthentication,
 };
 
 // Scope of a Kea key that blackstart does not implement yet.
@@ -99,5 +101,8 @@ bool is_valid_interface_name(std::string_view name);
 // Section parsers, one per Kea section, each in the file named after it.
 Result<std::vector<OptionData>> read_option_data(const Reader& reader, const Node& list);
 Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list);
+// "control-sockets" / "control-socket" (config_control.cpp); reads from the
+// Dhcp4 object because either spelling may be present.
+Status read_control_sockets(const Reader& reader, const Node& dhcp4, Config& config);
 
 }  // namespace bs::config

@@ -21,8 +21,9 @@ enum class DropReason : uint8_t {
   Silent,        // RFC 2131 says stay silent (e.g. unknown INIT-REBOOT)
   CommitFailed,  // lease store could not make the batch durable
   UnknownInterface,
+  OwnProbe,  // our rogue-server probe DISCOVER, heard on another served link
 };
-inline constexpr size_t kDropReasonCount = 11;
+inline constexpr size_t kDropReasonCount = 12;
 const char* to_string(DropReason reason);
 
 struct Counters {

@@ -33,6 +33,8 @@ const char* to_string(DropReason reason) {
       return "commit_failed";
     case DropReason::UnknownInterface:
       return "unknown_interface";
+    case DropReason::OwnProbe:
+      return "own_probe";
   }
   return "unknown";
 }
@@ -73,9 +75,11 @@ size_t Server::run_once() {
   BS_ASSERT(count <= options_.batch_max);
   const int64_t now_s = clock_.now_s();
   batch_now_s_ = now_s;
+  check_recovery_end(now_s);
   engine_->reclaim_expired(now_s, options_.reclaim_per_batch);
   for (const io::RxPacket& packet : received_) process(packet, now_s);
   commit_and_send();
+  rogue_watch_.poll(transport_.interfaces(), clock_, events_);
   return count;
 }
 
@@ -105,7 +109,13 @@ void Server::process(const io::RxPacket& packet, int64_t now_s) {
   }
   const auto type = query->message_type();
   ++counters_.received_by_type[type ? static_cast<size_t>(*type) : 0];
+  if (is_own_probe(*query, transport_.interfaces())) {
+    counters_.drop(DropReason::OwnProbe);
+    return;
+  }
+  const auto handle_started = std::chrono::steady_clock::now();
   HandlerResult result = handler_->handle(*query, *link, now_s);
+  histograms_.handle_s.observe(seconds_since(handle_started));
   if (result.drop) counters_.drop(*result.drop);
   if (result.reply_type == wire::MessageType::Nak) {
     ++counters_.naks;
@@ -125,8 +135,14 @@ void Server::process(const io::RxPacket& packet, int64_t now_s) {
 }
 
 void Server::commit_and_send() {
+  // OFFERs and NAKs promise nothing durable, so they need not wait for the
+  // fsync; only replies carrying a change do.
+  if (!free_replies_.empty()) transport_.send(free_replies_);
   if (!changes_.empty()) {
+    const auto commit_started = std::chrono::steady_clock::now();
     auto committed = store_.commit(changes_);
+    histograms_.commit_s.observe(seconds_since(commit_started));
+    histograms_.commit_batch_size.observe(static_cast<double>(changes_.size()));
     if (committed) {
       ++counters_.commits;
       counters_.leases_committed += changes_.size();
@@ -154,7 +170,6 @@ void Server::commit_and_send() {
   for (auto type : durable_types_) ++counters_.sent_by_type[static_cast<size_t>(type)];
   for (auto type : free_types_) ++counters_.sent_by_type[static_cast<size_t>(type)];
   counters_.packets_sent += durable_replies_.size() + free_replies_.size();
-  if (!free_replies_.empty()) transport_.send(free_replies_);
   if (!durable_replies_.empty()) transport_.send(durable_replies_);
   changes_.clear();
   durable_replies_.clear();

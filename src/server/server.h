@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "alloc/engine.h"
@@ -15,7 +17,9 @@
 #include "server/counters.h"
 #include "server/dhcp4_handler.h"
 #include "server/events.h"
+#include "server/histogram.h"
 #include "server/rate_limited_log.h"
+#include "server/rogue_watch.h"
 #include "store/lease_store.h"
 
 namespace bs::server {
@@ -43,6 +47,30 @@ class Server {
   const alloc::Engine& engine() const { return *engine_; }
   const config::Config& config() const { return config_; }
   const EventLog& events() const { return events_; }
+  // Foreign DHCP servers seen on served links (rogue_watch.h). Without
+  // watch_for_rogues the table stays empty.
+  const RogueTracker& rogues() const { return rogue_watch_.tracker(); }
+  void watch_for_rogues(std::unique_ptr<io::RogueListener> listener, RogueOptions options = {}) {
+    rogue_watch_.attach(std::move(listener), options, transport_.interfaces());
+  }
+
+  // Recovery mode (server_recovery.cpp): after an unclean shutdown the
+  // server may have forgotten leases, so for one lease lifetime it treats
+  // every address it believes free as uncertain.
+  void enter_recovery(int64_t now_s);
+  bool in_recovery() const { return recovery_until_s_ != 0; }
+  int64_t recovery_until_s() const { return recovery_until_s_; }
+  const PipelineHistograms& histograms() const { return histograms_; }
+
+  // The control API's entry points. Pipeline thread only, between batches.
+  // reload (server_reload.cpp) swaps in a validated config: a new engine
+  // loaded with every stored lease of the old one, so nothing is forgotten.
+  void reload(const config::Config& next);
+  // server_admin.cpp: admin_engine() makes changes, commit_admin makes them
+  // durable in one transaction or reverts them all if the store fails.
+  alloc::Engine& admin_engine() { return *engine_; }
+  tl::expected<void, std::string> commit_admin(std::span<const LeaseChange> changes);
+  void record_event(Event event) { events_.add(std::move(event)); }
 
  private:
   Server(const config::Config& config, store::LeaseStore& store, io::Transport& transport,
@@ -50,6 +78,7 @@ class Server {
 
   void process(const io::RxPacket& packet, int64_t now_s);
   void commit_and_send();
+  void check_recovery_end(int64_t now_s);
   void record_change_event(const LeaseChange& change, int64_t now_s);
   void record_nak(const wire::Packet& query, int64_t now_s);
   const io::InterfaceInfo* find_link(int ifindex) const;
@@ -64,6 +93,9 @@ class Server {
   Counters counters_;
   RateLimitedLog input_log_;
   EventLog events_;
+  RogueWatch rogue_watch_;
+  int64_t recovery_until_s_ = 0;  // 0 = not in recovery
+  PipelineHistograms histograms_;
 
   // Per batch; reused to avoid allocation on the hot path.
   std::vector<io::RxPacket> received_;

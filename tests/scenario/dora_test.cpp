@@ -377,5 +377,20 @@ TEST_F(DoraTest, EventsRecordGrantsDeclinesNaksAndStorageErrors) {
   EXPECT_EQ(server_->counters().declines, 1u);
 }
 
+TEST_F(DoraTest, RecoveryModeLastsOneLeaseLifetime) {
+  EXPECT_FALSE(server_->in_recovery());
+  server_->enter_recovery(clock_.now_s());
+  EXPECT_TRUE(server_->in_recovery());
+  EXPECT_EQ(server_->recovery_until_s(), clock_.now_s() + 3600);
+  clock_.advance_s(3599);
+  server_->run_once();
+  EXPECT_TRUE(server_->in_recovery());
+  clock_.advance_s(1);
+  server_->run_once();
+  EXPECT_FALSE(server_->in_recovery());
+  ASSERT_EQ(server_->events().all().size(), 2u);
+  EXPECT_EQ(server_->events().all().back().kind, server::EventKind::Recovery);
+}
+
 }  // namespace
 }  // namespace bs::testing

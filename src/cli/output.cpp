@@ -1,0 +1,134 @@
+// Tables and summaries for blackstart-ctl.
+#include "cli/output.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+
+namespace bs::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string text_of(const Json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_null()) return "-";
+  return value.dump();
+}
+
+std::string field(const Json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end()) return "-";
+  std::string text = text_of(*it);
+  return text.empty() ? "-" : text;
+}
+
+std::string duration(int64_t seconds) {
+  if (seconds < 0) return "-";
+  const int64_t days = seconds / 86400, hours = seconds % 86400 / 3600,
+                minutes = seconds % 3600 / 60;
+  if (days > 0) return fmt::format("{}d {}h {}m", days, hours, minutes);
+  if (hours > 0) return fmt::format("{}h {}m", hours, minutes);
+  return fmt::format("{}m {}s", minutes, seconds % 60);
+}
+
+}  // namespace
+
+std::string format_utc(int64_t unix_s) {
+  const auto t = static_cast<std::time_t>(unix_s);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &utc);
+  return text;
+}
+
+std::string format_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths(header.size());
+  for (size_t i = 0; i < header.size(); ++i) widths[i] = header[i].size();
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  std::string out;
+  const auto line = [&](const std::vector<std::string>& cells) {
+    std::string text;
+    for (size_t i = 0; i < cells.size() && i < widths.size(); ++i) {
+      text += i + 1 == cells.size() ? cells[i] : fmt::format("{:<{}}  ", cells[i], widths[i]);
+    }
+    out += text + "\n";
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  return out;
+}
+
+std::string format_lease_table(const Json& leases) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& lease : leases) {
+    const auto expire = lease.find("expire");
+    rows.push_back({field(lease, "ip-address"), field(lease, "hw-address"),
+                    field(lease, "client-id"), field(lease, "hostname"), field(lease, "subnet-id"),
+                    expire != lease.end() && expire->is_number_integer()
+                        ? format_utc(expire->get<int64_t>())
+                        : "-",
+                    field(lease, "state-name")});
+  }
+  return format_table(
+      {"ADDRESS", "MAC", "CLIENT-ID", "HOSTNAME", "SUBNET", "EXPIRES (UTC)", "STATE"}, rows);
+}
+
+std::string format_lease_details(const Json& lease) {
+  std::string out;
+  for (const char* key : {"ip-address", "hw-address", "client-id", "hostname", "subnet-id",
+                          "state-name", "valid-lft", "cltt", "expire"}) {
+    std::string value = field(lease, key);
+    if ((std::string_view(key) == "cltt" || std::string_view(key) == "expire") && value != "-") {
+      value += " (" + format_utc(lease[key].get<int64_t>()) + " UTC)";
+    }
+    out += fmt::format("{:<11} {}\n", std::string(key) + ":", value);
+  }
+  return out;
+}
+
+std::string format_status(const Json& s) {
+  std::string out;
+  const Json& packets = s.value("packets", Json::object());
+  const Json& store = s.value("lease-store", Json::object());
+  const Json& recovery = s.value("recovery-mode", Json::object());
+  out += fmt::format("blackstart {}, pid {}, up {}\n", field(s, "version"), field(s, "pid"),
+                     duration(s.value("uptime", int64_t{-1})));
+  out += fmt::format("config:        {} (reloaded {} ago)\n", field(s, "config-file"),
+                     duration(s.value("reload", int64_t{-1})));
+  out += fmt::format("recovery mode: {}\n", recovery.value("active", false) ? "ACTIVE" : "off");
+  out += fmt::format(
+      "lease store:   {} ({}; {} commits, {} failed){}\n",
+      store.value("healthy", false) ? "healthy" : "FAILING", field(store, "description"),
+      field(store, "commits"), field(store, "commit-failures"),
+      field(store, "last-error") == "-" ? "" : ", last error: " + field(store, "last-error"));
+  out += fmt::format("packets:       {} received, {} sent, {} dropped\n",
+                     field(packets, "received"), field(packets, "sent"), field(packets, "dropped"));
+  out +=
+      fmt::format("rate:          {:.1f}/s in, {:.1f}/s out, {:.1f}/s dropped\n",
+                  packets.value("received-per-second", 0.0), packets.value("sent-per-second", 0.0),
+                  packets.value("dropped-per-second", 0.0));
+  out += fmt::format(
+      "signals:       {} declines, {} NAKs, {} conflicts, {} rogue-server sightings\n",
+      field(s, "declines"), field(s, "naks"), field(s, "conflicts"), field(s, "rogue-servers"));
+  return out;
+}
+
+std::string format_statistics(const Json& statistics) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [name, samples] : statistics.items()) {
+    // Kea's shape: [[value, "timestamp"], ...], newest first.
+    const bool sampled = samples.is_array() && !samples.empty() && samples[0].is_array();
+    rows.push_back({name, sampled ? text_of(samples[0][0]) : text_of(samples)});
+  }
+  return format_table({"STATISTIC", "VALUE"}, rows);
+}
+
+}  // namespace bs::cli

@@ -1,0 +1,113 @@
+// Request validation and routing for the Kea-style commands.
+#include "control/commands.h"
+
+#include <array>
+
+#include "control/command_handlers.h"
+
+namespace bs::control {
+namespace {
+
+using Handler = Json (*)(Executor&, const Json&);
+
+struct Command {
+  std::string_view name;
+  Handler run;
+};
+
+Json list_commands(Executor& executor, const Json& request);
+
+constexpr std::array kCommands = {
+    Command{"build-report", build_report},
+    Command{"config-get", config_get},
+    Command{"config-reload", config_reload},
+    Command{"config-test", config_test},
+    Command{"config-write", config_write},
+    Command{"lease4-add", lease4_add},
+    Command{"lease4-del", lease4_del},
+    Command{"lease4-get", lease4_get},
+    Command{"lease4-get-all", lease4_get_all},
+    Command{"lease4-get-by-client-id", lease4_get_by_client_id},
+    Command{"lease4-get-by-hostname", lease4_get_by_hostname},
+    Command{"lease4-get-by-hw-address", lease4_get_by_hw_address},
+    Command{"lease4-get-page", lease4_get_page},
+    Command{"lease4-update", lease4_update},
+    Command{"lease4-wipe", lease4_wipe},
+    Command{"list-commands", list_commands},
+    Command{"shutdown", shutdown},
+    Command{"statistic-get", statistic_get},
+    Command{"statistic-get-all", statistic_get_all},
+    Command{"status-get", status_get},
+    Command{"version-get", version_get},
+};
+
+Json list_commands(Executor& /*executor*/, const Json& request) {
+  arguments_of(request, {});
+  Json names = Json::array();
+  for (const Command& command : kCommands) names.push_back(command.name);
+  return answer(kSuccess, std::to_string(kCommands.size()) + " commands", names);
+}
+
+// Kea's "service": [] or ["dhcp4"], as sent through its Control Agent.
+void check_service(const Json& service) {
+  if (!service.is_array()) throw CommandError("'service' must be a list");
+  if (service.size() > 1) throw CommandError("'service' has more than one item");
+  if (service.size() == 1 && service[0] != "dhcp4") {
+    throw CommandError("unsupported service " + service[0].dump() + ", expected 'dhcp4'");
+  }
+}
+
+Json route(Executor& executor, const Json& request) {
+  if (!request.is_object()) throw CommandError("the request must be a JSON map with a 'command'");
+  for (const auto& item : request.items()) {
+    if (item.key() != "command" && item.key() != "arguments" && item.key() != "service") {
+      throw CommandError("unknown key '" + item.key() +
+                         "' in the request (expected 'command' and 'arguments')");
+    }
+  }
+  if (request.contains("service")) check_service(request["service"]);
+  const auto command = request.find("command");
+  if (command == request.end()) throw CommandError("the request has no 'command'");
+  if (!command->is_string()) throw CommandError("'command' must be a string");
+  const auto& name = command->get_ref<const std::string&>();
+  for (const Command& known : kCommands) {
+    if (known.name == name) return known.run(executor, request);
+  }
+  return answer(kUnsupported, "'" + name + "' command not supported.");
+}
+
+}  // namespace
+
+Json Dispatcher::handle(const Json& request) {
+  try {
+    return route(executor_, request);
+  } catch (const CommandError& e) {
+    return answer(e.result, e.what());
+  } catch (const Json::exception& e) {
+    return answer(kError, std::string("bad request: ") + e.what());
+  } catch (const std::exception& e) {
+    return answer(kError, std::string("internal error: ") + e.what());
+  }
+}
+
+Json Dispatcher::handle_body(std::string_view body) {
+  Json request;
+  try {
+    request = Json::parse(body);
+  } catch (const Json::parse_error& e) {
+    return answer(kError, std::string("invalid JSON: ") + e.what());
+  } catch (const std::exception& e) {
+    return answer(kError, std::string("cannot read the request: ") + e.what());
+  }
+  Json reply = handle(request);
+  if (request.is_object() && request.contains("service")) return Json::array({std::move(reply)});
+  return reply;
+}
+
+std::vector<std::string> Dispatcher::command_names() {
+  std::vector<std::string> names;
+  for (const Command& command : kCommands) names.emplace_back(command.name);
+  return names;
+}
+
+}  // namespace bs::control

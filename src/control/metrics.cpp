@@ -1,0 +1,172 @@
+// Prometheus text format for the pipeline's counters, pool use, latency and
+// batch-size histograms, and the power-cut signals (conflicts, rogue
+// servers, recovery mode, lease-store health).
+#include "control/metrics.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <iterator>
+
+#include "control/status_json.h"
+
+namespace bs::control {
+namespace {
+
+// Label values for wire::DecodeError, in enum order.
+constexpr std::array<const char*, 9> kDecodeErrors = {
+    "too_short",        "too_long",    "bad_op",       "bad_hlen",        "bad_magic_cookie",
+    "option_truncated", "missing_end", "bad_overload", "bad_message_type"};
+static_assert(kDecodeErrors.size() == wire::kDecodeErrorCount);
+
+class Writer {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    fmt::format_to(std::back_inserter(out_), "# HELP {} {}\n# TYPE {} {}\n", name, help, name,
+                   type);
+  }
+  template <class T>
+  void sample(std::string_view name, std::string_view labels, T value) {
+    if (labels.empty()) {
+      fmt::format_to(std::back_inserter(out_), "{} {}\n", name, value);
+    } else {
+      fmt::format_to(std::back_inserter(out_), "{}{{{}}} {}\n", name, labels, value);
+    }
+  }
+  template <class T>
+  void single(std::string_view name, std::string_view type, std::string_view help, T value) {
+    family(name, type, help);
+    sample(name, "", value);
+  }
+  void histogram(std::string_view name, std::string_view help, const server::Histogram& h) {
+    family(name, "histogram", help);
+    const std::string bucket = std::string(name) + "_bucket";
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < h.upper_bounds().size(); ++i) {
+      cumulative += h.counts()[i];
+      sample(bucket, fmt::format("le=\"{}\"", h.upper_bounds()[i]), cumulative);
+    }
+    sample(bucket, "le=\"+Inf\"", h.count());
+    sample(std::string(name) + "_sum", "", h.sum());
+    sample(std::string(name) + "_count", "", h.count());
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+uint64_t event_total(const StatusSnapshot& s, const char* kind) {
+  const auto it = s.events_by_kind.find(kind);
+  return it == s.events_by_kind.end() ? 0 : it->second;
+}
+
+void write_packets(Writer& w, const StatusSnapshot& s) {
+  w.family("blackstart_packets_received_total", "counter",
+           "DHCP packets received, by message type (unknown: no or bad option 53).");
+  for (size_t i = 0; i < s.counters.received_by_type.size(); ++i) {
+    w.sample("blackstart_packets_received_total", fmt::format("type=\"{}\"", message_type_name(i)),
+             s.counters.received_by_type[i]);
+  }
+  w.family("blackstart_packets_sent_total", "counter", "DHCP packets sent, by message type.");
+  for (size_t i = 1; i < s.counters.sent_by_type.size(); ++i) {
+    w.sample("blackstart_packets_sent_total", fmt::format("type=\"{}\"", message_type_name(i)),
+             s.counters.sent_by_type[i]);
+  }
+  w.family("blackstart_packets_dropped_total", "counter",
+           "Packets dropped or left unanswered, by reason.");
+  for (size_t i = 0; i < server::kDropReasonCount; ++i) {
+    w.sample("blackstart_packets_dropped_total",
+             fmt::format("reason=\"{}\"", server::to_string(static_cast<server::DropReason>(i))),
+             s.counters.drops[i]);
+  }
+  w.family("blackstart_decode_errors_total", "counter", "Malformed packets, by what was wrong.");
+  for (size_t i = 0; i < kDecodeErrors.size(); ++i) {
+    w.sample("blackstart_decode_errors_total", fmt::format("error=\"{}\"", kDecodeErrors[i]),
+             s.counters.decode_errors[i]);
+  }
+}
+
+void write_pools(Writer& w, const StatusSnapshot& s) {
+  w.family("blackstart_leases", "gauge", "Pool addresses in use, by subnet and lease state.");
+  for (const SubnetView& subnet : s.subnets) {
+    const auto labels = [&](const char* state) {
+      return fmt::format("subnet=\"{}\",prefix=\"{}\",state=\"{}\"", subnet.id, subnet.prefix,
+                         state);
+    };
+    w.sample("blackstart_leases", labels("assigned"), subnet.stats.assigned);
+    w.sample("blackstart_leases", labels("offered"), subnet.stats.offered);
+    w.sample("blackstart_leases", labels("declined"), subnet.stats.declined);
+  }
+  w.family("blackstart_pool_addresses", "gauge",
+           "Pool addresses by use: total, free, and reserved-but-idle.");
+  for (const SubnetView& subnet : s.subnets) {
+    const auto labels = [&](const char* use) {
+      return fmt::format("subnet=\"{}\",prefix=\"{}\",use=\"{}\"", subnet.id, subnet.prefix, use);
+    };
+    w.sample("blackstart_pool_addresses", labels("total"), subnet.stats.total);
+    w.sample("blackstart_pool_addresses", labels("free"), subnet.stats.free);
+    w.sample("blackstart_pool_addresses", labels("reserved"), subnet.stats.reserved);
+  }
+  w.single("blackstart_lease_records", "gauge",
+           "Addresses with a lease record in memory (any state, any subnet).", s.lease_records);
+}
+
+void write_store(Writer& w, const StatusSnapshot& s) {
+  w.single("blackstart_commits_total", "counter", "Lease store transactions committed.",
+           s.counters.commits);
+  w.single("blackstart_commit_failures_total", "counter",
+           "Lease store commits that failed (their ACKs were withheld).",
+           s.counters.commit_failures);
+  w.single("blackstart_leases_committed_total", "counter", "Lease changes made durable.",
+           s.counters.leases_committed);
+  w.single("blackstart_lease_store_healthy", "gauge",
+           "1 if the latest lease store commit succeeded, else 0.", s.store.healthy ? 1 : 0);
+  w.histogram("blackstart_allocation_duration_seconds",
+              "Time to handle one query: subnet selection, allocation, reply building.",
+              s.histograms.handle_s);
+  w.histogram("blackstart_commit_duration_seconds",
+              "Time of one lease store commit of a batch, fsync included.", s.histograms.commit_s);
+  w.histogram("blackstart_commit_batch_leases", "Lease changes per commit (group commit).",
+              s.histograms.commit_batch_size);
+}
+
+void write_signals(Writer& w, const StatusSnapshot& s) {
+  w.single("blackstart_declines_total", "counter", "DHCPDECLINEs accepted: an address in use.",
+           s.counters.declines);
+  w.single("blackstart_naks_total", "counter", "DHCPNAKs sent.", s.counters.naks);
+  w.single("blackstart_conflicts_total", "counter", "Addresses found in use by an unknown device.",
+           event_total(s, "conflict"));
+  w.single("blackstart_rogue_server_sightings_total", "counter",
+           "OFFERs and ACKs from other DHCP servers seen on served links.", s.rogue_sightings);
+  w.single("blackstart_rogue_servers", "gauge", "Distinct foreign DHCP servers seen since start.",
+           s.rogues.size());
+  w.single("blackstart_recovery_mode", "gauge",
+           "1 while recovering from an unclean shutdown, else 0.", s.recovery.active ? 1 : 0);
+  w.family("blackstart_events_total", "counter", "Events recorded, by kind.");
+  for (const auto& [kind, count] : s.events_by_kind) {
+    w.sample("blackstart_events_total", fmt::format("kind=\"{}\"", kind), count);
+  }
+  w.family("blackstart_config_reloads_total", "counter", "Configuration reloads, by outcome.");
+  w.sample("blackstart_config_reloads_total", "result=\"ok\"", s.reloads_ok);
+  w.sample("blackstart_config_reloads_total", "result=\"failed\"", s.reloads_failed);
+}
+
+}  // namespace
+
+std::string format_metrics(const StatusSnapshot& s) {
+  Writer w;
+  w.family("blackstart_build_info", "gauge", "Always 1; the version is a label.");
+  w.sample("blackstart_build_info", fmt::format("version=\"{}\"", s.version), 1);
+  w.single("blackstart_start_time_seconds", "gauge", "When the daemon started, Unix seconds.",
+           s.started_at_s);
+  w.single("blackstart_uptime_seconds", "gauge", "Seconds since the daemon started.",
+           s.now_s - s.started_at_s);
+  write_packets(w, s);
+  write_pools(w, s);
+  write_store(w, s);
+  write_signals(w, s);
+  return w.take();
+}
+
+}  // namespace bs::control

@@ -1,0 +1,49 @@
+// Recovery mode: entered after an unclean shutdown, left by itself after the
+// longest configured lease lifetime, when every lease the server could have
+// forgotten has expired on the client side too.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "server/server.h"
+
+namespace bs::server {
+namespace {
+
+uint32_t longest_lifetime_s(const config::Config& config) {
+  uint32_t longest = config.valid_lifetime_s;
+  for (const auto& subnet : config.subnets) {
+    longest = std::max(longest, subnet.valid_lifetime_s.value_or(config.valid_lifetime_s));
+  }
+  return longest;
+}
+
+}  // namespace
+
+void Server::enter_recovery(int64_t now_s) {
+  recovery_until_s_ = now_s + longest_lifetime_s(config_);
+  const std::string text = fmt::format(
+      "unclean shutdown detected: recovery mode for {} s (conflict probing on for uncertain "
+      "addresses)",
+      recovery_until_s_ - now_s);
+  spdlog::warn("{}", text);
+  Event event;
+  event.at_s = now_s;
+  event.kind = EventKind::Recovery;
+  event.text = text;
+  events_.add(std::move(event));
+}
+
+void Server::check_recovery_end(int64_t now_s) {
+  if (recovery_until_s_ == 0 || now_s < recovery_until_s_) return;
+  recovery_until_s_ = 0;
+  spdlog::info("recovery mode over: every lease from before the unclean shutdown has expired");
+  Event event;
+  event.at_s = now_s;
+  event.kind = EventKind::Recovery;
+  event.text = "recovery mode over";
+  events_.add(std::move(event));
+}
+
+}  // namespace bs::server
