@@ -21,9 +21,10 @@ enum class DropReason : uint8_t {
   Silent,        // RFC 2131 says stay silent (e.g. unknown INIT-REBOOT)
   CommitFailed,  // lease store could not make the batch durable
   UnknownInterface,
-  OwnProbe,  // our rogue-server probe DISCOVER, heard on another served link
+  OwnProbe,      // our rogue-server probe DISCOVER, heard on another served link
+  DeclineLimit,  // the client already has too many addresses in quarantine
 };
-inline constexpr size_t kDropReasonCount = 12;
+inline constexpr size_t kDropReasonCount = 13;
 const char* to_string(DropReason reason);
 
 struct Counters {

@@ -105,6 +105,12 @@ HandlerResult Dhcp4Handler::on_decline(const Query& query) {
   if (names_other_server(query)) return dropped(DropReason::NotForUs);
   const auto address = query.packet.option_ip(wire::opt::kRequestedAddress);
   if (!address) return dropped(DropReason::MissingField);
+  // Only a DECLINE of an address the client holds counts against its quota.
+  const Lease* held = engine_.find_by_address(*address);
+  if (held == nullptr || held->state == LeaseState::Declined) return dropped(DropReason::Silent);
+  if (!decline_limiter_.allow(query.client, query.now_s, config_.decline_probation_period_s)) {
+    return dropped(DropReason::DeclineLimit);
+  }
   auto change = engine_.decline(query.client, *address, query.now_s);
   if (!change) return dropped(DropReason::Silent);
   HandlerResult result;

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "io/transport.h"
 #include "server/counters.h"
+#include "server/decline_limiter.h"
 #include "wire/packet.h"
 
 namespace bs::server {
@@ -50,6 +51,7 @@ class Dhcp4Handler {
 
   const config::Config& config_;
   alloc::Engine& engine_;
+  DeclineLimiter decline_limiter_;
 };
 
 }  // namespace bs::server

@@ -392,5 +392,23 @@ TEST_F(DoraTest, RecoveryModeLastsOneLeaseLifetime) {
   EXPECT_EQ(server_->events().all().back().kind, server::EventKind::Recovery);
 }
 
+TEST_F(DoraTest, AClientThatKeepsDecliningCannotDrainThePool) {
+  TestClient pc = client(1);
+  std::vector<Ip4> declined;
+  for (int round = 0; round < 6; ++round) {
+    const Ip4 address = pc.dora();
+    ASSERT_NE(address, Ip4{});
+    pc.decline(address, server_id_);
+    declined.push_back(address);
+  }
+  // Three addresses quarantined; after that the client is stuck on its own.
+  EXPECT_EQ(server_->engine().stats(1, clock_.now_s()).declined, 3u);
+  EXPECT_EQ(server_->counters().dropped(server::DropReason::DeclineLimit), 3u);
+  EXPECT_EQ(declined[3], declined[4]);
+  EXPECT_EQ(declined[4], declined[5]);
+  // Other clients are still served from the rest of the pool.
+  EXPECT_NE(client(2).dora(), Ip4{});
+}
+
 }  // namespace
 }  // namespace bs::testing
