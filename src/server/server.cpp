@@ -35,6 +35,8 @@ const char* to_string(DropReason reason) {
       return "unknown_interface";
     case DropReason::OwnProbe:
       return "own_probe";
+    case DropReason::DeclineLimit:
+      return "decline_limit";
   }
   return "unknown";
 }
