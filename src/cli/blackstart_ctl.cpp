@@ -156,9 +156,7 @@ void add_connection_options(CLI::App& app, Options& options) {
   app.add_flag("--json", options.json_output, "print the server's JSON answer instead of a table");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"blackstart-ctl: look into and steer a running blackstart DHCP server"};
   app.footer(kFooter);
   app.set_version_flag("-V,--version", "blackstart-ctl 0.1.0");
@@ -206,4 +204,15 @@ int main(int argc, char** argv) {
                   [](const json& a) { return bs::cli::format_statistics(a["arguments"]); });
   }
   return bs::cli::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // e.g. out of memory, a malformed answer
+    std::fprintf(stderr, "blackstart-ctl: %s\n", e.what());
+    return bs::cli::kExitFailed;
+  }
 }

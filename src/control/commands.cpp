@@ -106,6 +106,7 @@ Json Dispatcher::handle_body(std::string_view body) {
 
 std::vector<std::string> Dispatcher::command_names() {
   std::vector<std::string> names;
+  names.reserve(kCommands.size());
   for (const Command& command : kCommands) names.emplace_back(command.name);
   return names;
 }

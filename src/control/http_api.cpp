@@ -111,7 +111,7 @@ void ApiServer::install_routes() {
     send_json(res, answer(kError, text), res.status);
   });
   http.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
         send_json(res, answer(kError, "internal error"), 500);
       });
   Executor& executor = executor_;

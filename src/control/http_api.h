@@ -24,7 +24,7 @@ namespace bs::control {
 
 // Larger bodies are refused with 413 and a JSON error; the largest real
 // request is a config-test with a whole configuration.
-inline constexpr size_t kMaxBodyBytes = 4u * 1024 * 1024;
+inline constexpr size_t kMaxBodyBytes = size_t{4} * 1024 * 1024;
 
 class ApiServer {
  public:

@@ -73,7 +73,9 @@ bool authorized(const config::ControlSocket& socket, std::string_view header) {
     if (!decoded) return false;
     bool match = false;
     for (const auto& [user, password] : socket.basic_clients) {
-      match |= constant_time_equal(*decoded, user + ":" + password);
+      std::string expected = user;
+      expected.append(":").append(password);
+      match |= constant_time_equal(*decoded, expected);
     }
     return match;
   }

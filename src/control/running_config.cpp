@@ -51,7 +51,7 @@ tl::expected<RunningConfig, config::ConfigError> load_running_config(const std::
   }
   std::ostringstream text;
   text << file.rdbuf();
-  constexpr size_t kMaxConfigBytes = 16u * 1024 * 1024;  // as load_config_file
+  constexpr size_t kMaxConfigBytes = size_t{16} * 1024 * 1024;  // as load_config_file
   if (text.str().size() > kMaxConfigBytes) {
     return tl::unexpected(config::ConfigError{path, 0, "the file is larger than 16 MiB"});
   }
