@@ -73,9 +73,10 @@ demo:
 
 # The power-cut harness (tools/powercut/README.md): 50 simulated power cuts
 # under DHCP load for blackstart, then the same harness against its fsync-off
-# knob, Kea and dnsmasq. Prints the table and writes bench/results/powercut.md.
-# POWERCUT_SEED=N repeats a run.
-POWERCUT_SERVERS ?= blackstart:50 blackstart:20:torn blackstart-nofsync:10 kea:10 dnsmasq:10
+# knob, Kea and dnsmasq, each also with torn writes. Prints the table and
+# writes bench/results/powercut.md. POWERCUT_SEED=N repeats the choices.
+POWERCUT_SERVERS ?= blackstart:50 blackstart:20:torn blackstart-nofsync:10 kea:10 kea:10:torn \
+  dnsmasq:10 dnsmasq:20:torn
 powercut:
 	scripts/install-deps.sh powercut
 	$(MAKE) build

@@ -83,7 +83,8 @@ ClientMemory::ClientMemory(ClientMemory&& other) noexcept
       order_(std::move(other.order_)),
       address_of_mac_(std::move(other.address_of_mac_)),
       holder_of_address_(std::move(other.holder_of_address_)),
-      duplicates_(other.duplicates_) {
+      duplicates_(other.duplicates_),
+      write_failures_(other.write_failures_) {
   other.fd_ = -1;
 }
 
@@ -105,24 +106,34 @@ void ClientMemory::remember(const Mac& mac, Ip4 address) {
   holder_of_address_[address] = key;
 }
 
-bool ClientMemory::record_ack(const Mac& mac, Ip4 address) {
-  const uint64_t key = key_of(mac);
+void ClientMemory::append(const Mac& mac, Ip4 address) {
+  if (fd_ < 0) return;
+  const std::string line = to_string(mac) + " " + bs::to_string(address) + "\n";
+  // One write per line on O_APPEND: whole lines or nothing.
+  if (write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    ++write_failures_;
+    std::fprintf(stderr, "bs-load: cannot append to the clients' memory: %s\n",
+                 std::strerror(errno));
+  }
+}
+
+bool ClientMemory::count_duplicate(const Mac& mac, Ip4 address) {
   const auto held = holder_of_address_.find(address);
-  const bool duplicate = held != holder_of_address_.end() && held->second != key;
-  if (duplicate) {
-    ++duplicates_;
-    std::printf("duplicate: %s ACKed to %s, held by %s\n", bs::to_string(address).c_str(),
-                to_string(mac).c_str(), to_string(mac_of_key(held->second)).c_str());
-  }
+  if (held == holder_of_address_.end() || held->second == key_of(mac)) return false;
+  ++duplicates_;
+  std::printf("duplicate: %s ACKed to %s, held by %s\n", bs::to_string(address).c_str(),
+              to_string(mac).c_str(), to_string(mac_of_key(held->second)).c_str());
+  return true;
+}
+
+bool ClientMemory::check_stranger_ack(const Mac& mac, Ip4 address) {
+  return !count_duplicate(mac, address);
+}
+
+bool ClientMemory::record_ack(const Mac& mac, Ip4 address) {
+  const bool duplicate = count_duplicate(mac, address);
   remember(mac, address);
-  if (fd_ >= 0) {
-    const std::string line = to_string(mac) + " " + bs::to_string(address) + "\n";
-    // One write per line on O_APPEND: whole lines or nothing.
-    if (write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-      std::fprintf(stderr, "bs-load: cannot append to the clients' memory: %s\n",
-                   std::strerror(errno));
-    }
-  }
+  append(mac, address);
   return !duplicate;
 }
 

@@ -49,20 +49,28 @@ class ClientMemory {
   // A client received an ACK for `address`. Returns false (and counts a
   // duplicate) if another client holds that address.
   bool record_ack(const Mac& mac, Ip4 address);
+  // A stranger (a verify probe) was ACKed `address`: a duplicate if a
+  // remembered client holds it. Strangers are not remembered; they leave.
+  bool check_stranger_ack(const Mac& mac, Ip4 address);
   std::optional<Ip4> address_of(const Mac& mac) const;
   // Every client's current binding, in order of first appearance.
   std::vector<Binding> bindings() const;
   uint64_t duplicates() const { return duplicates_; }
+  // ACKs that could not be appended to the log: the run cannot be trusted.
+  uint64_t write_failures() const { return write_failures_; }
 
  private:
   explicit ClientMemory(int fd) : fd_(fd) {}
   void remember(const Mac& mac, Ip4 address);
+  void append(const Mac& mac, Ip4 address);
+  bool count_duplicate(const Mac& mac, Ip4 address);
 
   int fd_ = -1;
   std::vector<Mac> order_;
   std::unordered_map<uint64_t, Ip4> address_of_mac_;
   std::unordered_map<Ip4, uint64_t> holder_of_address_;
   uint64_t duplicates_ = 0;
+  uint64_t write_failures_ = 0;
 };
 
 }  // namespace bs::load

@@ -22,8 +22,6 @@ namespace {
 // Large enough that a burst of replies to a full window is not dropped by
 // the kernel while the generator is busy sending.
 constexpr int kSocketBuffer_bytes = 8 << 20;
-constexpr size_t kBatchSize = 64;
-constexpr size_t kMaxDatagram_bytes = 1500;
 
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
@@ -60,7 +58,10 @@ tl::expected<DhcpSocket, std::string> DhcpSocket::open(const std::string& interf
 }
 
 DhcpSocket::DhcpSocket(DhcpSocket&& other) noexcept
-    : fd_(other.fd_), outbox_(std::move(other.outbox_)), send_errors_(other.send_errors_) {
+    : fd_(other.fd_),
+      outbox_(std::move(other.outbox_)),
+      buffers_(std::move(other.buffers_)),
+      send_errors_(other.send_errors_) {
   other.fd_ = -1;
 }
 
@@ -102,12 +103,11 @@ void DhcpSocket::flush() {
 void DhcpSocket::receive(std::vector<Bytes>& out, int timeout_ms) {
   pollfd waiting{fd_, POLLIN, 0};
   if (poll(&waiting, 1, timeout_ms) <= 0) return;
-  std::vector<std::array<uint8_t, kMaxDatagram_bytes>> buffers(kBatchSize);
   std::array<iovec, kBatchSize> iovs{};
   std::array<mmsghdr, kBatchSize> messages{};
   while (true) {
     for (size_t i = 0; i < kBatchSize; ++i) {
-      iovs[i] = {buffers[i].data(), buffers[i].size()};
+      iovs[i] = {buffers_[i].data(), buffers_[i].size()};
       messages[i] = {};
       messages[i].msg_hdr.msg_iov = &iovs[i];
       messages[i].msg_hdr.msg_iovlen = 1;
@@ -115,7 +115,7 @@ void DhcpSocket::receive(std::vector<Bytes>& out, int timeout_ms) {
     const int n = recvmmsg(fd_, messages.data(), kBatchSize, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;
     for (int i = 0; i < n; ++i) {
-      const auto& buffer = buffers[static_cast<size_t>(i)];
+      const Buffer& buffer = buffers_[static_cast<size_t>(i)];
       out.emplace_back(buffer.begin(), buffer.begin() + messages[static_cast<size_t>(i)].msg_len);
     }
     if (static_cast<size_t>(n) < kBatchSize) return;

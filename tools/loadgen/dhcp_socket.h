@@ -5,6 +5,7 @@
 // receives are batched with sendmmsg/recvmmsg.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <tl/expected.hpp>
@@ -34,10 +35,15 @@ class DhcpSocket {
   uint64_t send_errors() const { return send_errors_; }
 
  private:
-  explicit DhcpSocket(int fd) : fd_(fd) {}
+  static constexpr size_t kBatchSize = 64;
+  static constexpr size_t kMaxDatagram_bytes = 1500;
+  using Buffer = std::array<uint8_t, kMaxDatagram_bytes>;
+
+  explicit DhcpSocket(int fd) : fd_(fd), buffers_(kBatchSize) {}
 
   int fd_ = -1;
   std::vector<Bytes> outbox_;
+  std::vector<Buffer> buffers_;  // recvmmsg targets, kept between calls
   uint64_t send_errors_ = 0;
 };
 

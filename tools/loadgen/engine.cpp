@@ -141,8 +141,12 @@ void Engine::on_ack(size_t index, Ip4 address, Clock::time_point now) {
   ++stats_.acks;
   stats_.ack_latency_ms.push_back(elapsed_ms(states_[index].exchange_start, now));
   const Task& task = (*tasks_)[index];
-  if (task.goal == Goal::Probe && address == task.target) ++stats_.probe_hits;
-  memory_.record_ack(task.mac, address);
+  if (task.goal == Goal::Probe) {
+    if (address == task.target) ++stats_.probe_hits;
+    memory_.check_stranger_ack(task.mac, address);
+  } else {
+    memory_.record_ack(task.mac, address);
+  }
   finish(index, Outcome::Acked, address);
 }
 

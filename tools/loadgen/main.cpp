@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <random>
 #include <string>
 #include <vector>
@@ -107,7 +108,7 @@ int run_load(const Options& options, bs::load::DhcpSocket& socket, bs::load::Cli
       static_cast<unsigned long long>(memory.duplicates()));
   print_latency(engine.stats());
   std::printf("\n");
-  return 0;
+  return memory.write_failures() == 0 ? 0 : 1;
 }
 
 std::vector<Task> probe_tasks(const std::vector<Binding>& bindings, uint32_t first) {
@@ -161,7 +162,7 @@ int run_verify(const Options& options, bs::load::DhcpSocket& socket,
       static_cast<unsigned long long>(engine.stats().probe_hits));
   print_latency(engine.stats());
   std::printf("\n");
-  return 0;
+  return memory.write_failures() == 0 ? 0 : 1;
 }
 
 void add_common(CLI::App& command, Options& options) {

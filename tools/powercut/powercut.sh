@@ -29,7 +29,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../../tests/integration/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../../tests/integration/lib.sh
 source "$REPO/tests/integration/lib.sh"
 
 OUT_MD=""
@@ -114,6 +114,7 @@ shim_loaded() { grep -q "libbs_fsync_shim.so" "/proc/$1/maps" 2>/dev/null; }
 
 # Stops waiting as soon as the server exits: a store that does not open
 # ends the process at once.
+# shellcheck disable=SC2317  # called through wait_for
 serving_or_gone() { udp_listening "$SRV_NS" 67 "$SERVER_PID" || ! is_running "$SERVER_PID"; }
 
 # start_server LOG: starts the server with the shim and waits until it
@@ -153,11 +154,13 @@ field() {
   echo "${value:-0}"
 }
 
+# Seeds are drawn here, in this shell: a background job or a $(...) reseeds
+# RANDOM, and the run would no longer follow POWERCUT_SEED.
 run_load_in_background() {
-  local log=$1 clients=$2 renew=$3
+  local log=$1 clients=$2 renew=$3 seed=$RANDOM
   ip netns exec "$CLI_NS" "$BS_LOAD" run --iface "$CLI_IF" --memory "$MEMORY" \
     --clients "$clients" --first "$NEXT_CLIENT" --renew "$renew" --rate "$RATE" \
-    --max-seconds 30 --seed "$RANDOM" >"$log" 2>&1 &
+    --max-seconds 30 --seed "$seed" >"$log" 2>&1 &
   LOAD_PID=$!
 }
 
@@ -173,12 +176,13 @@ verify() {
 
 sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 
-# restore_seed: 0 loses every unsynced byte; any other value tears.
-restore_seed() {
+# pick_restore_seed: sets TORN_SEED, 0 to lose every unsynced byte, any
+# other value to tear (a variable, not $(...), for the reason above).
+pick_restore_seed() {
+  TORN_SEED=0
   case $MODE in
-    lose) echo 0 ;;
-    torn) echo $((RANDOM + 1)) ;;
-    mixed) if ((RANDOM % 2)); then echo $((RANDOM + 1)); else echo 0; fi ;;
+    torn) TORN_SEED=$((RANDOM + 1)) ;;
+    mixed) if ((RANDOM % 2)); then TORN_SEED=$((RANDOM + 1)); fi ;;
   esac
 }
 
@@ -195,7 +199,7 @@ start_afresh() {
 }
 
 one_cut() {
-  local cut=$1 kill_ms clients renew known torn load_log="$RUN/load-$1.log"
+  local cut=$1 kill_ms clients renew known load_log="$RUN/load-$1.log" began_s=$SECONDS
   kill_ms=$((KILL_MIN_MS + RANDOM % (KILL_MAX_MS - KILL_MIN_MS + 1)))
   # More clients than can start before the kill: the cut comes mid-load.
   clients=$((RATE * (KILL_MAX_MS + 1000) / 1000))
@@ -207,11 +211,16 @@ one_cut() {
   # Replies already on the wire still count; then the clients stop.
   sleep 0.3
   kill -TERM "$LOAD_PID" 2>/dev/null || true
-  wait "$LOAD_PID" || true
+  local load_rc=0
+  wait "$LOAD_PID" || load_rc=$?
+  if ((load_rc != 0)); then
+    echo "powercut: bs-load run failed (exit $load_rc): $(tail -n 2 "$load_log")" >&2
+    return 1
+  fi
   NEXT_CLIENT=$((NEXT_CLIENT + clients))
   DUPLICATES=$((DUPLICATES + $(field "$load_log" duplicates)))
-  torn=$(restore_seed)
-  "$BS_POWERCUT" restore "$STATE" "$SNAP" "$torn"
+  pick_restore_seed
+  "$BS_POWERCUT" restore "$STATE" "$SNAP" "$TORN_SEED"
   local status="restarted"
   if ! start_server "$RUN/server-$cut.log"; then
     OPEN_FAILURES=$((OPEN_FAILURES + 1))
@@ -225,9 +234,9 @@ one_cut() {
   FORGOTTEN=$((FORGOTTEN + $(field "$v" forgotten)))
   DUPLICATES=$((DUPLICATES + $(field "$v" duplicates)))
   UNANSWERED=$((UNANSWERED + $(field "$v" unanswered)))
-  printf '%s cut %d: killed at %d ms (%s ACKs in load), %s, %s; checked %s, forgotten %s, duplicates %s\n' \
-    "$SERVER" "$cut" "$kill_ms" "$(field "$load_log" acked)" \
-    "$([[ $torn == 0 ]] && echo "unsynced bytes lost" || echo "torn writes (seed $torn)")" \
+  printf '%s cut %d (%d s): killed at %d ms (%s ACKs in load), %s, %s; checked %s, forgotten %s, duplicates %s\n' \
+    "$SERVER" "$cut" $((SECONDS - began_s)) "$kill_ms" "$(field "$load_log" acked)" \
+    "$([[ $TORN_SEED == 0 ]] && echo "unsynced bytes lost" || echo "torn writes (seed $TORN_SEED)")" \
     "$status" "$(field "$v" checked)" "$(field "$v" forgotten)" \
     "$(($(field "$v" duplicates) + $(field "$load_log" duplicates)))"
   grep -h '^\(forgotten\|duplicate\):' "$v" "$load_log" | head -n 3 | sed 's/^/    /' || true
