@@ -40,6 +40,8 @@ check "blackstart: the store opened after every cut (failures: '$(stat blackstar
   is blackstart open_failures 0
 check "blackstart: every client got an answer (unanswered: '$(stat blackstart unanswered)')" \
   is blackstart unanswered 0
+check "blackstart: never died under load (crashes: '$(stat blackstart crashes)')" \
+  is blackstart crashes 0
 check "fsync off: the harness catches forgotten leases (got '$(stat blackstart-nofsync forgotten)')" \
   positive blackstart-nofsync forgotten
 bst_finish test_powercut

@@ -24,7 +24,7 @@
 #                     the row then shows the cuts that were done
 #   BST_KEEP=1        keep the temporary directory (logs, states)
 # Exit status: 1 when blackstart forgets, duplicates, fails to open its
-# store or leaves a client unanswered; when blackstart-nofsync forgets
+# store, leaves a client unanswered or dies under load before a cut; when blackstart-nofsync forgets
 # nothing (the harness could not fail); or when a cut could not be run.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -207,6 +207,10 @@ one_cut() {
   renew=$((known / 10 < RATE / 4 ? known / 10 : RATE / 4))
   run_load_in_background "$load_log" "$clients" "$renew"
   sleep_ms "$kill_ms"
+  if ! is_running "$SERVER_PID"; then
+    CRASHES=$((CRASHES + 1))
+    echo "    $SERVER DIED UNDER LOAD before the cut; log: $RUN/server-$((cut - 1)).log"
+  fi
   stop_server_hard
   # Replies already on the wire still count; then the clients stop.
   sleep 0.3
@@ -261,7 +265,7 @@ run_server() {
   mkdir -p "$STATE" "$SNAP"
   write_config "$SERVER"
   "$BS_POWERCUT" baseline "$STATE" "$SNAP"
-  CHECKED=0 FORGOTTEN=0 DUPLICATES=0 OPEN_FAILURES=0 UNANSWERED=0
+  CHECKED=0 FORGOTTEN=0 DUPLICATES=0 OPEN_FAILURES=0 UNANSWERED=0 CRASHES=0
   NEXT_CLIENT=1 NEXT_PROBE=1
   note "$SERVER: $cuts cuts, seed $SEED, mode $MODE"
   start_server "$RUN/server-0.log" || { echo "powercut: $SERVER does not start" >&2; return 1; }
@@ -275,7 +279,7 @@ run_server() {
   stop_server_hard
   local done_cuts=$((cut - 1))
   echo "powercut: server=$SERVER cuts=$done_cuts checked=$CHECKED forgotten=$FORGOTTEN" \
-    "duplicates=$DUPLICATES open_failures=$OPEN_FAILURES unanswered=$UNANSWERED" \
+    "duplicates=$DUPLICATES open_failures=$OPEN_FAILURES unanswered=$UNANSWERED crashes=$CRASHES" \
     "seed=$SEED mode=$MODE seconds=$((SECONDS - started_s))"
   ROWS+=("| $(label "$SERVER") | $done_cuts | $CHECKED | $FORGOTTEN | $DUPLICATES | $OPEN_FAILURES | $UNANSWERED |")
   judge "$SERVER" "$done_cuts" "$cuts"
@@ -301,8 +305,8 @@ label() {
 judge() {
   case $1 in
     blackstart)
-      if ((FORGOTTEN + DUPLICATES + OPEN_FAILURES + UNANSWERED > 0 || $2 < $3)); then
-        echo "FAIL: blackstart lost, duplicated or left unanswered leases, or ran short"
+      if ((FORGOTTEN + DUPLICATES + OPEN_FAILURES + UNANSWERED + CRASHES > 0 || $2 < $3)); then
+        echo "FAIL: blackstart lost, duplicated or left unanswered leases, crashed, or ran short"
         VERDICT=1
       fi ;;
     blackstart-nofsync)
