@@ -19,6 +19,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/unique_fd.h"
 #include "io/interfaces.h"
 #include "io/ip_udp.h"
 #include "io/transport.h"
@@ -31,33 +32,6 @@ constexpr size_t kBatchSize = 64;
 // links without making every slot 64 KiB.
 constexpr size_t kRxBufferSize = 9216;
 constexpr Ip4 kLimitedBroadcast{0xffffffffu};
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  int fd_ = -1;
-};
 
 constexpr int kReceiveBufferBytes = 8 * 1024 * 1024;
 
@@ -82,8 +56,8 @@ sockaddr_in socket_address(Ip4 address, uint16_t port) {
   return out;
 }
 
-tl::expected<Fd, IoError> open_udp_socket(const InterfaceInfo& info, uint16_t port) {
-  Fd fd(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+tl::expected<UniqueFd, IoError> open_udp_socket(const InterfaceInfo& info, uint16_t port) {
+  UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return tl::unexpected(errno_error("socket(AF_INET)", info.name));
   if (!enable(fd.get(), SOL_SOCKET, SO_REUSEADDR) || !enable(fd.get(), SOL_SOCKET, SO_BROADCAST) ||
       !enable(fd.get(), IPPROTO_IP, IP_PKTINFO)) {
@@ -161,12 +135,12 @@ struct TxSlot {
 
 class LinuxTransport final : public Transport {
  public:
-  LinuxTransport(uint16_t server_port, Fd packet_fd, Fd epoll_fd)
+  LinuxTransport(uint16_t server_port, UniqueFd packet_fd, UniqueFd epoll_fd)
       : server_port_(server_port),
         packet_fd_(std::move(packet_fd)),
         epoll_fd_(std::move(epoll_fd)) {}
 
-  tl::expected<void, IoError> add_link(const InterfaceInfo& info, Fd udp_fd);
+  tl::expected<void, IoError> add_link(const InterfaceInfo& info, UniqueFd udp_fd);
   size_t receive(std::vector<RxPacket>& out, size_t max_count, int timeout_ms) override;
   void send(std::span<const TxPacket> packets) override;
   const std::vector<InterfaceInfo>& interfaces() const override { return infos_; }
@@ -184,10 +158,10 @@ class LinuxTransport final : public Transport {
   const InterfaceInfo* find(int ifindex, size_t& link) const;
 
   uint16_t server_port_;
-  Fd packet_fd_;
-  Fd epoll_fd_;
+  UniqueFd packet_fd_;
+  UniqueFd epoll_fd_;
   std::vector<InterfaceInfo> infos_;
-  std::vector<Fd> udp_fds_;  // parallel to infos_
+  std::vector<UniqueFd> udp_fds_;  // parallel to infos_
   TransportCounters counters_;
   RxSlots rx_;
   std::vector<epoll_event> ready_;  // kept to spare an allocation per receive
@@ -198,7 +172,7 @@ class LinuxTransport final : public Transport {
   uint16_t next_ip_id_ = 1;
 };
 
-tl::expected<void, IoError> LinuxTransport::add_link(const InterfaceInfo& info, Fd udp_fd) {
+tl::expected<void, IoError> LinuxTransport::add_link(const InterfaceInfo& info, UniqueFd udp_fd) {
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.u64 = infos_.size();
@@ -390,12 +364,12 @@ void LinuxTransport::flush() {
 
 tl::expected<std::unique_ptr<LinuxTransport>, IoError> make_transport(uint16_t server_port) {
   // Protocol 0: this socket only sends, so it never copies received traffic.
-  Fd packet_fd(socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd packet_fd(socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!packet_fd.valid()) {
     return tl::unexpected(IoError{fmt::format(
         "AF_PACKET socket: {} (needs CAP_NET_RAW, e.g. run as root)", std::strerror(errno))});
   }
-  Fd epoll_fd(epoll_create1(EPOLL_CLOEXEC));
+  UniqueFd epoll_fd(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_fd.valid()) {
     return tl::unexpected(IoError{fmt::format("epoll_create1: {}", std::strerror(errno))});
   }

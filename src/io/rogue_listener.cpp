@@ -22,6 +22,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/unique_fd.h"
 #include "io/ip_udp.h"
 
 namespace bs::io {
@@ -65,30 +66,6 @@ const std::array<sock_filter, 15> kClientPortFilter = {{
     BPF_STMT(BPF_RET | BPF_K, kAcceptBytes),
     BPF_STMT(BPF_RET | BPF_K, 0),
 }};
-
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      if (fd_ >= 0) ::close(fd_);
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
 
 IoError link_error(const char* what, const InterfaceInfo& link) {
   return IoError{fmt::format("rogue listener: {} on interface '{}': {}", what, link.name,
