@@ -8,7 +8,7 @@ build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
   libsqlite3-dev sqlite3 nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
   libcpp-httplib-dev libexpected-dev)
 fuzz_pkgs=(clang libclang-rt-dev)
-net_pkgs=(iproute2 isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay procps)
+net_pkgs=(iproute2 isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay procps iputils-ping)
 lint_pkgs=(clang-format clang-tidy)
 # Control API tests: curl and jq drive the API, promtool checks /metrics,
 # chromium + playwright-core (npm) test the status page. A nodejs that

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "control/control.h"
+#include "io/prober.h"
 #include "io/rogue_listener.h"
 #include "io/transport.h"
 #include "server/server.h"
@@ -128,6 +129,11 @@ int serve(bs::control::RunningConfig running) {
     return 1;
   }
   if (previous == bs::store::PreviousShutdown::Unclean) (*server)->enter_recovery(clock.now_s());
+  if (previous == bs::store::PreviousShutdown::Changed) {
+    (*server)->enter_recovery(clock.now_s(),
+                              "the lease database changed while the server was stopped "
+                              "(restored from a backup?)");
+  }
   if (auto marked = bs::store::mark_running(database); !marked) {
     spdlog::critical("cannot clear the clean-shutdown marker: {}", marked.error());
     return 1;
@@ -137,6 +143,14 @@ int serve(bs::control::RunningConfig running) {
   std::signal(SIGHUP, on_reload_signal);
   for (const auto& link : (*transport)->interfaces()) {
     spdlog::info("serving on {} ({}/{})", link.name, bs::to_string(link.address), link.prefix_len);
+  }
+  // Probing is what keeps a restart after a power cut from handing out an
+  // address twice, so a server told to probe does not run without it.
+  if (auto prober = bs::io::open_linux_prober((*transport)->interfaces())) {
+    (*server)->attach_prober(std::move(*prober));
+  } else if (config.probing.mode != bs::config::ProbeMode::Off) {
+    spdlog::critical("{}", prober.error().message);
+    return 1;
   }
   // Detection is a warning light, not a reason to refuse service.
   if (auto rogue = bs::io::open_linux_rogue_listener((*transport)->interfaces())) {
@@ -153,13 +167,19 @@ int serve(bs::control::RunningConfig running) {
     (*control)->after_batch();
   }
   (*control)->stop();
-  if (auto marked = bs::store::mark_clean_shutdown(database); !marked) {
-    spdlog::error("cannot write the clean-shutdown marker: {}", marked.error());
-  }
+  const int exit_code = (*control)->exit_code();
   spdlog::info("stopping: {} packets received, {} sent, {} leases committed",
                (*server)->counters().packets_received, (*server)->counters().packets_sent,
                (*server)->counters().leases_committed);
-  return (*control)->exit_code();
+  // Closed first: closing checkpoints the WAL into the file, and the marker
+  // records the file as it is left.
+  control->reset();
+  server->reset();
+  store->reset();
+  if (auto marked = bs::store::mark_clean_shutdown(database); !marked) {
+    spdlog::error("cannot write the clean-shutdown marker: {}", marked.error());
+  }
+  return exit_code;
 }
 
 }  // namespace

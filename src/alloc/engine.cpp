@@ -275,6 +275,11 @@ tl::expected<LeaseChange, AllocError> Engine::decline(const ClientIdentity& clie
   return state_->replace_row(address.value, row, now_s);
 }
 
+bool held_by(const Lease& lease, const ClientIdentity& client) {
+  const std::string key = client_key(client);
+  return !key.empty() && client_key(lease) == key;
+}
+
 void Engine::revert(const LeaseChange& change) { state_->restore(change); }
 
 size_t Engine::reclaim_expired(int64_t now_s, size_t max_count) {

@@ -26,6 +26,10 @@ struct ClientIdentity {
   std::string hostname;  // option 12, if the client sent one
 };
 
+// Whether `lease` is this client's (by option 61 if the lease has one,
+// else by chaddr), the same identity the engine allocates by.
+bool held_by(const Lease& lease, const ClientIdentity& client);
+
 enum class AllocError : uint8_t {
   PoolExhausted,  // no free address in any pool of the subnet
   AddressInUse,   // bound, offered or reserved to another client, or declined

@@ -58,6 +58,20 @@ struct LeaseDatabase {
   bool fsync = true;
 };
 
+// blackstart's extension "conflict-probing": before handing out an address
+// whose state is uncertain, ask the link whether something already uses it
+// (ARP on attached links, ICMP echo through relays). Kea 2.2 has no such key.
+enum class ProbeMode : uint8_t {
+  Off,        // never probe (not even in recovery mode or before re-adoption)
+  Uncertain,  // recovery mode, recently declined or expired addresses, re-adoption
+  Always,     // every address a client does not already hold
+};
+struct ConflictProbing {
+  ProbeMode mode = ProbeMode::Uncertain;
+  uint32_t timeout_ms = 300;    // how long an OFFER waits for an answer
+  uint32_t max_pending = 4096;  // parked replies; beyond this DISCOVERs wait for a retransmit
+};
+
 // The HTTP control API ("control-sockets", Kea 2.7's shape). Without a
 // control socket in the file the API listens on 127.0.0.1:8004; an empty
 // "control-sockets" list turns it off. Any other address needs credentials.
@@ -92,6 +106,7 @@ struct Config {
   std::vector<Subnet> subnets;
   std::string log_severity = "INFO";
   ControlSocket control;
+  ConflictProbing probing;
 
   const Subnet* find_subnet(uint32_t id) const;
 };

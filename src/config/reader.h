@@ -48,6 +48,7 @@ enum class Scope : uint8_t {
   OutputOption,
   ControlSocket,
   ControlAuthentication,
+  ConflictProbing,
 };
 
 // Scope of a Kea key that blackstart does not implement yet.
@@ -104,5 +105,7 @@ Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list)
 // "control-sockets" / "control-socket" (config_control.cpp); reads from the
 // Dhcp4 object because either spelling may be present.
 Status read_control_sockets(const Reader& reader, const Node& dhcp4, Config& config);
+// blackstart's "conflict-probing" (config_probing.cpp).
+Status read_conflict_probing(const Reader& reader, const Node& node, Config& config);
 
 }  // namespace bs::config

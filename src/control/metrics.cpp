@@ -137,6 +137,15 @@ void write_signals(Writer& w, const StatusSnapshot& s) {
   w.single("blackstart_naks_total", "counter", "DHCPNAKs sent.", s.counters.naks);
   w.single("blackstart_conflicts_total", "counter", "Addresses found in use by an unknown device.",
            event_total(s, "conflict"));
+  w.family("blackstart_conflict_probes_total", "counter",
+           "Conflict probes by outcome: sent, conflict (another device answered), "
+           "self (the client answered), timeout (silence: the address was given out).");
+  w.sample("blackstart_conflict_probes_total", "result=\"sent\"", s.counters.probes_sent);
+  w.sample("blackstart_conflict_probes_total", "result=\"conflict\"", s.counters.probe_conflicts);
+  w.sample("blackstart_conflict_probes_total", "result=\"self\"", s.counters.probe_self_answers);
+  w.sample("blackstart_conflict_probes_total", "result=\"timeout\"", s.counters.probe_timeouts);
+  w.single("blackstart_conflict_probes_pending", "gauge",
+           "Replies parked while their address is probed.", s.counters.probes_pending);
   w.single("blackstart_rogue_server_sightings_total", "counter",
            "OFFERs and ACKs from other DHCP servers seen on served links.", s.rogue_sightings);
   w.single("blackstart_rogue_servers", "gauge", "Distinct foreign DHCP servers seen since start.",

@@ -21,10 +21,12 @@ enum class DropReason : uint8_t {
   Silent,        // RFC 2131 says stay silent (e.g. unknown INIT-REBOOT)
   CommitFailed,  // lease store could not make the batch durable
   UnknownInterface,
-  OwnProbe,      // our rogue-server probe DISCOVER, heard on another served link
-  DeclineLimit,  // the client already has too many addresses in quarantine
+  OwnProbe,       // our rogue-server probe DISCOVER, heard on another served link
+  DeclineLimit,   // the client already has too many addresses in quarantine
+  ProbeBacklog,   // every conflict-probe slot busy; the client's retransmission retries
+  ProbeConflict,  // several addresses in a row answered probes; the client retries later
 };
-inline constexpr size_t kDropReasonCount = 13;
+inline constexpr size_t kDropReasonCount = 15;
 const char* to_string(DropReason reason);
 
 struct Counters {
@@ -39,6 +41,13 @@ struct Counters {
   uint64_t commit_failures = 0;
   uint64_t declines = 0;
   uint64_t naks = 0;
+  // Conflict probes (server_probe.cpp): sent, answered by an unknown device,
+  // answered by the client itself, and unanswered until the timeout.
+  uint64_t probes_sent = 0;
+  uint64_t probe_conflicts = 0;
+  uint64_t probe_self_answers = 0;
+  uint64_t probe_timeouts = 0;
+  uint64_t probes_pending = 0;  // a gauge: replies parked right now
 
   void drop(DropReason reason) { ++drops[static_cast<size_t>(reason)]; }
   uint64_t dropped(DropReason reason) const { return drops[static_cast<size_t>(reason)]; }

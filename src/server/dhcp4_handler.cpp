@@ -63,7 +63,13 @@ HandlerResult Dhcp4Handler::on_discover(const Query& query) {
   const Ip4 requested = query.packet.option_ip(wire::opt::kRequestedAddress).value_or(Ip4{});
   auto offered = engine_.offer(query.subnet, query.client, requested, query.now_s);
   if (!offered) return dropped(DropReason::PoolExhausted);
-  return lease_reply(query, MessageType::Offer, *offered);
+  HandlerResult result = lease_reply(query, MessageType::Offer, *offered);
+  const Lease* row = engine_.find_row(offered->address);
+  if (offer_needs_probe(config_.probing, recovery_, row, query.client, query.now_s)) {
+    result.probe =
+        ProbeNeed{probe_request_for(offered->address, query.packet, query.link), query.subnet.id};
+  }
+  return result;
 }
 
 // RFC 2131 4.3.2: the client state is told apart by server id, requested
@@ -94,7 +100,7 @@ HandlerResult Dhcp4Handler::on_request(const Query& query) {
   // and ACKed rather than NAKed, so the client keeps working (see
   // ARCHITECTURE.md, "Clients the server forgot").
   auto change = engine_.assign(query.subnet, query.client, address, query.now_s);
-  if (change) return ack(query, *change);
+  if (change) return adopt(query, *change, init_reboot);
   if (change.error() == alloc::AllocError::NotInPool && !config_.authoritative) {
     return dropped(DropReason::Silent);  // no record of this client (4.3.2)
   }
@@ -145,6 +151,18 @@ HandlerResult Dhcp4Handler::ack(const Query& query, const LeaseChange& change) {
   BS_ASSERT(change.after.has_value());
   HandlerResult result = lease_reply(query, MessageType::Ack, *change.after);
   result.change = change;
+  return result;
+}
+
+// An address the client claims but the server had not given it is probed
+// first. A RENEWING/REBINDING client behind a router answers an ICMP echo
+// itself, so there an echo proves nothing and only the store decides.
+HandlerResult Dhcp4Handler::adopt(const Query& query, const LeaseChange& change, bool init_reboot) {
+  HandlerResult result = ack(query, change);
+  if (!adoption_needs_probe(config_.probing, change.before, query.client)) return result;
+  const io::ProbeRequest request = probe_request_for(change.address, query.packet, query.link);
+  if (request.method == io::ProbeMethod::Icmp && !init_reboot) return result;
+  result.probe = ProbeNeed{request, query.subnet.id};
   return result;
 }
 

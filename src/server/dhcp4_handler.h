@@ -10,6 +10,7 @@
 #include "io/transport.h"
 #include "server/counters.h"
 #include "server/decline_limiter.h"
+#include "server/probe_policy.h"
 #include "wire/packet.h"
 
 namespace bs::server {
@@ -20,6 +21,9 @@ struct HandlerResult {
   std::optional<LeaseChange> change;
   std::optional<DropReason> drop;
   std::optional<wire::MessageType> reply_type;
+  // Set when the address is uncertain: the reply (and change) must wait for
+  // a conflict probe (server_probe.cpp) before they may leave.
+  std::optional<ProbeNeed> probe;
 };
 
 class Dhcp4Handler {
@@ -28,6 +32,8 @@ class Dhcp4Handler {
       : config_(config), engine_(engine) {}
 
   HandlerResult handle(const wire::Packet& query, const io::InterfaceInfo& link, int64_t now_s);
+  // In recovery mode every address the server believes free is uncertain.
+  void set_recovery(bool recovery) { recovery_ = recovery; }
 
  private:
   struct Query {
@@ -45,6 +51,7 @@ class Dhcp4Handler {
   HandlerResult on_inform(const Query& query);
 
   HandlerResult ack(const Query& query, const LeaseChange& change);
+  HandlerResult adopt(const Query& query, const LeaseChange& change, bool init_reboot);
   HandlerResult nak(const Query& query, const char* message);
   HandlerResult lease_reply(const Query& query, wire::MessageType type, const Lease& lease);
   bool names_other_server(const Query& query) const;
@@ -52,6 +59,7 @@ class Dhcp4Handler {
   const config::Config& config_;
   alloc::Engine& engine_;
   DeclineLimiter decline_limiter_;
+  bool recovery_ = false;
 };
 
 }  // namespace bs::server

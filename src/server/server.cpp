@@ -37,6 +37,10 @@ const char* to_string(DropReason reason) {
       return "own_probe";
     case DropReason::DeclineLimit:
       return "decline_limit";
+    case DropReason::ProbeBacklog:
+      return "probe_backlog";
+    case DropReason::ProbeConflict:
+      return "probe_conflict";
   }
   return "unknown";
 }
@@ -65,21 +69,22 @@ Server::Server(const config::Config& config, store::LeaseStore& store, io::Trans
       clock_(clock),
       options_(options),
       engine_(std::make_unique<alloc::Engine>(config_)),
-      handler_(std::make_unique<Dhcp4Handler>(config_, *engine_)) {
+      handler_(std::make_unique<Dhcp4Handler>(config_, *engine_)),
+      probes_(config_.probing.max_pending) {
   BS_ASSERT(options_.batch_max > 0);
   received_.reserve(options_.batch_max);
 }
 
 size_t Server::run_once() {
   received_.clear();
-  const size_t count =
-      transport_.receive(received_, options_.batch_max, options_.receive_timeout_ms);
+  const size_t count = transport_.receive(received_, options_.batch_max, receive_timeout_ms());
   BS_ASSERT(count <= options_.batch_max);
   const int64_t now_s = clock_.now_s();
   batch_now_s_ = now_s;
   check_recovery_end(now_s);
   engine_->reclaim_expired(now_s, options_.reclaim_per_batch);
   for (const io::RxPacket& packet : received_) process(packet, now_s);
+  poll_probes(now_s);
   commit_and_send();
   rogue_watch_.poll(transport_.interfaces(), clock_, events_);
   return count;
@@ -92,8 +97,9 @@ const io::InterfaceInfo* Server::find_link(int ifindex) const {
   return nullptr;
 }
 
-void Server::process(const io::RxPacket& packet, int64_t now_s) {
-  ++counters_.packets_received;
+void Server::process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_attempt) {
+  // A query handled again after a probe conflict was counted the first time.
+  if (probe_attempt == 0) ++counters_.packets_received;
   const io::InterfaceInfo* link = find_link(packet.ifindex);
   if (link == nullptr) {
     counters_.drop(DropReason::UnknownInterface);
@@ -110,7 +116,7 @@ void Server::process(const io::RxPacket& packet, int64_t now_s) {
     return;
   }
   const auto type = query->message_type();
-  ++counters_.received_by_type[type ? static_cast<size_t>(*type) : 0];
+  if (probe_attempt == 0) ++counters_.received_by_type[type ? static_cast<size_t>(*type) : 0];
   if (is_own_probe(*query, transport_.interfaces())) {
     counters_.drop(DropReason::OwnProbe);
     return;
@@ -124,10 +130,18 @@ void Server::process(const io::RxPacket& packet, int64_t now_s) {
     record_nak(*query, now_s);
   }
   if (type == wire::MessageType::Decline && result.change) ++counters_.declines;
-  if (result.change) changes_.push_back(std::move(*result.change));
+  if (result.probe && prober_ && park(packet, *query, result, probe_attempt)) return;
+  queue_result(result);
+}
+
+// Into this batch: the change to commit, and the reply either after the
+// commit (it promises the change) or right away.
+void Server::queue_result(HandlerResult& result) {
+  const bool durable = result.change.has_value();
+  if (durable) changes_.push_back(std::move(*result.change));
   if (!result.reply) return;
   BS_ASSERT(result.reply_type.has_value());
-  if (result.change) {
+  if (durable) {
     durable_replies_.push_back(std::move(*result.reply));
     durable_types_.push_back(*result.reply_type);
   } else {

@@ -8,16 +8,19 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alloc/engine.h"
 #include "common/clock.h"
 #include "config/config.h"
+#include "io/prober.h"
 #include "io/transport.h"
 #include "server/counters.h"
 #include "server/dhcp4_handler.h"
 #include "server/events.h"
 #include "server/histogram.h"
+#include "server/probe_table.h"
 #include "server/rate_limited_log.h"
 #include "server/rogue_watch.h"
 #include "store/lease_store.h"
@@ -54,10 +57,16 @@ class Server {
     rogue_watch_.attach(std::move(listener), options, transport_.interfaces());
   }
 
+  // Conflict probing (server_probe.cpp). Without a prober nothing is probed
+  // (scenario tests that are not about probing, or "mode": "off").
+  void attach_prober(std::unique_ptr<io::Prober> prober) { prober_ = std::move(prober); }
+  size_t probes_pending() const { return probes_.size(); }
+
   // Recovery mode (server_recovery.cpp): after an unclean shutdown the
   // server may have forgotten leases, so for one lease lifetime it treats
   // every address it believes free as uncertain.
-  void enter_recovery(int64_t now_s);
+  // `cause` starts the log line ("unclean shutdown detected", ...).
+  void enter_recovery(int64_t now_s, std::string_view cause = "unclean shutdown detected");
   bool in_recovery() const { return recovery_until_s_ != 0; }
   int64_t recovery_until_s() const { return recovery_until_s_; }
   const PipelineHistograms& histograms() const { return histograms_; }
@@ -76,7 +85,17 @@ class Server {
   Server(const config::Config& config, store::LeaseStore& store, io::Transport& transport,
          const Clock& clock, ServerOptions options);
 
-  void process(const io::RxPacket& packet, int64_t now_s);
+  void process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_attempt = 0);
+  void queue_result(HandlerResult& result);
+  // server_probe.cpp
+  bool park(const io::RxPacket& packet, const wire::Packet& query, HandlerResult& result,
+            uint8_t attempt);
+  void poll_probes(int64_t now_s);
+  void on_probe_answer(const io::ProbeAnswer& answer, int64_t now_s);
+  void release_parked(PendingProbe& entry);
+  void mark_conflict(const PendingProbe& entry, const io::ProbeAnswer& answer, int64_t now_s);
+  void abandon_probes();
+  int receive_timeout_ms() const;
   void commit_and_send();
   void check_recovery_end(int64_t now_s);
   void record_change_event(const LeaseChange& change, int64_t now_s);
@@ -96,6 +115,9 @@ class Server {
   RogueWatch rogue_watch_;
   int64_t recovery_until_s_ = 0;  // 0 = not in recovery
   PipelineHistograms histograms_;
+  std::unique_ptr<io::Prober> prober_;
+  ProbeTable probes_;
+  std::vector<io::ProbeAnswer> probe_answers_;
 
   // Per batch; reused to avoid allocation on the hot path.
   std::vector<io::RxPacket> received_;

@@ -21,12 +21,12 @@ uint32_t longest_lifetime_s(const config::Config& config) {
 
 }  // namespace
 
-void Server::enter_recovery(int64_t now_s) {
+void Server::enter_recovery(int64_t now_s, std::string_view cause) {
   recovery_until_s_ = now_s + longest_lifetime_s(config_);
-  const std::string text = fmt::format(
-      "unclean shutdown detected: recovery mode for {} s (conflict probing on for uncertain "
-      "addresses)",
-      recovery_until_s_ - now_s);
+  handler_->set_recovery(true);
+  const std::string text =
+      fmt::format("{}: recovery mode for {} s (conflict probing on for uncertain addresses)", cause,
+                  recovery_until_s_ - now_s);
   spdlog::warn("{}", text);
   Event event;
   event.at_s = now_s;
@@ -38,6 +38,7 @@ void Server::enter_recovery(int64_t now_s) {
 void Server::check_recovery_end(int64_t now_s) {
   if (recovery_until_s_ == 0 || now_s < recovery_until_s_) return;
   recovery_until_s_ = 0;
+  handler_->set_recovery(false);
   spdlog::info("recovery mode over: every lease from before the unclean shutdown has expired");
   Event event;
   event.at_s = now_s;

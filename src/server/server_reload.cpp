@@ -13,6 +13,7 @@
 namespace bs::server {
 
 void Server::reload(const config::Config& next) {
+  abandon_probes();
   auto engine = std::make_unique<alloc::Engine>(next);
   std::vector<Lease> rows;
   rows.reserve(engine_->lease_count());
@@ -22,6 +23,8 @@ void Server::reload(const config::Config& next) {
   config_ = next;
   // The handler refers to config_ (same object, new value) and to the engine.
   handler_ = std::make_unique<Dhcp4Handler>(config_, *engine);
+  handler_->set_recovery(in_recovery());
+  probes_ = ProbeTable(config_.probing.max_pending);
   engine_ = std::move(engine);
   spdlog::info("configuration reloaded: {} subnets, {} leases carried over", config_.subnets.size(),
                rows.size());

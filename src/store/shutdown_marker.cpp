@@ -3,11 +3,15 @@
 #include "store/shutdown_marker.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace bs::store {
 namespace {
@@ -27,6 +31,25 @@ tl::expected<void, std::string> sync_directory_of(const std::string& path) {
   return {};
 }
 
+// One line describing the database file; empty if it cannot be read. ctime
+// is set by the kernel on every write and cannot be forged by cp -p.
+std::string database_identity(const std::string& database_path) {
+  struct stat info {};
+  if (::stat(database_path.c_str(), &info) != 0) return {};
+  return fmt::format("dev={} ino={} size={} mtime={}.{:09} ctime={}.{:09}\n",
+                     static_cast<uint64_t>(info.st_dev), static_cast<uint64_t>(info.st_ino),
+                     static_cast<int64_t>(info.st_size), static_cast<int64_t>(info.st_mtim.tv_sec),
+                     info.st_mtim.tv_nsec, static_cast<int64_t>(info.st_ctim.tv_sec),
+                     info.st_ctim.tv_nsec);
+}
+
+std::string read_marker(const std::string& marker_path) {
+  std::ifstream in(marker_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 }  // namespace
 
 const char* to_string(PreviousShutdown previous) {
@@ -37,6 +60,8 @@ const char* to_string(PreviousShutdown previous) {
       return "clean";
     case PreviousShutdown::Unclean:
       return "unclean";
+    case PreviousShutdown::Changed:
+      return "database changed while stopped";
   }
   return "unknown";
 }
@@ -48,10 +73,14 @@ std::string shutdown_marker_path(const std::string& database_path) {
 PreviousShutdown previous_shutdown(const std::string& database_path) {
   std::error_code ignored;
   if (!std::filesystem::exists(database_path, ignored)) return PreviousShutdown::FirstStart;
-  if (std::filesystem::exists(shutdown_marker_path(database_path), ignored)) {
+  const std::string marker = shutdown_marker_path(database_path);
+  if (!std::filesystem::exists(marker, ignored)) return PreviousShutdown::Unclean;
+  // A marker written before it carried the identity says only "clean".
+  const std::string recorded = read_marker(marker);
+  if (recorded.empty() || recorded == database_identity(database_path)) {
     return PreviousShutdown::Clean;
   }
-  return PreviousShutdown::Unclean;
+  return PreviousShutdown::Changed;
 }
 
 tl::expected<void, std::string> mark_running(const std::string& database_path) {
@@ -64,9 +93,12 @@ tl::expected<void, std::string> mark_running(const std::string& database_path) {
 
 tl::expected<void, std::string> mark_clean_shutdown(const std::string& database_path) {
   const std::string marker = shutdown_marker_path(database_path);
+  const std::string identity = database_identity(database_path);
   const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return tl::unexpected(errno_text("create", marker));
-  const int rc = ::fsync(fd);
+  const bool written =
+      ::write(fd, identity.data(), identity.size()) == static_cast<ssize_t>(identity.size());
+  const int rc = written ? ::fsync(fd) : -1;
   ::close(fd);
   if (rc != 0) return tl::unexpected(errno_text("fsync", marker));
   return sync_directory_of(marker);

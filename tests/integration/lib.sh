@@ -303,6 +303,22 @@ start_server() {
   wait_for 10 udp_listening "$ns" 67 "$BST_SERVER_PID" && is_running "$BST_SERVER_PID"
 }
 
+# start_server_or_exit NS CONFIG LOG: start_server, or one FAIL line and
+# exit (the trap cleans up): a test without its server has nothing to show.
+start_server_or_exit() {
+  if ! start_server "$@"; then
+    fail "server starts and listens on port 67 ($3)"
+    exit 1
+  fi
+}
+
+# metric NAME{LABELS}: a sample from /metrics of the server in "${BST_P}srv"
+# (the control API's default 127.0.0.1:8004), empty if absent.
+metric() {
+  ip netns exec "${BST_P}srv" curl -sS -m 10 http://127.0.0.1:8004/metrics 2>/dev/null |
+    awk -v name="$1" '$1 == name { print $2 }'
+}
+
 # stop_server: SIGTERM; the exit status (0 expected) lands in
 # BST_SERVER_RC. Not for $(...): only this shell can wait for its child.
 BST_SERVER_RC=""

@@ -108,6 +108,20 @@ std::string subnet_with(const std::string& members) {
   return std::string(R"("subnet4": [{)") + kSubnet + ", " + members + "}]";
 }
 
+TEST(ConfigBad, ConflictProbing) {
+  const InlineCase cases[] = {
+      {"not an object", R"("conflict-probing": "always")", "must be an object"},
+      {"bad mode", R"("conflict-probing": {"mode": "sometimes"})",
+       "Dhcp4.conflict-probing.mode must be \"off\", \"uncertain\" or \"always\", got "
+       "\"sometimes\""},
+      {"timeout too short", R"("conflict-probing": {"timeout-ms": 5})",
+       "must be between 10 and 2000"},
+      {"no pending slots", R"("conflict-probing": {"max-pending": 0})", "must be between 1"},
+      {"unknown key", R"("conflict-probing": {"ping": true})", "unknown key \"ping\""},
+  };
+  for (const auto& c : cases) expect_rejected(c);
+}
+
 TEST(ConfigBad, GlobalSettings) {
   const InlineCase cases[] = {
       {"string lifetime", R"("valid-lifetime": "abc")",

@@ -43,6 +43,20 @@ TEST(ConfigGood, FsyncCanBeTurnedOff) {
   EXPECT_FALSE(config.lease_database.fsync);
 }
 
+TEST(ConfigGood, ConflictProbingDefaultsToUncertainAndIsTunable) {
+  const Config defaults = parse_ok(R"({"Dhcp4": {}})");
+  EXPECT_EQ(defaults.probing.mode, ProbeMode::Uncertain);
+  EXPECT_EQ(defaults.probing.timeout_ms, 300u);
+  EXPECT_EQ(defaults.probing.max_pending, 4096u);
+  const Config tuned = parse_ok(
+      R"({"Dhcp4": {"conflict-probing": {"mode": "always", "timeout-ms": 500, "max-pending": 8}}})");
+  EXPECT_EQ(tuned.probing.mode, ProbeMode::Always);
+  EXPECT_EQ(tuned.probing.timeout_ms, 500u);
+  EXPECT_EQ(tuned.probing.max_pending, 8u);
+  EXPECT_EQ(parse_ok(R"({"Dhcp4": {"conflict-probing": {"mode": "off"}}})").probing.mode,
+            ProbeMode::Off);
+}
+
 TEST(ConfigGood, FullFileGlobals) {
   const Config config = load_ok(data_path("good/full.json"));
   ASSERT_EQ(config.interfaces.size(), 3u);

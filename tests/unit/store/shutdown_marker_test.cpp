@@ -41,6 +41,29 @@ TEST_F(ShutdownMarkerTest, CleanStopIsSeenThenClearedByTheNextRun) {
   EXPECT_EQ(previous_shutdown(database_), PreviousShutdown::Unclean);
 }
 
+TEST_F(ShutdownMarkerTest, ADatabaseRestoredFromABackupIsNoticed) {
+  create_database();
+  const std::string backup = directory_ + "/backup.sqlite3";
+  std::filesystem::copy_file(database_, backup);
+  ASSERT_TRUE(mark_clean_shutdown(database_));
+  std::filesystem::remove(database_);
+  std::filesystem::copy_file(backup, database_);  // same bytes, another file
+  EXPECT_EQ(previous_shutdown(database_), PreviousShutdown::Changed);
+}
+
+TEST_F(ShutdownMarkerTest, ADatabaseWrittenInPlaceWhileStoppedIsNoticed) {
+  create_database();
+  ASSERT_TRUE(mark_clean_shutdown(database_));
+  std::ofstream(database_, std::ios::trunc) << "y";  // same inode, same size
+  EXPECT_EQ(previous_shutdown(database_), PreviousShutdown::Changed);
+}
+
+TEST_F(ShutdownMarkerTest, AnEmptyMarkerFromAnOlderVersionMeansClean) {
+  create_database();
+  std::ofstream(shutdown_marker_path(database_)).flush();
+  EXPECT_EQ(previous_shutdown(database_), PreviousShutdown::Clean);
+}
+
 TEST_F(ShutdownMarkerTest, UnwritableDirectoryIsAnError) {
   create_database();
   EXPECT_FALSE(mark_clean_shutdown(directory_ + "/missing/leases.sqlite3"));
