@@ -101,6 +101,9 @@ HandlerResult Dhcp4Handler::on_request(const Query& query) {
   // ARCHITECTURE.md, "Clients the server forgot").
   auto change = engine_.assign(query.subnet, query.client, address, query.now_s);
   if (change) return adopt(query, *change, init_reboot);
+  if (change.error() == alloc::AllocError::AddressInUse) {
+    if (auto mark = adopt_conflict_mark(query, address)) return ack(query, *mark);
+  }
   if (change.error() == alloc::AllocError::NotInPool && !config_.authoritative) {
     return dropped(DropReason::Silent);  // no record of this client (4.3.2)
   }
@@ -164,6 +167,22 @@ HandlerResult Dhcp4Handler::adopt(const Query& query, const LeaseChange& change,
   if (request.method == io::ProbeMethod::Icmp && !init_reboot) return result;
   result.probe = ProbeNeed{request, query.subnet.id};
   return result;
+}
+
+std::optional<LeaseChange> Dhcp4Handler::adopt_conflict_mark(const Query& query, Ip4 address) {
+  const Lease* row = engine_.find_row(address);
+  if (row == nullptr || engine_.find_by_address(address) != row) return std::nullopt;
+  if (!is_own_conflict_mark(*row, query.client)) return std::nullopt;
+  Lease lease;
+  lease.address = address;
+  lease.hw_address = query.client.hw_address;
+  lease.client_id = query.client.client_id;
+  lease.hostname = query.client.hostname;
+  lease.subnet_id = query.subnet.id;
+  lease.valid_lifetime_s = lease_times(config_, query.subnet).valid_lifetime_s;
+  lease.cltt_s = query.now_s;
+  lease.state = LeaseState::Assigned;
+  return engine_.put_lease(lease, query.now_s);
 }
 
 HandlerResult Dhcp4Handler::nak(const Query& query, const char* message) {

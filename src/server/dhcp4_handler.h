@@ -52,6 +52,7 @@ class Dhcp4Handler {
 
   HandlerResult ack(const Query& query, const LeaseChange& change);
   HandlerResult adopt(const Query& query, const LeaseChange& change, bool init_reboot);
+  std::optional<LeaseChange> adopt_conflict_mark(const Query& query, Ip4 address);
   HandlerResult nak(const Query& query, const char* message);
   HandlerResult lease_reply(const Query& query, wire::MessageType type, const Lease& lease);
   bool names_other_server(const Query& query) const;

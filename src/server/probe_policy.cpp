@@ -33,6 +33,11 @@ bool adoption_needs_probe(const config::ConflictProbing& probing,
   return !before || !alloc::held_by(*before, client);
 }
 
+bool is_own_conflict_mark(const Lease& row, const alloc::ClientIdentity& client) {
+  return row.state == LeaseState::Declined && row.hostname == kConflictMarkHostname &&
+         !row.hw_address.empty() && row.hw_address == client.hw_address;
+}
+
 io::ProbeRequest probe_request_for(Ip4 address, const wire::Packet& query,
                                    const io::InterfaceInfo& link) {
   const uint32_t mask = prefix_mask(link.prefix_len);

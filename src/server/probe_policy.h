@@ -19,6 +19,17 @@
 
 namespace bs::server {
 
+// The hostname of the declined row a probe conflict leaves behind. Not a
+// valid hostname, so it cannot be a client's; it tells the row apart from
+// a client's own DECLINE, and lease listings show what happened.
+inline constexpr const char* kConflictMarkHostname = "(probe conflict)";
+
+// A client claiming (INIT-REBOOT/RENEW) an address quarantined because
+// this very device answered a probe for it: the answer proved the device
+// uses the address, so it is adopted instead of NAKed. After a power cut
+// this is the forgotten client itself, found by a probe for someone else.
+bool is_own_conflict_mark(const Lease& row, const alloc::ClientIdentity& client);
+
 // What the handler asks the pipeline to do before a reply may leave.
 struct ProbeNeed {
   io::ProbeRequest request;

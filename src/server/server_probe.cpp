@@ -136,6 +136,7 @@ void Server::mark_conflict(const PendingProbe& entry, const io::ProbeAnswer& ans
   Lease mark;
   mark.address = address;
   if (answer.mac) mark.hw_address = make_hwaddr(*answer.mac);
+  mark.hostname = kConflictMarkHostname;
   mark.subnet_id = entry.subnet_id;
   mark.cltt_s = now_s;
   mark.valid_lifetime_s = config_.decline_probation_period_s;

@@ -206,6 +206,35 @@ TEST_F(ProbeTest, ReadoptionOfAnAddressAnotherDeviceUsesIsNaked) {
   EXPECT_EQ(server_->engine().find_by_address(ip("198.18.1.105"))->state, LeaseState::Declined);
 }
 
+TEST_F(ProbeTest, AForgottenClientFoundByAProbeKeepsItsAddress) {
+  start(R"({"mode": "uncertain"})");
+  server_->enter_recovery(clock_.now_s());
+  // The server forgot that client 1 holds .100; client 1 answers ARP for it.
+  const io::MacAddress forgotten_mac{0x02, 0xcc, 0, 0, 0, 1};
+  prober_->occupied[ip("198.18.1.100").value] = forgotten_mac;
+  TestClient newcomer = client(2);
+  EXPECT_FALSE(newcomer.discover());
+  const Lease* mark = stored(ip("198.18.1.100"));
+  ASSERT_NE(mark, nullptr);
+  EXPECT_EQ(mark->state, LeaseState::Declined);
+  EXPECT_EQ(mark->hostname, server::kConflictMarkHostname);
+  auto offer = after_timeout();
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(offer->yiaddr, ip("198.18.1.101"));
+  // The forgotten client renews: the probe proved it uses .100, so it is
+  // adopted, not NAKed into a new address.
+  TestClient forgotten = client(1);
+  auto ack = forgotten.request_renew(ip("198.18.1.100"));
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->packet.message_type(), MessageType::Ack);
+  EXPECT_EQ(stored(ip("198.18.1.100"))->state, LeaseState::Assigned);
+  // Anyone else claiming .100 is still refused.
+  TestClient other = client(3);
+  auto refused = other.request_init_reboot(ip("198.18.1.100"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->packet.message_type(), MessageType::Nak);
+}
+
 TEST_F(ProbeTest, RenewingThroughARouterIsAdoptedWithoutAnEcho) {
   start(R"({"mode": "uncertain"})");
   TestClient pc = client(1);
