@@ -211,6 +211,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.control-sockets[]";
     case Scope::ControlAuthentication:
       return "Dhcp4.control-sockets[].authentication";
+    case Scope::StarvationGuard:
+      return "Dhcp4.starvation-guard";
   }
   return "";
 }

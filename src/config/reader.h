@@ -48,6 +48,7 @@ enum class Scope : uint8_t {
   OutputOption,
   ControlSocket,
   ControlAuthentication,
+  StarvationGuard,
 };
 
 // Scope of a Kea key that blackstart does not implement yet.
@@ -104,5 +105,7 @@ Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list)
 // "control-sockets" / "control-socket" (config_control.cpp); reads from the
 // Dhcp4 object because either spelling may be present.
 Status read_control_sockets(const Reader& reader, const Node& dhcp4, Config& config);
+// "starvation-guard" (config_guard.cpp), a blackstart extension; absent = off.
+Status read_starvation_guard(const Reader& reader, const Node& dhcp4, Config& config);
 
 }  // namespace bs::config
