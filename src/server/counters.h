@@ -21,10 +21,11 @@ enum class DropReason : uint8_t {
   Silent,        // RFC 2131 says stay silent (e.g. unknown INIT-REBOOT)
   CommitFailed,  // lease store could not make the batch durable
   UnknownInterface,
-  OwnProbe,      // our rogue-server probe DISCOVER, heard on another served link
-  DeclineLimit,  // the client already has too many addresses in quarantine
+  OwnProbe,         // our rogue-server probe DISCOVER, heard on another served link
+  DeclineLimit,     // the client already has too many addresses in quarantine
+  StarvationShare,  // its relay port or link already holds its share of the pool
 };
-inline constexpr size_t kDropReasonCount = 13;
+inline constexpr size_t kDropReasonCount = 14;
 const char* to_string(DropReason reason);
 
 struct Counters {

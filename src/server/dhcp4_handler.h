@@ -10,6 +10,7 @@
 #include "io/transport.h"
 #include "server/counters.h"
 #include "server/decline_limiter.h"
+#include "server/starvation_guard.h"
 #include "wire/packet.h"
 
 namespace bs::server {
@@ -25,7 +26,7 @@ struct HandlerResult {
 class Dhcp4Handler {
  public:
   Dhcp4Handler(const config::Config& config, alloc::Engine& engine)
-      : config_(config), engine_(engine) {}
+      : config_(config), engine_(engine), starvation_guard_(config) {}
 
   HandlerResult handle(const wire::Packet& query, const io::InterfaceInfo& link, int64_t now_s);
 
@@ -44,7 +45,9 @@ class Dhcp4Handler {
   HandlerResult on_release(const Query& query);
   HandlerResult on_inform(const Query& query);
 
-  HandlerResult ack(const Query& query, const LeaseChange& change);
+  // Asks the starvation guard before a query may take an address.
+  Admission admit(const Query& query);
+  HandlerResult ack(const Query& query, const LeaseChange& change, const Admission& admission);
   HandlerResult nak(const Query& query, const char* message);
   HandlerResult lease_reply(const Query& query, wire::MessageType type, const Lease& lease);
   bool names_other_server(const Query& query) const;
@@ -52,6 +55,7 @@ class Dhcp4Handler {
   const config::Config& config_;
   alloc::Engine& engine_;
   DeclineLimiter decline_limiter_;
+  StarvationGuard starvation_guard_;
 };
 
 }  // namespace bs::server

@@ -37,6 +37,8 @@ const char* to_string(DropReason reason) {
       return "own_probe";
     case DropReason::DeclineLimit:
       return "decline_limit";
+    case DropReason::StarvationShare:
+      return "starvation_share";
   }
   return "unknown";
 }
