@@ -27,9 +27,11 @@ constexpr std::string_view kTopLevelKeys[] = {"Dhcp4"};
 // DHCPv4 server, and silently ignoring them would hide that.
 constexpr std::string_view kOtherDaemons[] = {"Dhcp6", "Control-agent", "DhcpDdns", "Netconf"};
 constexpr std::string_view kDhcp4Keys[] = {
-    "interfaces-config",        "lease-database", "valid-lifetime",   "renew-timer", "rebind-timer",
-    "decline-probation-period", "authoritative",  "subnet4",          "option-data", "loggers",
-    "control-sockets",          "control-socket", "conflict-probing",
+    "interfaces-config", "lease-database",   "valid-lifetime",
+    "renew-timer",       "rebind-timer",     "decline-probation-period",
+    "authoritative",     "subnet4",          "option-data",
+    "loggers",           "control-sockets",  "control-socket",
+    "conflict-probing",  "starvation-guard",
 };
 // "dhcp-socket-type" and "re-detect" only tune how Kea opens its sockets;
 // blackstart always uses a UDP socket plus a packet socket and never
@@ -317,6 +319,7 @@ Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
   if (const auto node = dhcp4.find("conflict-probing")) {
     if (auto ok = read_conflict_probing(reader, *node, config); !ok) return ok;
   }
+  if (auto ok = read_starvation_guard(reader, dhcp4, config); !ok) return ok;
   if (const auto node = dhcp4.find("loggers")) return read_loggers(reader, *node, config);
   return {};
 }

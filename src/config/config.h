@@ -88,6 +88,13 @@ struct ControlSocket {
   bool needs_auth() const { return !basic_clients.empty() || !bearer_token.empty(); }
 };
 
+// blackstart's extension "starvation-guard" (no Kea equivalent): one relay
+// port (giaddr + option 82) or directly attached link may hold at most this
+// share of each subnet's pool addresses. 0, the default, turns it off.
+struct StarvationGuardConfig {
+  uint32_t max_pool_share_percent = 0;
+};
+
 // One entry of "interfaces-config.interfaces": "eth0", "eth0/198.18.0.1" or "*".
 struct InterfaceSpec {
   std::string name;
@@ -107,6 +114,7 @@ struct Config {
   std::string log_severity = "INFO";
   ControlSocket control;
   ConflictProbing probing;
+  StarvationGuardConfig starvation_guard;
 
   const Subnet* find_subnet(uint32_t id) const;
 };

@@ -213,6 +213,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.control-sockets[].authentication";
     case Scope::ConflictProbing:
       return "Dhcp4.conflict-probing";
+    case Scope::StarvationGuard:
+      return "Dhcp4.starvation-guard";
   }
   return "";
 }

@@ -49,6 +49,7 @@ enum class Scope : uint8_t {
   ControlSocket,
   ControlAuthentication,
   ConflictProbing,
+  StarvationGuard,
 };
 
 // Scope of a Kea key that blackstart does not implement yet.
@@ -107,5 +108,7 @@ Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list)
 Status read_control_sockets(const Reader& reader, const Node& dhcp4, Config& config);
 // blackstart's "conflict-probing" (config_probing.cpp).
 Status read_conflict_probing(const Reader& reader, const Node& node, Config& config);
+// "starvation-guard" (config_guard.cpp), a blackstart extension; absent = off.
+Status read_starvation_guard(const Reader& reader, const Node& dhcp4, Config& config);
 
 }  // namespace bs::config

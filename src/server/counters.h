@@ -21,12 +21,13 @@ enum class DropReason : uint8_t {
   Silent,        // RFC 2131 says stay silent (e.g. unknown INIT-REBOOT)
   CommitFailed,  // lease store could not make the batch durable
   UnknownInterface,
-  OwnProbe,       // our rogue-server probe DISCOVER, heard on another served link
-  DeclineLimit,   // the client already has too many addresses in quarantine
-  ProbeBacklog,   // every conflict-probe slot busy; the client's retransmission retries
-  ProbeConflict,  // several addresses in a row answered probes; the client retries later
+  OwnProbe,         // our rogue-server probe DISCOVER, heard on another served link
+  DeclineLimit,     // the client already has too many addresses in quarantine
+  ProbeBacklog,     // every conflict-probe slot busy; the client's retransmission retries
+  ProbeConflict,    // several addresses in a row answered probes; the client retries later
+  StarvationShare,  // its relay port or link already holds its share of the pool
 };
-inline constexpr size_t kDropReasonCount = 15;
+inline constexpr size_t kDropReasonCount = 16;
 const char* to_string(DropReason reason);
 
 struct Counters {

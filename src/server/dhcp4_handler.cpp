@@ -60,6 +60,8 @@ HandlerResult Dhcp4Handler::handle(const wire::Packet& packet, const io::Interfa
 }
 
 HandlerResult Dhcp4Handler::on_discover(const Query& query) {
+  const Admission admission = admit(query);
+  if (!admission.allowed) return dropped(DropReason::StarvationShare);
   const Ip4 requested = query.packet.option_ip(wire::opt::kRequestedAddress).value_or(Ip4{});
   auto offered = engine_.offer(query.subnet, query.client, requested, query.now_s);
   if (!offered) return dropped(DropReason::PoolExhausted);
@@ -69,6 +71,7 @@ HandlerResult Dhcp4Handler::on_discover(const Query& query) {
     result.probe =
         ProbeNeed{probe_request_for(offered->address, query.packet, query.link), query.subnet.id};
   }
+  starvation_guard_.record(admission, *offered, engine_, query.now_s);
   return result;
 }
 
@@ -82,9 +85,11 @@ HandlerResult Dhcp4Handler::on_request(const Query& query) {
     // SELECTING: a REQUEST naming another server means the client chose it.
     if (*server_id != query.link.address) return dropped(DropReason::NotForUs);
     if (!requested) return dropped(DropReason::MissingField);
+    const Admission admission = admit(query);
+    if (!admission.allowed) return dropped(DropReason::StarvationShare);
     auto change = engine_.assign(query.subnet, query.client, *requested, query.now_s);
     if (!change) return nak(query, alloc::to_string(change.error()));
-    return ack(query, *change);
+    return ack(query, *change, admission);
   }
   const bool init_reboot = packet.ciaddr.is_zero();
   const Ip4 address = init_reboot ? requested.value_or(Ip4{}) : packet.ciaddr;
@@ -99,10 +104,12 @@ HandlerResult Dhcp4Handler::on_request(const Query& query) {
   // Re-adoption: a free pool address the client already uses is recorded
   // and ACKed rather than NAKed, so the client keeps working (see
   // ARCHITECTURE.md, "Clients the server forgot").
+  const Admission admission = admit(query);
+  if (!admission.allowed) return dropped(DropReason::StarvationShare);
   auto change = engine_.assign(query.subnet, query.client, address, query.now_s);
-  if (change) return adopt(query, *change, init_reboot);
+  if (change) return adopt(query, *change, admission, init_reboot);
   if (change.error() == alloc::AllocError::AddressInUse) {
-    if (auto mark = adopt_conflict_mark(query, address)) return ack(query, *mark);
+    if (auto mark = adopt_conflict_mark(query, address)) return ack(query, *mark, admission);
   }
   if (change.error() == alloc::AllocError::NotInPool && !config_.authoritative) {
     return dropped(DropReason::Silent);  // no record of this client (4.3.2)
@@ -150,8 +157,17 @@ HandlerResult Dhcp4Handler::on_inform(const Query& query) {
   return result;
 }
 
-HandlerResult Dhcp4Handler::ack(const Query& query, const LeaseChange& change) {
+Admission Dhcp4Handler::admit(const Query& query) {
+  return starvation_guard_.admit(
+      GuardQuery{query.packet, query.link, query.subnet, query.client, query.now_s}, engine_);
+}
+
+HandlerResult Dhcp4Handler::ack(const Query& query, const LeaseChange& change,
+                                const Admission& admission) {
   BS_ASSERT(change.after.has_value());
+  // Counted from now on; should the commit fail, the engine reverts the
+  // lease and the guard's lazy count drops it by itself.
+  starvation_guard_.record(admission, *change.after, engine_, query.now_s);
   HandlerResult result = lease_reply(query, MessageType::Ack, *change.after);
   result.change = change;
   return result;
@@ -160,8 +176,9 @@ HandlerResult Dhcp4Handler::ack(const Query& query, const LeaseChange& change) {
 // An address the client claims but the server had not given it is probed
 // first. A RENEWING/REBINDING client behind a router answers an ICMP echo
 // itself, so there an echo proves nothing and only the store decides.
-HandlerResult Dhcp4Handler::adopt(const Query& query, const LeaseChange& change, bool init_reboot) {
-  HandlerResult result = ack(query, change);
+HandlerResult Dhcp4Handler::adopt(const Query& query, const LeaseChange& change,
+                                  const Admission& admission, bool init_reboot) {
+  HandlerResult result = ack(query, change, admission);
   if (!adoption_needs_probe(config_.probing, change.before, query.client)) return result;
   const io::ProbeRequest request = probe_request_for(change.address, query.packet, query.link);
   if (request.method == io::ProbeMethod::Icmp && !init_reboot) return result;

@@ -11,6 +11,7 @@
 #include "server/counters.h"
 #include "server/decline_limiter.h"
 #include "server/probe_policy.h"
+#include "server/starvation_guard.h"
 #include "wire/packet.h"
 
 namespace bs::server {
@@ -29,7 +30,7 @@ struct HandlerResult {
 class Dhcp4Handler {
  public:
   Dhcp4Handler(const config::Config& config, alloc::Engine& engine)
-      : config_(config), engine_(engine) {}
+      : config_(config), engine_(engine), starvation_guard_(config) {}
 
   HandlerResult handle(const wire::Packet& query, const io::InterfaceInfo& link, int64_t now_s);
   // In recovery mode every address the server believes free is uncertain.
@@ -50,8 +51,11 @@ class Dhcp4Handler {
   HandlerResult on_release(const Query& query);
   HandlerResult on_inform(const Query& query);
 
-  HandlerResult ack(const Query& query, const LeaseChange& change);
-  HandlerResult adopt(const Query& query, const LeaseChange& change, bool init_reboot);
+  // Asks the starvation guard before a query may take an address.
+  Admission admit(const Query& query);
+  HandlerResult ack(const Query& query, const LeaseChange& change, const Admission& admission);
+  HandlerResult adopt(const Query& query, const LeaseChange& change, const Admission& admission,
+                      bool init_reboot);
   std::optional<LeaseChange> adopt_conflict_mark(const Query& query, Ip4 address);
   HandlerResult nak(const Query& query, const char* message);
   HandlerResult lease_reply(const Query& query, wire::MessageType type, const Lease& lease);
@@ -61,6 +65,7 @@ class Dhcp4Handler {
   alloc::Engine& engine_;
   DeclineLimiter decline_limiter_;
   bool recovery_ = false;
+  StarvationGuard starvation_guard_;
 };
 
 }  // namespace bs::server

@@ -41,6 +41,8 @@ const char* to_string(DropReason reason) {
       return "probe_backlog";
     case DropReason::ProbeConflict:
       return "probe_conflict";
+    case DropReason::StarvationShare:
+      return "starvation_share";
   }
   return "unknown";
 }

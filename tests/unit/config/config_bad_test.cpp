@@ -174,6 +174,22 @@ TEST(ConfigBad, InterfacesAndLeaseDatabase) {
   for (const auto& c : cases) expect_rejected(c);
 }
 
+TEST(ConfigBad, StarvationGuard) {
+  const InlineCase cases[] = {
+      {"not an object", R"("starvation-guard": 25)", "Dhcp4.starvation-guard must be an object"},
+      {"no share", R"("starvation-guard": {})",
+       "Dhcp4.starvation-guard needs \"max-pool-share-percent\""},
+      {"over 100", R"("starvation-guard": {"max-pool-share-percent": 101})",
+       "Dhcp4.starvation-guard.max-pool-share-percent must be between 0 and 100, got 101"},
+      {"negative", R"("starvation-guard": {"max-pool-share-percent": -5})",
+       "must be between 0 and 100"},
+      {"string", R"("starvation-guard": {"max-pool-share-percent": "25%"})", "must be an integer"},
+      {"unknown member", R"("starvation-guard": {"max-pool-share-percent": 25, "per-mac": 1})",
+       "unknown key \"per-mac\" in Dhcp4.starvation-guard"},
+  };
+  for (const auto& c : cases) expect_rejected(c);
+}
+
 TEST(ConfigBad, Subnets) {
   const InlineCase cases[] = {
       {"id zero", R"("subnet4": [{"id": 0, "subnet": "198.18.1.0/24"}])",

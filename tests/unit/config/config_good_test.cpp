@@ -35,6 +35,7 @@ TEST(ConfigGood, MinimalFileTakesDefaults) {
   EXPECT_TRUE(config.subnets.empty());
   EXPECT_EQ(config.log_severity, "INFO");
   EXPECT_TRUE(config.lease_database.fsync);
+  EXPECT_EQ(config.starvation_guard.max_pool_share_percent, 0u);  // off
 }
 
 TEST(ConfigGood, FsyncCanBeTurnedOff) {
@@ -55,6 +56,15 @@ TEST(ConfigGood, ConflictProbingDefaultsToUncertainAndIsTunable) {
   EXPECT_EQ(tuned.probing.max_pending, 8u);
   EXPECT_EQ(parse_ok(R"({"Dhcp4": {"conflict-probing": {"mode": "off"}}})").probing.mode,
             ProbeMode::Off);
+}
+
+TEST(ConfigGood, StarvationGuardShare) {
+  const Config config =
+      parse_ok(R"({"Dhcp4": {"starvation-guard": {"max-pool-share-percent": 25}}})");
+  EXPECT_EQ(config.starvation_guard.max_pool_share_percent, 25u);
+  const Config off = parse_ok(R"({"Dhcp4": {"starvation-guard": {"max-pool-share-percent": 0,
+                                  "comment": "off for now"}}})");
+  EXPECT_EQ(off.starvation_guard.max_pool_share_percent, 0u);
 }
 
 TEST(ConfigGood, FullFileGlobals) {
