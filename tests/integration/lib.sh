@@ -109,6 +109,8 @@ bst_init() {
   BST_TMP=$(mktemp -d "/tmp/bst.${BST_P}.XXXXXX")
   chmod 755 "$BST_TMP"
   trap bst_cleanup EXIT
+  # What the tests promise not to touch, as it was before they began.
+  BST_FINGERPRINT=$(host_fingerprint)
   trap 'BST_INTERRUPTED=1; exit 130' INT
   trap 'BST_INTERRUPTED=1; exit 143' TERM
 }
@@ -166,6 +168,8 @@ bst_cleanup() {
 
 # bst_finish NAME: prints the test's tally; fails the script on any FAIL.
 bst_finish() {
+  check "root namespace links, routes and /etc/resolv.conf untouched" \
+    [ "$(host_fingerprint)" == "$BST_FINGERPRINT" ]
   echo "$1: $BST_PASSED passed, $BST_FAILED failed"
   ((BST_FAILED == 0))
 }
@@ -310,6 +314,7 @@ start_server_or_exit() {
     fail "server starts and listens on port 67 ($3)"
     exit 1
   fi
+  pass "server starts and listens on port 67 ($3)"
 }
 
 # metric NAME{LABELS}: a sample from /metrics of the server in "${BST_P}srv"
@@ -317,6 +322,12 @@ start_server_or_exit() {
 metric() {
   ip netns exec "${BST_P}srv" curl -sS -m 10 http://127.0.0.1:8004/metrics 2>/dev/null |
     awk -v name="$1" '$1 == name { print $2 }'
+}
+
+# stop_server_cleanly: stop_server, and a PASS/FAIL line for exit status 0.
+stop_server_cleanly() {
+  stop_server
+  check "server exits 0 on SIGTERM (exit status $BST_SERVER_RC)" [ "$BST_SERVER_RC" -eq 0 ]
 }
 
 # stop_server: SIGTERM; the exit status (0 expected) lands in

@@ -18,7 +18,6 @@ OUT="$BST_TMP/demo.log"
 not_a_link() { ! ip link show "$1" >/dev/null 2>&1; }
 no_namespaces() { ! ip netns list | grep -qE "^$1(sw|c[0-9])"; }
 
-FINGERPRINT=$(host_fingerprint)
 rc=0
 DEMO_SECONDS=3 DEMO_IF="$DEMO_IF" timeout 120 "$DEMO" "$BST_SERVER" >"$OUT" 2>&1 || rc=$?
 sed 's/^/  | /' "$OUT"
@@ -30,6 +29,4 @@ check "demo prints blackstart's lease table" grep -qE '^address +mac' "$OUT"
 check "demo removed its root-namespace veth $DEMO_IF" not_a_link "$DEMO_IF"
 demo_prefix=$(sed -n 's/.*bridge in \(bs[0-9]*\)sw.*/\1/p' "$OUT" | head -n 1)
 check "demo deleted its namespaces (${demo_prefix:-unknown}*)" no_namespaces "${demo_prefix:-none}"
-check "root namespace links, routes and /etc/resolv.conf as before" \
-  [ "$(host_fingerprint)" == "$FINGERPRINT" ]
 bst_finish test_demo

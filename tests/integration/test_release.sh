@@ -37,15 +37,10 @@ expect_freed() {
     wait_for 10 lease_free "$CONF" "$ONLY"
 }
 
-FINGERPRINT=$(host_fingerprint)
 bst_office 4
 CONF=$BST_TMP/blackstart.json
 write_config >"$CONF"
-if ! start_server "${BST_P}srv" "$CONF" "$BST_TMP/server.log"; then
-  fail "server starts and listens on port 67"
-  exit 1
-fi
-pass "server starts and listens on port 67"
+start_server_or_exit "${BST_P}srv" "$CONF" "$BST_TMP/server.log"
 
 note "dhclient takes the only address, then releases it"
 start_dhclient dhclient 1
@@ -81,6 +76,4 @@ check "a new client is given $ONLY" udhcpc_once last 4 -t 5 -T 1
 check "  ... and its script saw $ONLY (got '$(lease_ip last)')" holds_only last
 
 stop_server
-check "root namespace links, routes and /etc/resolv.conf untouched" \
-  [ "$(host_fingerprint)" == "$FINGERPRINT" ]
 bst_finish test_release

@@ -78,7 +78,6 @@ metric() {
     awk -v name="$1" '$1 == name { print $2 }'
 }
 
-FINGERPRINT=$(host_fingerprint)
 bst_office 2
 CONF=$BST_TMP/blackstart.json
 write_config >"$CONF"
@@ -86,11 +85,7 @@ write_config >"$CONF"
 note "phase 1: blackstart alone on the link"
 export BLACKSTART_ROGUE_PROBE_INTERVAL_S=3600 # the start-up probe only
 LOG1=$BST_TMP/server-1.log
-if ! start_server "${BST_P}srv" "$CONF" "$LOG1"; then
-  fail "server starts and listens on port 67"
-  exit 1
-fi
-pass "server starts and listens on port 67"
+start_server_or_exit "${BST_P}srv" "$CONF" "$LOG1"
 check "server watches its link for other DHCP servers" \
   wait_for 5 grep -q "watching for foreign DHCP servers on ${BST_P}s0" "$LOG1"
 check "a client asking for broadcast replies gets a lease" udhcpc_once phase1 1 -B
@@ -113,8 +108,7 @@ udhcpc_once phase2 2 -B || true
 check "blackstart reports dnsmasq by address and MAC" wait_for 10 reported "$LOG1"
 check "the report says the server answered a client, not the probe" \
   bash -c "grep -F '$ROGUE_LINE' '$LOG1' | grep -qv \"blackstart's probe\""
-stop_server
-check "server exits 0 on SIGTERM (exit status $BST_SERVER_RC)" [ "$BST_SERVER_RC" -eq 0 ]
+stop_server_cleanly
 
 note "phase 3: blackstart restarts and probes every second"
 export BLACKSTART_ROGUE_PROBE_INTERVAL_S=1
@@ -145,9 +139,6 @@ if [[ -n "$(metric blackstart_uptime_seconds)" ]]; then
 else
   note "this blackstart has no control API; counters not checked"
 fi
-stop_server
-check "server exits 0 on SIGTERM (exit status $BST_SERVER_RC)" [ "$BST_SERVER_RC" -eq 0 ]
+stop_server_cleanly
 stop_pid "$ROGUE_PID" TERM 5
-check "root namespace links, routes and /etc/resolv.conf untouched" \
-  [ "$(host_fingerprint)" == "$FINGERPRINT" ]
 bst_finish test_rogue
