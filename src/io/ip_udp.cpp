@@ -5,43 +5,35 @@
 
 #include <algorithm>
 
+#include "common/byte_order.h"
+
 namespace bs::io {
 namespace {
 
 constexpr uint8_t kProtocolUdp = 17;
 
-void put16(uint8_t* at, uint16_t value) {
-  at[0] = static_cast<uint8_t>(value >> 8);
-  at[1] = static_cast<uint8_t>(value & 0xff);
-}
-
-void put32(uint8_t* at, uint32_t value) {
-  put16(at, static_cast<uint16_t>(value >> 16));
-  put16(at + 2, static_cast<uint16_t>(value & 0xffff));
-}
-
 void write_ipv4_header(uint8_t* at, const UdpEndpoints& ends, uint16_t total_size, uint16_t ip_id) {
   at[0] = 0x45;  // version 4, header length 5 words
   at[1] = 0;     // DSCP/ECN
-  put16(at + 2, total_size);
-  put16(at + 4, ip_id);
-  put16(at + 6, 0);  // flags and fragment offset: a DHCP reply is never split here
+  store_be16(at + 2, total_size);
+  store_be16(at + 4, ip_id);
+  store_be16(at + 6, 0);  // flags and fragment offset: a DHCP reply is never split here
   at[8] = kDefaultTtl;
   at[9] = kProtocolUdp;
-  put16(at + 10, 0);
-  put32(at + 12, ends.source.value);
-  put32(at + 16, ends.destination.value);
-  put16(at + 10, checksum_finish(checksum_accumulate({at, kIpv4HeaderSize})));
+  store_be16(at + 10, 0);
+  store_be32(at + 12, ends.source.value);
+  store_be32(at + 16, ends.destination.value);
+  store_be16(at + 10, checksum_finish(checksum_accumulate({at, kIpv4HeaderSize})));
 }
 
 // The UDP checksum covers a pseudo-header with the addresses, protocol and
 // length, then the UDP header and payload.
 uint16_t udp_checksum(const UdpEndpoints& ends, std::span<const uint8_t> udp_part) {
   uint8_t pseudo[12] = {};
-  put32(pseudo, ends.source.value);
-  put32(pseudo + 4, ends.destination.value);
+  store_be32(pseudo, ends.source.value);
+  store_be32(pseudo + 4, ends.destination.value);
   pseudo[9] = kProtocolUdp;
-  put16(pseudo + 10, static_cast<uint16_t>(udp_part.size()));
+  store_be16(pseudo + 10, static_cast<uint16_t>(udp_part.size()));
   const uint16_t sum = checksum_finish(checksum_accumulate(udp_part, checksum_accumulate(pseudo)));
   // Zero means "no checksum" in UDP over IPv4, so a computed zero is sent as
   // its ones'-complement twin (RFC 768).
@@ -73,12 +65,12 @@ Bytes build_ipv4_udp(const UdpEndpoints& ends, std::span<const uint8_t> payload,
   Bytes out(total_size);
   write_ipv4_header(out.data(), ends, static_cast<uint16_t>(total_size), ip_id);
   uint8_t* udp = out.data() + kIpv4HeaderSize;
-  put16(udp, ends.source_port);
-  put16(udp + 2, ends.destination_port);
-  put16(udp + 4, static_cast<uint16_t>(udp_size));
-  put16(udp + 6, 0);
+  store_be16(udp, ends.source_port);
+  store_be16(udp + 2, ends.destination_port);
+  store_be16(udp + 4, static_cast<uint16_t>(udp_size));
+  store_be16(udp + 6, 0);
   std::copy(payload.begin(), payload.end(), udp + kUdpHeaderSize);
-  put16(udp + 6, udp_checksum(ends, {udp, udp_size}));
+  store_be16(udp + 6, udp_checksum(ends, {udp, udp_size}));
   return out;
 }
 

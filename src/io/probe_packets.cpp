@@ -3,6 +3,7 @@
 // without a socket; the frames come from the network and are untrusted.
 #include <cstring>
 
+#include "common/byte_order.h"
 #include "io/ip_udp.h"
 #include "io/prober.h"
 
@@ -16,46 +17,30 @@ constexpr uint8_t kIcmpEchoReply = 0;
 constexpr uint8_t kIcmpEchoRequest = 8;
 constexpr uint8_t kIpProtocolIcmp = 1;
 
-void put_u16(uint8_t* out, uint16_t value) {
-  out[0] = static_cast<uint8_t>(value >> 8);
-  out[1] = static_cast<uint8_t>(value);
-}
-
-void put_u32(uint8_t* out, uint32_t value) {
-  put_u16(out, static_cast<uint16_t>(value >> 16));
-  put_u16(out + 2, static_cast<uint16_t>(value));
-}
-
-uint16_t get_u16(const uint8_t* in) { return static_cast<uint16_t>((in[0] << 8) | in[1]); }
-
-uint32_t get_u32(const uint8_t* in) {
-  return (static_cast<uint32_t>(get_u16(in)) << 16) | get_u16(in + 2);
-}
-
 }  // namespace
 
 std::array<uint8_t, kArpPacketSize> build_arp_request(const MacAddress& sender_mac, Ip4 sender_ip,
                                                       Ip4 target) {
   std::array<uint8_t, kArpPacketSize> packet{};
-  put_u16(&packet[0], kArpHardwareEthernet);
-  put_u16(&packet[2], kArpProtocolIpv4);
+  store_be16(&packet[0], kArpHardwareEthernet);
+  store_be16(&packet[2], kArpProtocolIpv4);
   packet[4] = 6;  // hardware address length
   packet[5] = 4;  // protocol address length
-  put_u16(&packet[6], kArpRequest);
+  store_be16(&packet[6], kArpRequest);
   std::memcpy(&packet[8], sender_mac.data(), sender_mac.size());
-  put_u32(&packet[14], sender_ip.value);
+  store_be32(&packet[14], sender_ip.value);
   // Target hardware address (18..23) stays zero: that is what we ask for.
-  put_u32(&packet[24], target.value);
+  store_be32(&packet[24], target.value);
   return packet;
 }
 
 std::optional<ProbeAnswer> parse_arp_sender(std::span<const uint8_t> packet) {
   if (packet.size() < kArpPacketSize) return std::nullopt;
-  if (get_u16(&packet[0]) != kArpHardwareEthernet || get_u16(&packet[2]) != kArpProtocolIpv4 ||
+  if (load_be16(packet, 0) != kArpHardwareEthernet || load_be16(packet, 2) != kArpProtocolIpv4 ||
       packet[4] != 6 || packet[5] != 4) {
     return std::nullopt;
   }
-  const Ip4 sender{get_u32(&packet[14])};
+  const Ip4 sender{load_be32(packet, 14)};
   // RFC 5227 probes come from 0.0.0.0: a device asking, not claiming.
   if (sender.is_zero()) return std::nullopt;
   ProbeAnswer answer{sender, MacAddress{}};
@@ -66,11 +51,11 @@ std::optional<ProbeAnswer> parse_arp_sender(std::span<const uint8_t> packet) {
 std::array<uint8_t, kIcmpEchoSize> build_icmp_echo(uint16_t identifier, uint16_t sequence) {
   std::array<uint8_t, kIcmpEchoSize> packet{};
   packet[0] = kIcmpEchoRequest;
-  put_u16(&packet[4], identifier);
-  put_u16(&packet[6], sequence);
+  store_be16(&packet[4], identifier);
+  store_be16(&packet[6], sequence);
   // Payload: a fixed marker, so a capture shows who sent the echo.
   std::memcpy(&packet[8], "bs-probe", 8);
-  put_u16(&packet[2], checksum_finish(checksum_accumulate(packet)));
+  store_be16(&packet[2], checksum_finish(checksum_accumulate(packet)));
   return packet;
 }
 
@@ -81,10 +66,10 @@ std::optional<ProbeAnswer> parse_icmp_echo_reply(std::span<const uint8_t> datagr
   const size_t header_bytes = static_cast<size_t>(datagram[0] & 0x0f) * 4;
   if (header_bytes < kIpv4HeaderSize || datagram.size() < header_bytes + 8) return std::nullopt;
   if (datagram[9] != kIpProtocolIcmp) return std::nullopt;
-  const uint8_t* icmp = &datagram[header_bytes];
+  const auto icmp = datagram.subspan(header_bytes);
   if (icmp[0] != kIcmpEchoReply || icmp[1] != 0) return std::nullopt;
-  if (get_u16(&icmp[4]) != identifier) return std::nullopt;
-  return ProbeAnswer{Ip4{get_u32(&datagram[12])}, std::nullopt};
+  if (load_be16(icmp, 4) != identifier) return std::nullopt;
+  return ProbeAnswer{Ip4{load_be32(datagram, 12)}, std::nullopt};
 }
 
 }  // namespace bs::io

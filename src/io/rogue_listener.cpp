@@ -22,6 +22,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/byte_order.h"
 #include "common/unique_fd.h"
 #include "io/ip_udp.h"
 
@@ -35,14 +36,6 @@ constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 // Room for jumbo frames; DHCP answers are far smaller.
 constexpr size_t kFrameBufferSize = 9216;
 constexpr std::array<uint8_t, 6> kBroadcastMac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-uint16_t get16(std::span<const uint8_t> bytes, size_t at) {
-  return static_cast<uint16_t>(bytes[at] << 8 | bytes[at + 1]);
-}
-
-uint32_t get32(std::span<const uint8_t> bytes, size_t at) {
-  return static_cast<uint32_t>(get16(bytes, at)) << 16 | get16(bytes, at + 2);
-}
 
 // The kernel filter. Jump offsets count instructions after the jump, so
 // every drop jumps to the last instruction. Tagged frames are dropped
@@ -218,27 +211,28 @@ std::vector<int> LinuxRogueListener::watched() const {
 
 std::optional<SniffedFrame> parse_client_port_frame(std::span<const uint8_t> frame, int ifindex) {
   if (frame.size() < kEthernetHeaderSize + kIpv4HeaderSize + kUdpHeaderSize) return std::nullopt;
-  if (get16(frame, 12) != kEtherTypeIpv4) return std::nullopt;
+  if (load_be16(frame, 12) != kEtherTypeIpv4) return std::nullopt;
   const auto ip = frame.subspan(kEthernetHeaderSize);
   const size_t header_size = static_cast<size_t>(ip[0] & 0x0f) * 4;
-  const size_t total_size = get16(ip, 2);
+  const size_t total_size = load_be16(ip, 2);
   // Ethernet pads short frames, so the IP length, not the frame's, counts.
   if ((ip[0] >> 4) != 4 || header_size < kIpv4HeaderSize || total_size > ip.size() ||
       header_size + kUdpHeaderSize > total_size) {
     return std::nullopt;
   }
-  if (ip[9] != kProtocolUdp || (get16(ip, 6) & kMoreFragmentsAndOffset) != 0) return std::nullopt;
+  if (ip[9] != kProtocolUdp || (load_be16(ip, 6) & kMoreFragmentsAndOffset) != 0)
+    return std::nullopt;
   const auto udp = ip.subspan(header_size, total_size - header_size);
-  const size_t udp_size = get16(udp, 4);
-  if (get16(udp, 2) != kClientPort || udp_size < kUdpHeaderSize || udp_size > udp.size()) {
+  const size_t udp_size = load_be16(udp, 4);
+  if (load_be16(udp, 2) != kClientPort || udp_size < kUdpHeaderSize || udp_size > udp.size()) {
     return std::nullopt;
   }
   SniffedFrame out;
   out.ifindex = ifindex;
   std::copy_n(frame.begin() + 6, 6, out.source_mac.begin());
-  out.source = Ip4{get32(ip, 12)};
-  out.destination = Ip4{get32(ip, 16)};
-  out.source_port = get16(udp, 0);
+  out.source = Ip4{load_be32(ip, 12)};
+  out.destination = Ip4{load_be32(ip, 16)};
+  out.source_port = load_be16(udp, 0);
   out.payload.assign(udp.begin() + kUdpHeaderSize,
                      udp.begin() + static_cast<std::ptrdiff_t>(udp_size));
   return out;

@@ -1,7 +1,9 @@
 // Reply construction. The option order is chosen so that, if the client's
 // maximum message size is small, what gets left out is the least important:
 // message type, server id and timers first, requested options after, and the
-// relay agent option reserved at the end where RFC 3046 wants it.
+// relay agent option last, where RFC 3046 wants it. wire::encode does the
+// fitting: it keeps room for option 82 and skips, in this order, whatever
+// does not fit.
 #include "server/reply_builder.h"
 
 #include <algorithm>
@@ -11,18 +13,6 @@ namespace {
 
 constexpr size_t kIpUdpHeaderSize = 28;
 constexpr size_t kEthernetPayloadMax = 1500 - kIpUdpHeaderSize;
-constexpr size_t kCookieAndEndSize = 4 + 1;
-
-size_t encoded_size(const wire::Option& option) {
-  const size_t chunks = std::max<size_t>(1, (option.data.size() + 254) / 255);
-  return option.data.size() + 2 * chunks;
-}
-
-size_t options_size(const wire::Packet& packet) {
-  size_t total = 0;
-  for (const auto& option : packet.options) total += encoded_size(option);
-  return total;
-}
 
 // Finds option `code` in the most specific scope that configures it.
 const config::OptionData* configured(uint8_t code, const config::Config& config,
@@ -103,20 +93,13 @@ void add_configured_options(wire::Packet& reply, const wire::Packet& query,
   if (const wire::Option* client_id = query.find(wire::opt::kClientId)) {
     reply.set(wire::opt::kClientId, client_id->data);  // RFC 6842
   }
-  const wire::Option* relay_info = query.find(wire::opt::kRelayAgentInfo);
-  const size_t relay_size = relay_info != nullptr ? encoded_size(*relay_info) : 0;
-  const size_t budget = max_reply_size(query) - wire::kFixedHeaderSize - kCookieAndEndSize;
-  size_t used = options_size(reply) + relay_size;
   for (uint8_t code : wanted_codes(query, config, subnet, reservation)) {
     if (reply.find(code) != nullptr) continue;  // already set, or asked twice
     const config::OptionData* option = configured(code, config, subnet, reservation);
-    if (option == nullptr) continue;
-    const size_t size = encoded_size(wire::Option{code, option->data});
-    if (used + size > budget) continue;  // a smaller later option may still fit
-    reply.set(code, option->data);
-    used += size;
+    if (option != nullptr) reply.set(code, option->data);
   }
-  if (relay_info != nullptr) reply.set(wire::opt::kRelayAgentInfo, relay_info->data);
+  if (const wire::Option* relay_info = query.find(wire::opt::kRelayAgentInfo))
+    reply.set(wire::opt::kRelayAgentInfo, relay_info->data);
 }
 
 io::TxPacket route_reply(const wire::Packet& query, const wire::Packet& reply,

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "common/byte_order.h"
+
 namespace bs::wire {
 namespace {
 
@@ -19,30 +21,9 @@ constexpr size_t kMaxOptionChunk = 255;
 constexpr uint8_t kOverloadFile = 1;
 constexpr uint8_t kOverloadSname = 2;
 
-uint16_t read_u16(std::span<const uint8_t> bytes, size_t offset) {
-  return static_cast<uint16_t>((bytes[offset] << 8) | bytes[offset + 1]);
-}
-
-uint32_t read_u32(std::span<const uint8_t> bytes, size_t offset) {
-  return (uint32_t{bytes[offset]} << 24) | (uint32_t{bytes[offset + 1]} << 16) |
-         (uint32_t{bytes[offset + 2]} << 8) | uint32_t{bytes[offset + 3]};
-}
-
-void append_u16(Bytes& out, uint16_t value) {
-  out.push_back(static_cast<uint8_t>(value >> 8));
-  out.push_back(static_cast<uint8_t>(value));
-}
-
-void append_u32(Bytes& out, uint32_t value) {
-  out.push_back(static_cast<uint8_t>(value >> 24));
-  out.push_back(static_cast<uint8_t>(value >> 16));
-  out.push_back(static_cast<uint8_t>(value >> 8));
-  out.push_back(static_cast<uint8_t>(value));
-}
-
 Bytes u32_bytes(uint32_t value) {
   Bytes out;
-  append_u32(out, value);
+  append_be32(out, value);
   return out;
 }
 
@@ -112,13 +93,13 @@ tl::expected<Packet, DecodeError> decode_fixed(std::span<const uint8_t> payload)
   packet.htype = payload[1];
   packet.hlen = payload[2];
   packet.hops = payload[3];
-  packet.xid = read_u32(payload, 4);
-  packet.secs = read_u16(payload, 8);
-  packet.flags = read_u16(payload, 10);
-  packet.ciaddr = Ip4{read_u32(payload, 12)};
-  packet.yiaddr = Ip4{read_u32(payload, 16)};
-  packet.siaddr = Ip4{read_u32(payload, 20)};
-  packet.giaddr = Ip4{read_u32(payload, 24)};
+  packet.xid = load_be32(payload, 4);
+  packet.secs = load_be16(payload, 8);
+  packet.flags = load_be16(payload, 10);
+  packet.ciaddr = Ip4{load_be32(payload, 12)};
+  packet.yiaddr = Ip4{load_be32(payload, 16)};
+  packet.siaddr = Ip4{load_be32(payload, 20)};
+  packet.giaddr = Ip4{load_be32(payload, 24)};
   std::copy_n(payload.begin() + kChaddrOffset, packet.chaddr.size(), packet.chaddr.begin());
   std::copy_n(payload.begin() + kSnameOffset, packet.sname.size(), packet.sname.begin());
   std::copy_n(payload.begin() + kFileOffset, packet.file.size(), packet.file.begin());
@@ -199,11 +180,11 @@ void append_fixed(Bytes& out, const Packet& packet) {
   out.push_back(packet.htype);
   out.push_back(packet.hlen);
   out.push_back(packet.hops);
-  append_u32(out, packet.xid);
-  append_u16(out, packet.secs);
-  append_u16(out, packet.flags);
+  append_be32(out, packet.xid);
+  append_be16(out, packet.secs);
+  append_be16(out, packet.flags);
   for (Ip4 address : {packet.ciaddr, packet.yiaddr, packet.siaddr, packet.giaddr}) {
-    append_u32(out, address.value);
+    append_be32(out, address.value);
   }
   out.insert(out.end(), packet.chaddr.begin(), packet.chaddr.end());
   out.insert(out.end(), packet.sname.begin(), packet.sname.end());
@@ -309,13 +290,13 @@ std::optional<Ip4> Packet::option_ip(uint8_t code) const {
 std::optional<uint32_t> Packet::option_u32(uint8_t code) const {
   const Option* option = find(code);
   if (option == nullptr || option->data.size() != 4) return std::nullopt;
-  return read_u32(option->data, 0);
+  return load_be32(option->data, 0);
 }
 
 std::optional<uint16_t> Packet::option_u16(uint8_t code) const {
   const Option* option = find(code);
   if (option == nullptr || option->data.size() != 2) return std::nullopt;
-  return read_u16(option->data, 0);
+  return load_be16(option->data, 0);
 }
 
 HwAddr Packet::hw_address() const {
