@@ -201,12 +201,16 @@ void fuzz_row(const uint8_t* data, size_t size) {
 // A whole database file: opening and loading must fail with the file named,
 // or yield only leases that pass the same checks.
 void fuzz_file(const uint8_t* data, size_t size) {
-  static const std::string dir = [] {
+  // On the heap and never freed, so it outlives the atexit clean-up that
+  // libFuzzer and the replay both reach through exit().
+  static const std::string* const dir = [] {
     char pattern[] = "/tmp/lease_row_fuzz.XXXXXX";
     check(mkdtemp(pattern) != nullptr, "mkdtemp failed");
-    return std::string(pattern);
+    auto* made = new std::string(pattern);
+    std::atexit([] { std::filesystem::remove_all(*dir); });
+    return made;
   }();
-  const std::string path = dir + "/leases.sqlite3";
+  const std::string path = *dir + "/leases.sqlite3";
   for (const char* suffix : {"", "-wal", "-shm", "-journal"})
     std::filesystem::remove(path + suffix);
   {
