@@ -73,6 +73,16 @@ std::string utc_stamp(int64_t now_s) {
   return text;
 }
 
+// `name`, or name-2, name-3, ... if a recovery in the same second took it.
+std::string unused_name(const std::string& name) {
+  std::error_code ec;
+  std::string candidate = name;
+  for (int n = 2; std::filesystem::exists(candidate, ec); ++n) {
+    candidate = name + "-" + std::to_string(n);
+  }
+  return candidate;
+}
+
 // "state 7 is out of range" -> "state N is out of range", so rows that fail
 // the same way are counted together.
 std::string reason_key(const std::string& problem) {
@@ -112,8 +122,11 @@ class Salvager {
       if (!failed_after) break;
       const int64_t low = std::max(*failed_after, from) + 1;
       const std::optional<int64_t> resume = find_readable(low);
-      report_.unreadable.push_back(
-          {low, resume ? *resume - 1 : std::numeric_limits<int64_t>::max(), last_error_});
+      // Resuming right where the scan broke skips no address: nothing lost.
+      if (!resume || *resume > low) {
+        report_.unreadable.push_back(
+            {low, resume ? *resume - 1 : std::numeric_limits<int64_t>::max(), last_error_});
+      }
       if (!resume || report_.unreadable.size() >= kMaxUnreadableRanges) break;
       from = *resume;
     }
@@ -279,24 +292,27 @@ tl::expected<RecoveryReport, StoreError> recover_database(const std::string& pat
   }
   RecoveryReport report;
   report.database = path;
-  report.kept_as = path + ".corrupt-" + utc_stamp(now_s);
+  report.kept_as = unused_name(path + ".corrupt-" + utc_stamp(now_s));
   auto leases = read_damaged(path, report);
   if (!leases) return tl::unexpected(leases.error());
   auto built = build_empty_database(path, nullptr);
   if (!built) return tl::unexpected(built.error());
-  if (auto written = write_rows(*built, *leases); !written) {
-    std::filesystem::remove(*built, ec);
-    return tl::unexpected(written.error());
-  }
-  if (auto swapped = swap_in(path, *built, report.kept_as); !swapped) {
+  auto swapped =
+      write_rows(*built, *leases).and_then([&] { return swap_in(path, *built, report.kept_as); });
+  if (!swapped) {
+    for (const char* suffix : {"", "-journal"}) std::filesystem::remove(*built + suffix, ec);
     return tl::unexpected(swapped.error());
   }
   return report;
 }
 
 std::string format_report(const RecoveryReport& report) {
-  std::string text = fmt::format("recovered {}: kept {} rows, dropped {} rows\n", report.database,
+  std::string text = fmt::format("recovered {}: kept {} rows, dropped {} rows", report.database,
                                  report.rows_kept, report.rows_dropped);
+  if (!report.unreadable.empty()) {
+    text += fmt::format(", {} unreadable address ranges", report.unreadable.size());
+  }
+  text += "\n";
   for (const auto& [reason, dropped] : report.dropped) {
     text += fmt::format("  dropped {}: {} (first: {})\n", dropped.rows, reason, dropped.example);
   }
