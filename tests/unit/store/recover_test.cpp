@@ -68,6 +68,18 @@ TEST_F(RecoverTest, AHealthyDatabaseIsCopiedWhole) {
   EXPECT_NE(format_report(*report).find("kept 100 rows, dropped 0 rows"), std::string::npos);
 }
 
+TEST_F(RecoverTest, TwoRecoveriesInOneSecondKeepBothFiles) {
+  write_leases(path(), 4);
+  auto first = recover_database(path(), kNow_s);
+  ASSERT_TRUE(first) << first.error().message;
+  auto second = recover_database(path(), kNow_s);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->kept_as, path() + kKeptSuffix + "-2");
+  EXPECT_EQ(load(first->kept_as).size(), 4u);
+  EXPECT_EQ(load(second->kept_as).size(), 4u);
+  EXPECT_FALSE(std::filesystem::exists(path() + ".creating"));
+}
+
 TEST_F(RecoverTest, InvalidRowsAreDroppedAndCountedByReason) {
   write_leases(path(), 10);
   const auto address = [](uint32_t n) { return std::to_string(full_lease(n).address.value); };
@@ -105,6 +117,9 @@ TEST_F(RecoverTest, ADamagedPageCostsOnlyItsRows) {
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_TRUE(report->rows_kept < 3000u || !report->unreadable.empty() || report->rows_dropped > 0u)
       << "the damage went unnoticed";
+  for (const UnreadableRange& range : report->unreadable) {
+    EXPECT_LE(range.first_address, range.last_address) << "an empty range reported as lost";
+  }
   // 2000 bytes span at most two 4 KiB pages of ~60 rows each.
   EXPECT_GE(report->rows_kept, 2800u) << format_report(*report);
   std::vector<Lease> loaded = load(path());
