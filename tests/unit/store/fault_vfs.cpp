@@ -91,6 +91,11 @@ int x_open(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* file, int flags
   auto* wrapper = reinterpret_cast<FaultFile*>(file);
   wrapper->real = reinterpret_cast<sqlite3_file*>(wrapper + 1);
   wrapper->name = name;
+  if (g_plan.open_read_only && (flags & SQLITE_OPEN_MAIN_DB) != 0 &&
+      (flags & SQLITE_OPEN_READWRITE) != 0) {
+    ++g_injected;
+    flags = (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READONLY;
+  }
   const int rc = g_real->xOpen(g_real, name, wrapper->real, flags, out_flags);
   // SQLite calls xClose only when pMethods is set; set it only when the
   // real file is open, so a failed open is not closed twice.

@@ -1,6 +1,7 @@
 // An SQLite VFS shim for tests: it wraps the default (unix) VFS and, while
 // armed, makes writes or fsyncs fail the way a full or broken disk makes them
-// fail (SQLITE_FULL with ENOSPC, SQLITE_IOERR_FSYNC with EIO). The store
+// fail (SQLITE_FULL with ENOSPC, SQLITE_IOERR_FSYNC with EIO), or opens
+// database files read-only as a read-only file system does. The store
 // under test is the real SqliteLeaseStore; only the bottom layer lies.
 #pragma once
 
@@ -17,6 +18,9 @@ struct FaultPlan {
   int write_errno = 0;          // what errno says meanwhile (ENOSPC, EIO)
   int sync_error = SQLITE_OK;   // e.g. SQLITE_IOERR_FSYNC
   int sync_errno = 0;
+  // Database files open read-only, as the unix VFS falls back to when
+  // open(O_RDWR) fails with EROFS on a read-only file system.
+  bool open_read_only = false;
   std::string only_suffix = "";  // fail only files whose name ends so ("" = all)
 };
 

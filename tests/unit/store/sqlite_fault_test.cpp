@@ -137,6 +137,37 @@ TEST_F(SqliteFaultTest, WriteEioFailsTheBatchThenTheStoreRecovers) {
   EXPECT_EQ(stored_numbers(path()), range(1, 9));
 }
 
+TEST_F(SqliteFaultTest, ReadOnlyFileSystemFailsCommitsUntilWritableAgain) {
+  auto store = open_faulty(path());
+  ASSERT_TRUE(store->commit(upserts(1, 2)));
+  {
+    // As in the integration test: a disk-full failure closes the files,
+    // then the file system comes back read-only.
+    ArmedFaults full({.write_error = SQLITE_FULL, .write_errno = ENOSPC});
+    ASSERT_FALSE(store->commit(upserts(3, 3)));
+  }
+  {
+    ArmedFaults read_only({.open_read_only = true});
+    auto failed = store->commit(upserts(3, 3));
+    ASSERT_FALSE(failed);
+    EXPECT_GT(FaultVfs::injected(), 0u);
+    EXPECT_EQ(failed.error().fault, StoreFault::ReadOnly) << failed.error().message;
+    EXPECT_FALSE(store->connected());
+  }
+  ASSERT_TRUE(store->commit(upserts(3, 3)));
+  store.reset();
+  EXPECT_EQ(stored_numbers(path()), range(1, 3));
+}
+
+TEST_F(SqliteFaultTest, AReadOnlyDatabaseIsRefusedAtStart) {
+  { ASSERT_TRUE(open_faulty(path())); }
+  ArmedFaults read_only({.open_read_only = true});
+  auto store = SqliteLeaseStore::open(path(), {.vfs = FaultVfs::name()});
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().fault, StoreFault::ReadOnly) << store.error().message;
+  EXPECT_NE(store.error().message.find("read-only"), std::string::npos);
+}
+
 TEST_F(SqliteFaultTest, ARefusedBatchKeepsTheConnection) {
   auto store = open_faulty(path());
   Lease offer = full_lease(2);
