@@ -9,6 +9,8 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "common/clock.h"
@@ -19,6 +21,7 @@
 #include "io/transport.h"
 #include "server/server.h"
 #include "store/lease_store.h"
+#include "store/recover.h"
 #include "store/shutdown_marker.h"
 
 namespace {
@@ -88,6 +91,47 @@ int show_leases(const bs::config::Config& config) {
   return 0;
 }
 
+// A damaged file stops the start-up; this says what the operator can do.
+void hint_recovery(const std::string& database) {
+  std::error_code ignored;
+  if (!std::filesystem::exists(database, ignored)) return;
+  spdlog::critical(
+      "if {} is damaged, `blackstart --recover-db {}` copies its readable leases into a new file "
+      "and keeps the old one",
+      database, database);
+}
+
+bool has_sqlite_header(const std::string& path) {
+  static constexpr char kMagic[] = "SQLite format 3";  // 16 bytes with the NUL
+  char head[sizeof kMagic] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(head, sizeof head);
+  return in.gcount() == sizeof head && std::equal(head, head + sizeof head, kMagic);
+}
+
+// --recover-db FILE: FILE is the database, or a config whose lease database
+// is recovered. The SQLite header decides, so a config is never mistaken for
+// a database to be replaced.
+int recover_db(const std::string& file) {
+  std::string database = file;
+  if (!has_sqlite_header(file)) {
+    auto config = bs::config::load_config_file(file);
+    if (!config) {
+      std::fprintf(stderr, "%s: not an SQLite database, and not a valid config: %s\n", file.c_str(),
+                   config.error().to_string().c_str());
+      return 1;
+    }
+    database = config->lease_database.name;
+  }
+  auto report = bs::store::recover_database(database, static_cast<int64_t>(std::time(nullptr)));
+  if (!report) {
+    std::fprintf(stderr, "%s\n", report.error().message.c_str());
+    return 1;
+  }
+  fmt::print("{}", bs::store::format_report(*report));
+  return 0;
+}
+
 int serve(bs::control::RunningConfig running) {
   const bs::config::Config config = running.config;
   set_log_level(config.log_severity);
@@ -100,6 +144,7 @@ int serve(bs::control::RunningConfig running) {
   }
   if (!store) {
     spdlog::critical("{}", store.error().message);
+    hint_recovery(database);
     return 1;
   }
   std::vector<std::string> interface_names;
@@ -118,6 +163,7 @@ int serve(bs::control::RunningConfig running) {
   auto server = bs::server::Server::create(config, **store, **transport, clock, options);
   if (!server) {
     spdlog::critical("{}", server.error());
+    hint_recovery(database);
     return 1;
   }
   // Before the shutdown marker is touched: a control socket that cannot be
@@ -186,11 +232,15 @@ int serve(bs::control::RunningConfig running) {
 
 int main(int argc, char** argv) {
   CLI::App app{"blackstart: a DHCPv4 server that never forgets a lease"};
-  std::string config_path, test_path;
+  std::string config_path, test_path, recover_path;
   bool show = false;
   app.add_option("-c,--config", config_path, "run the server with this Kea-style Dhcp4 JSON file");
   app.add_option("-t,--test-config", test_path, "check a config file and exit (0 = valid)");
   app.add_flag("--show-leases", show, "print the lease table of -c's lease database and exit");
+  app.add_option("--recover-db", recover_path,
+                 "salvage a damaged lease database (FILE: the database, or a config naming it): "
+                 "readable rows go to a new file, the old one is kept as FILE.corrupt-<time>")
+      ->type_name("FILE");
   app.set_version_flag("-V,--version", "blackstart 0.1.0");
   CLI11_PARSE(app, argc, argv);
 
@@ -201,8 +251,10 @@ int main(int argc, char** argv) {
                 config->subnets.size());
     return 0;
   }
+  if (!recover_path.empty()) return recover_db(recover_path);
   if (config_path.empty()) {
-    std::fprintf(stderr, "blackstart: -c FILE or -t FILE is required (see --help)\n");
+    std::fprintf(stderr,
+                 "blackstart: -c FILE, -t FILE or --recover-db FILE is required (see --help)\n");
     return 2;
   }
   if (show) {

@@ -72,7 +72,8 @@ Server::Server(const config::Config& config, store::LeaseStore& store, io::Trans
       options_(options),
       engine_(std::make_unique<alloc::Engine>(config_)),
       handler_(std::make_unique<Dhcp4Handler>(config_, *engine_)),
-      probes_(config_.probing.max_pending) {
+      probes_(config_.probing.max_pending),
+      store_health_(store.describe()) {
   BS_ASSERT(options_.batch_max > 0);
   received_.reserve(options_.batch_max);
 }
@@ -161,6 +162,7 @@ void Server::commit_and_send() {
     auto committed = store_.commit(changes_);
     histograms_.commit_s.observe(seconds_since(commit_started));
     histograms_.commit_batch_size.observe(static_cast<double>(changes_.size()));
+    note_commit(committed);
     if (committed) {
       ++counters_.commits;
       counters_.leases_committed += changes_.size();
@@ -171,11 +173,6 @@ void Server::commit_and_send() {
       for (auto it = changes_.rbegin(); it != changes_.rend(); ++it) engine_->revert(*it);
       counters_.commit_failures += 1;
       counters_.drops[static_cast<size_t>(DropReason::CommitFailed)] += durable_replies_.size();
-      input_log_.warn(
-          "commit",
-          fmt::format("lease store {} failed, {} replies withheld: {}", store_.describe(),
-                      durable_replies_.size(), committed.error().message),
-          clock_.monotonic_ms());
       Event failure;
       failure.at_s = batch_now_s_;
       failure.kind = EventKind::StorageError;
@@ -194,6 +191,19 @@ void Server::commit_and_send() {
   free_replies_.clear();
   durable_types_.clear();
   free_types_.clear();
+}
+
+// One line when the store starts failing and one when it recovers
+// (store_health.h); each failed batch only at debug level.
+void Server::note_commit(const tl::expected<void, store::StoreError>& outcome) {
+  const int64_t now_ms = clock_.monotonic_ms();
+  if (outcome) {
+    if (auto line = store_health_.succeeded(now_ms)) spdlog::warn("{}", *line);
+    return;
+  }
+  if (auto line = store_health_.failed(outcome.error(), now_ms)) spdlog::error("{}", *line);
+  spdlog::debug("lease store {} failed, replies withheld: {}", store_.describe(),
+                outcome.error().message);
 }
 
 void Server::record_change_event(const LeaseChange& change, int64_t now_s) {

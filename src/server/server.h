@@ -23,6 +23,7 @@
 #include "server/probe_table.h"
 #include "server/rate_limited_log.h"
 #include "server/rogue_watch.h"
+#include "server/store_health.h"
 #include "store/lease_store.h"
 
 namespace bs::server {
@@ -70,6 +71,8 @@ class Server {
   bool in_recovery() const { return recovery_until_s_ != 0; }
   int64_t recovery_until_s() const { return recovery_until_s_; }
   const PipelineHistograms& histograms() const { return histograms_; }
+  // Is the lease store failing, since when, why (store_health.h).
+  const StoreHealth& store_health() const { return store_health_; }
 
   // The control API's entry points. Pipeline thread only, between batches.
   // reload (server_reload.cpp) swaps in a validated config: a new engine
@@ -100,6 +103,7 @@ class Server {
   void check_recovery_end(int64_t now_s);
   void record_change_event(const LeaseChange& change, int64_t now_s);
   void record_nak(const wire::Packet& query, int64_t now_s);
+  void note_commit(const tl::expected<void, store::StoreError>& outcome);
   const io::InterfaceInfo* find_link(int ifindex) const;
 
   config::Config config_;
@@ -118,6 +122,7 @@ class Server {
   std::unique_ptr<io::Prober> prober_;
   ProbeTable probes_;
   std::vector<io::ProbeAnswer> probe_answers_;
+  StoreHealth store_health_;
 
   // Per batch; reused to avoid allocation on the hot path.
   std::vector<io::RxPacket> received_;

@@ -13,6 +13,7 @@ tl::expected<void, std::string> Server::commit_admin(std::span<const LeaseChange
   if (changes.empty()) return {};
   const int64_t now_s = clock_.now_s();
   auto committed = store_.commit(changes);
+  note_commit(committed);
   if (!committed) {
     for (auto it = changes.rbegin(); it != changes.rend(); ++it) engine_->revert(*it);
     ++counters_.commit_failures;

@@ -15,6 +15,24 @@ constexpr size_t kMaxFieldBytes = 65535;
 
 }  // namespace
 
+const char* to_string(StoreFault fault) {
+  switch (fault) {
+    case StoreFault::Other:
+      return "error";
+    case StoreFault::DiskFull:
+      return "disk full";
+    case StoreFault::IoError:
+      return "I/O error";
+    case StoreFault::ReadOnly:
+      return "read-only file system";
+    case StoreFault::Corrupt:
+      return "database corrupt";
+    case StoreFault::Busy:
+      return "database locked";
+  }
+  return "error";
+}
+
 tl::expected<void, StoreError> check_changes(std::span<const LeaseChange> changes) {
   for (const LeaseChange& change : changes) {
     const std::string where = to_string(change.address);

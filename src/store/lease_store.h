@@ -3,6 +3,7 @@
 // SQLite implements it now, PostgreSQL later, and tests use MemoryLeaseStore.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,8 +15,16 @@
 
 namespace bs::store {
 
+// Why a store failed, for the operator's one-line summary and for deciding
+// whether the connection needs rebuilding. Other = not an environment fault
+// (e.g. a refused batch).
+enum class StoreFault : uint8_t { Other, DiskFull, IoError, ReadOnly, Corrupt, Busy };
+// "disk full", "I/O error", "read-only file system", ...
+const char* to_string(StoreFault fault);
+
 struct StoreError {
   std::string message;
+  StoreFault fault = StoreFault::Other;
 };
 
 class LeaseStore {
@@ -44,10 +53,14 @@ struct SqliteOptions {
   // false = PRAGMA synchronous=OFF: faster, but a power cut can lose ACKed
   // leases. The durable default is the whole point of blackstart.
   bool fsync = true;
+  // SQLite VFS to open the files through (nullptr = the default). Tests pass
+  // a fault-injecting one.
+  const char* vfs = nullptr;
 };
 
 // Opens (creating if needed) the database at `path`. A file that is not a
-// lease database, or is corrupt, is an error naming the file.
+// lease database, or is corrupt, is an error naming the file. A new file
+// appears complete or not at all (db_file.h).
 tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_sqlite_store(const std::string& path,
                                                                         SqliteOptions options = {});
 
@@ -58,7 +71,10 @@ class MemoryLeaseStore final : public LeaseStore {
   tl::expected<void, StoreError> commit(std::span<const LeaseChange> changes) override;
   std::string describe() const override { return "memory"; }
 
-  void set_failing(bool failing) { failing_ = failing; }
+  void set_failing(bool failing, StoreFault fault = StoreFault::IoError) {
+    failing_ = failing;
+    fault_ = fault;
+  }
   // Every commit() call, successful or not.
   size_t commit_count() const { return commit_count_; }
   const std::vector<Lease>& rows() const { return rows_; }
@@ -67,6 +83,7 @@ class MemoryLeaseStore final : public LeaseStore {
   std::vector<Lease> rows_;
   std::unordered_map<uint32_t, size_t> index_;  // address -> position in rows_
   bool failing_ = false;
+  StoreFault fault_ = StoreFault::IoError;
   size_t commit_count_ = 0;
 };
 

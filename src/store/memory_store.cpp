@@ -9,7 +9,7 @@ tl::expected<std::vector<Lease>, StoreError> MemoryLeaseStore::load_all() { retu
 
 tl::expected<void, StoreError> MemoryLeaseStore::commit(std::span<const LeaseChange> changes) {
   ++commit_count_;
-  if (failing_) return tl::unexpected(StoreError{"memory store told to fail"});
+  if (failing_) return tl::unexpected(StoreError{"memory store told to fail", fault_});
   if (auto checked = check_changes(changes); !checked) return checked;
   for (const LeaseChange& change : changes) {
     const uint32_t address = change.address.value;

@@ -3,173 +3,63 @@
 // whole batch is one transaction, so one fsync covers every ACK of a batch.
 // Reading is strict: a file that is not ours, is corrupt, or holds a row we
 // cannot make sense of is an error naming the file, never an empty start.
+// Disk faults are survived, not fatal: the failed batch is rolled back, the
+// connection is dropped (SQLite may leave it in an error state, and open
+// files would keep an operator from remounting the disk), and the next
+// commit starts from a fresh connection.
 #include "store/sqlite_store.h"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <optional>
 #include <span>
 #include <system_error>
 
+#include "store/db_file.h"
+#include "store/lease_row.h"
+
 namespace bs::store {
 
 namespace {
-
-// user_version of the schema below; bump with a migration when it changes.
-constexpr int64_t kSchemaVersion = 1;
 
 // Long enough to ride out an operator's sqlite3 shell holding a read lock
 // during a checkpoint; short enough that a wedged lock surfaces as an error.
 constexpr int kBusyTimeout_ms = 2000;
 
-// Addresses and times are host-order integers; hw_type is the ARP hardware
-// type from chaddr's htype; state numbers follow Kea (0 default, 1 declined,
-// 2 expired-reclaimed).
-constexpr const char* kCreateSchema = R"sql(
-CREATE TABLE leases (
-  address        INTEGER PRIMARY KEY NOT NULL,
-  hw_type        INTEGER NOT NULL,
-  hw_address     BLOB NOT NULL,
-  client_id      BLOB NOT NULL,
-  hostname       TEXT NOT NULL,
-  subnet_id      INTEGER NOT NULL,
-  valid_lifetime INTEGER NOT NULL,
-  cltt           INTEGER NOT NULL,
-  state          INTEGER NOT NULL
-);
-PRAGMA user_version = 1;
-)sql";
-
-constexpr const char* kUpsert =
-    "INSERT OR REPLACE INTO leases (address, hw_type, hw_address, client_id, hostname, "
-    "subnet_id, valid_lifetime, cltt, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-constexpr const char* kErase = "DELETE FROM leases WHERE address = ?1";
-constexpr const char* kSelectAll =
-    "SELECT address, hw_type, hw_address, client_id, hostname, subnet_id, valid_lifetime, cltt, "
-    "state FROM leases";
-
-// Same bound as check_changes(): whatever commit accepts must load back.
-constexpr size_t kMaxFieldBytes = 65535;
-// Keeps cltt + valid_lifetime far from int64 overflow.
-constexpr int64_t kMaxCltt_s = int64_t{1} << 40;
-
-// Reads one row's columns with type and range checks, keeping the first
-// problem so a malformed row becomes one clear message instead of a crash.
-class RowReader {
- public:
-  explicit RowReader(sqlite3_stmt* stmt) : stmt_(stmt) {}
-
-  int64_t integer(int column, const char* name, int64_t min, int64_t max) {
-    if (sqlite3_column_type(stmt_, column) != SQLITE_INTEGER) {
-      fail(fmt::format("{} is not an integer", name));
-      return min;
-    }
-    const int64_t value = sqlite3_column_int64(stmt_, column);
-    if (value < min || value > max) fail(fmt::format("{} {} is out of range", name, value));
-    return value;
-  }
-
-  Bytes blob(int column, const char* name, size_t max_size) {
-    const std::span<const uint8_t> bytes = checked_blob(column, name, max_size);
-    return {bytes.begin(), bytes.end()};
-  }
-
-  // For fixed arrays (chaddr): copies into `out`, returns the length.
-  size_t blob_into(int column, const char* name, uint8_t* out, size_t max_size) {
-    const std::span<const uint8_t> bytes = checked_blob(column, name, max_size);
-    std::copy(bytes.begin(), bytes.end(), out);
-    return bytes.size();
-  }
-
-  std::string text(int column, const char* name) {
-    if (sqlite3_column_type(stmt_, column) != SQLITE_TEXT) {
-      fail(fmt::format("{} is not text", name));
-      return {};
-    }
-    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-    const auto size = static_cast<size_t>(sqlite3_column_bytes(stmt_, column));
-    if (size > kMaxFieldBytes) fail(fmt::format("{} is {} bytes long", name, size));
-    if (data == nullptr || size > kMaxFieldBytes) return {};
-    return {data, size};
-  }
-
-  const std::string& problem() const { return problem_; }
-
- private:
-  std::span<const uint8_t> checked_blob(int column, const char* name, size_t max_size) {
-    if (sqlite3_column_type(stmt_, column) != SQLITE_BLOB) {
-      fail(fmt::format("{} is not a blob", name));
-      return {};
-    }
-    const auto* data = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, column));
-    const auto size = static_cast<size_t>(sqlite3_column_bytes(stmt_, column));
-    if (size > max_size)
-      fail(fmt::format("{} is {} bytes, at most {} allowed", name, size, max_size));
-    if (data == nullptr || size > max_size) return {};
-    return {data, size};
-  }
-
-  void fail(std::string message) {
-    if (problem_.empty()) problem_ = std::move(message);
-  }
-
-  sqlite3_stmt* stmt_;
-  std::string problem_;
-};
-
-tl::expected<Lease, std::string> decode_row(sqlite3_stmt* stmt) {
-  RowReader row(stmt);
-  Lease lease;
-  lease.address.value = static_cast<uint32_t>(row.integer(0, "address", 1, UINT32_MAX));
-  lease.hw_address.htype = static_cast<uint8_t>(row.integer(1, "hw_type", 0, UINT8_MAX));
-  lease.hw_address.length = static_cast<uint8_t>(
-      row.blob_into(2, "hw_address", lease.hw_address.bytes.data(), lease.hw_address.bytes.size()));
-  lease.client_id = row.blob(3, "client_id", kMaxFieldBytes);
-  lease.hostname = row.text(4, "hostname");
-  lease.subnet_id = static_cast<uint32_t>(row.integer(5, "subnet_id", 0, UINT32_MAX));
-  lease.valid_lifetime_s = static_cast<uint32_t>(row.integer(6, "valid_lifetime", 0, UINT32_MAX));
-  lease.cltt_s = row.integer(7, "cltt", 0, kMaxCltt_s);
-  // Offered (3) is refused too: offers are never written, so one on disk
-  // means the file was not written by us.
-  const int64_t state = row.integer(8, "state", 0, 2);
-  lease.state = static_cast<LeaseState>(state);
-  if (!row.problem().empty()) return tl::unexpected(row.problem());
-  return lease;
-}
-
-// "row 17 (address 198.18.0.5)"; the address is shown only if it is one.
-std::string describe_row(sqlite3_stmt* stmt, size_t row_number) {
-  std::string text = fmt::format("row {}", row_number);
-  if (sqlite3_column_type(stmt, 0) == SQLITE_INTEGER) {
-    const int64_t value = sqlite3_column_int64(stmt, 0);
-    if (value >= 0 && value <= UINT32_MAX) {
-      text += fmt::format(" (address {})", to_string(Ip4{static_cast<uint32_t>(value)}));
-    }
-  }
-  return text;
-}
-
-void bind_bytes(sqlite3_stmt* stmt, int index, const void* data, size_t size) {
-  // A null pointer would bind SQL NULL, which load_all rightly rejects.
-  sqlite3_bind_blob(stmt, index, size == 0 ? "" : data, static_cast<int>(size), SQLITE_STATIC);
-}
-
-void bind_lease(sqlite3_stmt* stmt, const Lease& lease) {
-  sqlite3_bind_int64(stmt, 1, lease.address.value);
-  sqlite3_bind_int(stmt, 2, lease.hw_address.htype);
-  bind_bytes(stmt, 3, lease.hw_address.bytes.data(), lease.hw_address.length);
-  bind_bytes(stmt, 4, lease.client_id.data(), lease.client_id.size());
-  sqlite3_bind_text(stmt, 5, lease.hostname.c_str(), static_cast<int>(lease.hostname.size()),
-                    SQLITE_STATIC);
-  sqlite3_bind_int64(stmt, 6, lease.subnet_id);
-  sqlite3_bind_int64(stmt, 7, lease.valid_lifetime_s);
-  sqlite3_bind_int64(stmt, 8, lease.cltt_s);
-  sqlite3_bind_int(stmt, 9, static_cast<int>(lease.state));
+// Faults after which the connection is not trusted: the pager may be in its
+// error state, and the fix (free space, remount) happens outside.
+bool needs_new_connection(StoreFault fault) {
+  return fault == StoreFault::DiskFull || fault == StoreFault::IoError ||
+         fault == StoreFault::ReadOnly || fault == StoreFault::Corrupt;
 }
 
 }  // namespace
+
+StoreFault fault_of(int extended_code, int system_errno) {
+  switch (extended_code & 0xff) {
+    case SQLITE_FULL:
+      return StoreFault::DiskFull;
+    case SQLITE_READONLY:
+      return StoreFault::ReadOnly;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      // SQLite records errno only for these two, so it is current here.
+      if (system_errno == ENOSPC || system_errno == EDQUOT) return StoreFault::DiskFull;
+      if (system_errno == EROFS) return StoreFault::ReadOnly;
+      return StoreFault::IoError;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return StoreFault::Corrupt;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return StoreFault::Busy;
+    default:
+      return StoreFault::Other;
+  }
+}
 
 void SqliteLeaseStore::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
@@ -177,13 +67,15 @@ void SqliteLeaseStore::StmtFinalizer::operator()(sqlite3_stmt* stmt) const {
   sqlite3_finalize(stmt);
 }
 
-SqliteLeaseStore::SqliteLeaseStore(std::string path, sqlite3* db)
-    : path_(std::move(path)), db_(db) {}
+SqliteLeaseStore::SqliteLeaseStore(std::string path, SqliteOptions options)
+    : path_(std::move(path)), options_(options) {}
 
 SqliteLeaseStore::~SqliteLeaseStore() = default;
 
 StoreError SqliteLeaseStore::error(const std::string& what) const {
-  return {fmt::format("{}: {}: {}", path_, what, sqlite3_errmsg(db_.get()))};
+  if (!db_) return {fmt::format("{}: {}: not connected", path_, what), StoreFault::IoError};
+  return {fmt::format("{}: {}: {}", path_, what, sqlite3_errmsg(db_.get())),
+          fault_of(sqlite3_extended_errcode(db_.get()), sqlite3_system_errno(db_.get()))};
 }
 
 tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_sqlite_store(const std::string& path,
@@ -204,57 +96,106 @@ tl::expected<std::unique_ptr<SqliteLeaseStore>, StoreError> SqliteLeaseStore::op
     return tl::unexpected(StoreError{fmt::format(
         "{}: lease database file is empty (truncated?); remove it to start a new one", path)});
   }
-  sqlite3* raw = nullptr;
-  // NOMUTEX: a store belongs to one thread (the server loop); SQLite's
-  // per-call mutex cost a few percent of start-up for nothing.
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<SqliteLeaseStore> store(new SqliteLeaseStore(path, raw));
-  if (rc != SQLITE_OK) return tl::unexpected(store->error("cannot open"));
-  if (auto ready = store->set_up(options, existed); !ready) return tl::unexpected(ready.error());
+  if (!existed) {
+    if (auto missing = check_missing_database(path); !missing) {
+      return tl::unexpected(missing.error());
+    }
+    if (auto created = create_database_file(path, options.vfs); !created) {
+      return tl::unexpected(created.error());
+    }
+  }
+  std::unique_ptr<SqliteLeaseStore> store(new SqliteLeaseStore(path, options));
+  if (auto connected = store->connect(true); !connected) return tl::unexpected(connected.error());
   return store;
 }
 
-tl::expected<void, StoreError> SqliteLeaseStore::set_up(SqliteOptions options, bool existed) {
+tl::expected<void, StoreError> SqliteLeaseStore::connect(bool at_start) {
+  sqlite3* raw = nullptr;
+  // No SQLITE_OPEN_CREATE: the file exists (open() made it); a file that
+  // vanished while we ran is a fault to report, not a fresh start.
+  // NOMUTEX: a store belongs to one thread (the server loop); SQLite's
+  // per-call mutex cost a few percent of start-up for nothing.
+  const int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                 options_.vfs);
+  db_.reset(raw);
+  tl::expected<void, StoreError> ready;
+  if (rc == SQLITE_OK) {
+    ready = set_up(at_start);
+  } else {
+    ready = tl::unexpected(error("cannot open"));
+  }
+  if (!ready) disconnect();
+  return ready;
+}
+
+tl::expected<void, StoreError> SqliteLeaseStore::set_up(bool at_start) {
   sqlite3_extended_result_codes(db_.get(), 1);
   sqlite3_busy_timeout(db_.get(), kBusyTimeout_ms);
   // Read-only checks first, so a foreign file is not switched to WAL.
-  int64_t version = 0;
-  if (auto checked = check_schema(version, existed); !checked) return checked;
+  if (auto checked = check_schema(); !checked) return checked;
+  // SQLite quietly falls back to read-only when the file system is; every
+  // commit would then fail, so say so now.
+  if (sqlite3_db_readonly(db_.get(), "main") == 1) {
+    return tl::unexpected(StoreError{
+        fmt::format("{}: opened read-only (read-only file system or no write permission)", path_),
+        StoreFault::ReadOnly});
+  }
   auto mode = pragma("journal_mode=WAL");
   if (!mode) return tl::unexpected(mode.error());
   if (*mode != "wal") {
     return tl::unexpected(
         StoreError{fmt::format("{}: cannot use WAL journal mode (got \"{}\")", path_, *mode)});
   }
-  auto sync = pragma(options.fsync ? "synchronous=FULL" : "synchronous=OFF");
+  auto sync = pragma(options_.fsync ? "synchronous=FULL" : "synchronous=OFF");
   if (!sync) return tl::unexpected(sync.error());
-  if (version == 0) {
-    if (auto created = create_schema(); !created) return created;
+  // quick_check reads every page: worth it once at start, not on every
+  // reconnection during an outage.
+  if (at_start) {
+    if (auto intact = check_integrity(); !intact) return intact;
   }
-  if (auto intact = check_integrity(); !intact) return intact;
   if (auto prepared = prepare_all(); !prepared) return prepared;
   sqlite3_commit_hook(db_.get(), &SqliteLeaseStore::count_commit, this);
   return {};
 }
 
-tl::expected<void, StoreError> SqliteLeaseStore::check_schema(int64_t& version, bool existed) {
+tl::expected<void, StoreError> SqliteLeaseStore::ensure_connected() {
+  if (db_) return {};
+  auto connected = connect(false);
+  if (connected) ++reconnects_;
+  return connected;
+}
+
+void SqliteLeaseStore::disconnect() {
+  for (Statement* statement : {&begin_, &commit_, &rollback_, &upsert_, &erase_, &select_all_}) {
+    statement->reset();
+  }
+  // No checkpoint on the way out: on a failing disk it is one more write
+  // that fails or half-succeeds, and the WAL it would fold in is replayed
+  // by the next connection anyway.
+  if (db_) sqlite3_db_config(db_.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  db_.reset();
+}
+
+tl::expected<void, StoreError> SqliteLeaseStore::check_schema() {
   auto user_version = query_int("PRAGMA user_version");
   if (!user_version) {
-    return tl::unexpected(
-        StoreError{fmt::format("{}: not a lease database: {}", path_, sqlite3_errmsg(db_.get()))});
+    // A disk that cannot be read right now says nothing about the file.
+    const StoreFault fault = user_version.error().fault;
+    if (fault != StoreFault::Corrupt && fault != StoreFault::Other) {
+      return tl::unexpected(user_version.error());
+    }
+    return tl::unexpected(error("not a lease database"));
   }
-  version = *user_version;
+  const int64_t version = *user_version;
   auto tables = query_int("SELECT count(*) FROM sqlite_master");
   if (!tables) return tl::unexpected(tables.error());
   auto leases =
       query_int("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='leases'");
   if (!leases) return tl::unexpected(leases.error());
   if (version == 0 && *tables == 0) {
-    if (!existed) return {};
-    // SQLite reads a file shorter than one page as an empty database; for
-    // an existing lease file that means truncation, not a fresh start.
+    // New files get their schema before they get their name (db_file.h),
+    // so an existing file without one was truncated: SQLite reads a file
+    // shorter than one page as an empty database.
     return tl::unexpected(StoreError{fmt::format(
         "{}: not a lease database (no schema; truncated?); remove it to start a new one", path_)});
   }
@@ -270,23 +211,14 @@ tl::expected<void, StoreError> SqliteLeaseStore::check_schema(int64_t& version, 
   return {};
 }
 
-tl::expected<void, StoreError> SqliteLeaseStore::create_schema() {
-  const std::string sql = std::string("BEGIN IMMEDIATE;") + kCreateSchema + "COMMIT;";
-  if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-    StoreError failed = error("cannot create schema");
-    rollback_if_open();
-    return tl::unexpected(std::move(failed));
-  }
-  return {};
-}
-
 tl::expected<void, StoreError> SqliteLeaseStore::check_integrity() {
   // quick_check reads every page, so a damaged file fails here, at start,
   // with the file named, rather than as a half-loaded lease table.
   auto verdict = pragma("quick_check(1)");
   if (!verdict) return tl::unexpected(verdict.error());
   if (*verdict != "ok") {
-    return tl::unexpected(StoreError{fmt::format("{}: database is corrupt: {}", path_, *verdict)});
+    return tl::unexpected(StoreError{fmt::format("{}: database is corrupt: {}", path_, *verdict),
+                                     StoreFault::Corrupt});
   }
   return {};
 }
@@ -294,7 +226,7 @@ tl::expected<void, StoreError> SqliteLeaseStore::check_integrity() {
 tl::expected<void, StoreError> SqliteLeaseStore::prepare_all() {
   const std::pair<Statement*, const char*> statements[] = {
       {&begin_, "BEGIN IMMEDIATE"}, {&commit_, "COMMIT"}, {&rollback_, "ROLLBACK"},
-      {&upsert_, kUpsert},          {&erase_, kErase},    {&select_all_, kSelectAll},
+      {&upsert_, kUpsert},          {&erase_, kErase},    {&select_all_, kSelectColumns},
   };
   for (const auto& [statement, sql] : statements) {
     sqlite3_stmt* raw = nullptr;
@@ -316,6 +248,7 @@ tl::expected<int64_t, StoreError> SqliteLeaseStore::query_int(const char* sql) {
 }
 
 tl::expected<std::string, StoreError> SqliteLeaseStore::pragma(const std::string& name) {
+  if (auto connected = ensure_connected(); !connected) return tl::unexpected(connected.error());
   const std::string sql = "PRAGMA " + name;
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
@@ -335,6 +268,7 @@ int SqliteLeaseStore::count_commit(void* self) {
 }
 
 tl::expected<std::vector<Lease>, StoreError> SqliteLeaseStore::load_all() {
+  if (auto connected = ensure_connected(); !connected) return tl::unexpected(connected.error());
   sqlite3_stmt* stmt = select_all_.get();
   std::vector<Lease> leases;
   size_t row_number = 0;
@@ -344,13 +278,14 @@ tl::expected<std::vector<Lease>, StoreError> SqliteLeaseStore::load_all() {
     if (rc != SQLITE_ROW) {
       StoreError failed = error(fmt::format("read failed after row {}", row_number));
       sqlite3_reset(stmt);
-      return tl::unexpected(std::move(failed));
+      return abandon(std::move(failed));
     }
     ++row_number;
     auto lease = decode_row(stmt);
     if (!lease) {
       StoreError bad{
-          fmt::format("{}: {}: {}", path_, describe_row(stmt, row_number), lease.error())};
+          fmt::format("{}: {}: {}", path_, describe_row(stmt, row_number), lease.error()),
+          StoreFault::Corrupt};
       sqlite3_reset(stmt);
       return tl::unexpected(std::move(bad));
     }
@@ -388,24 +323,31 @@ tl::expected<void, StoreError> SqliteLeaseStore::commit(std::span<const LeaseCha
     return tl::unexpected(StoreError{fmt::format("{}: {}", path_, checked.error().message)});
   }
   if (changes.empty()) return {};
-  if (auto begun = step_done(begin_.get(), "cannot begin transaction"); !begun) return begun;
+  if (auto connected = ensure_connected(); !connected) return connected;
+  if (auto begun = step_done(begin_.get(), "cannot begin transaction"); !begun) {
+    return abandon(std::move(begun.error()));
+  }
   for (const LeaseChange& change : changes) {
-    if (auto written = write_change(change); !written) {
-      rollback_if_open();
-      return written;
-    }
+    if (auto written = write_change(change); !written) return abandon(std::move(written.error()));
   }
   if (auto committed = step_done(commit_.get(), "commit failed"); !committed) {
-    rollback_if_open();
-    return committed;
+    return abandon(std::move(committed.error()));
   }
   return {};
+}
+
+tl::unexpected<StoreError> SqliteLeaseStore::abandon(StoreError failure) {
+  rollback_if_open();
+  if (needs_new_connection(failure.fault)) disconnect();
+  return tl::unexpected(std::move(failure));
 }
 
 void SqliteLeaseStore::rollback_if_open() {
   // Some errors (I/O, full disk) already roll back; a second ROLLBACK
   // would only add a misleading error.
-  if (sqlite3_get_autocommit(db_.get()) == 0) (void)step_done(rollback_.get(), "rollback failed");
+  if (db_ && sqlite3_get_autocommit(db_.get()) == 0) {
+    (void)step_done(rollback_.get(), "rollback failed");
+  }
 }
 
 }  // namespace bs::store

@@ -1,6 +1,7 @@
 // The SQLite lease store behind open_sqlite_store(). Declared here, rather
 // than hidden in the .cpp, so tests and tools can reach the diagnostics the
-// LeaseStore interface does not offer (transaction count, PRAGMA values).
+// LeaseStore interface does not offer (transaction count, PRAGMA values,
+// reconnections after a disk fault).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,11 @@ struct sqlite3_stmt;
 
 namespace bs::store {
 
+// Classifies an SQLite failure from its extended result code and the OS
+// errno SQLite recorded (sqlite3_system_errno), e.g. SQLITE_IOERR_SHMSIZE
+// with ENOSPC is a full disk.
+StoreFault fault_of(int extended_code, int system_errno);
+
 class SqliteLeaseStore final : public LeaseStore {
  public:
   static tl::expected<std::unique_ptr<SqliteLeaseStore>, StoreError> open(
@@ -23,12 +29,18 @@ class SqliteLeaseStore final : public LeaseStore {
   SqliteLeaseStore& operator=(const SqliteLeaseStore&) = delete;
 
   tl::expected<std::vector<Lease>, StoreError> load_all() override;
+  // After a disk fault (full, I/O error, read-only) the failed transaction
+  // is rolled back and the connection closed; the next call opens a fresh
+  // one, so the store resumes by itself once the disk is usable again.
   tl::expected<void, StoreError> commit(std::span<const LeaseChange> changes) override;
   std::string describe() const override { return "sqlite:" + path_; }
 
   // Transactions committed on this connection since open (a commit hook
   // counts them); tests use it to show that one batch is one transaction.
   uint64_t transaction_count() const { return transactions_; }
+  // Fresh connections opened after a disk fault, and whether one is open.
+  uint64_t reconnect_count() const { return reconnects_; }
+  bool connected() const { return db_ != nullptr; }
   // "PRAGMA <name>" on this connection, first column of the first row as
   // text; synchronous is per connection, so tests cannot ask another one.
   tl::expected<std::string, StoreError> pragma(const std::string& name);
@@ -42,23 +54,28 @@ class SqliteLeaseStore final : public LeaseStore {
   };
   using Statement = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
-  SqliteLeaseStore(std::string path, sqlite3* db);
-  tl::expected<void, StoreError> set_up(SqliteOptions options, bool existed);
-  tl::expected<void, StoreError> check_schema(int64_t& version, bool existed);
-  tl::expected<void, StoreError> create_schema();
+  SqliteLeaseStore(std::string path, SqliteOptions options);
+  tl::expected<void, StoreError> connect(bool at_start);
+  tl::expected<void, StoreError> set_up(bool at_start);
+  tl::expected<void, StoreError> ensure_connected();
+  void disconnect();
+  tl::expected<void, StoreError> check_schema();
   tl::expected<void, StoreError> check_integrity();
   tl::expected<void, StoreError> prepare_all();
   tl::expected<int64_t, StoreError> query_int(const char* sql);
   tl::expected<void, StoreError> step_done(sqlite3_stmt* stmt, const char* what);
   tl::expected<void, StoreError> write_change(const LeaseChange& change);
+  tl::unexpected<StoreError> abandon(StoreError failure);
   void rollback_if_open();
   StoreError error(const std::string& what) const;
   static int count_commit(void* self);
 
   std::string path_;
+  SqliteOptions options_;
   std::unique_ptr<sqlite3, DbCloser> db_;
   Statement begin_, commit_, rollback_, upsert_, erase_, select_all_;
   uint64_t transactions_ = 0;
+  uint64_t reconnects_ = 0;
 };
 
 }  // namespace bs::store

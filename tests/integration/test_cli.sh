@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The daemon's command line without a network: `-t` accepts the example
 # config and rejects bad ones with FILE:LINE: message and a non-zero exit;
-# `--show-leases` reads an SQLite lease database. Needs no namespaces.
+# `--show-leases` reads an SQLite lease database; a damaged database stops
+# the daemon with the file named; `--recover-db` salvages the valid rows of
+# one and keeps the old file. Needs no namespaces.
 set -euo pipefail
 bin=${1:?usage: test_cli.sh BLACKSTART_BINARY}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,5 +49,32 @@ echo "not a database" >"$work/garbage.sqlite3"
 sed "s#leases.sqlite3#garbage.sqlite3#" "$work/leases.json" >"$work/garbage.json"
 rc=0; out=$("$bin" --show-leases -c "$work/garbage.json" 2>&1) || rc=$?
 check "a corrupt lease database is an error naming it (exit $rc): $out" grep -q garbage.sqlite3 <<<"$out"
+
+rc=0; out=$("$bin" -c "$work/garbage.json" 2>&1) || rc=$?
+check "the daemon refuses a corrupt database (exit $rc)" test "$rc" -ne 0
+check "  ... naming it and pointing at --recover-db: $out" \
+  grep -q "garbage.sqlite3.*--recover-db\|--recover-db.*garbage.sqlite3" <<<"$out"
+rc=0; out=$("$bin" --recover-db "$work/garbage.sqlite3" 2>&1) || rc=$?
+check "--recover-db refuses a file without an SQLite header (exit $rc): $out" test "$rc" -ne 0
+check "  ... and leaves it alone" grep -qx "not a database" "$work/garbage.sqlite3"
+
+# Three good rows and one that start-up must refuse (state 7 does not exist).
+for n in 1 2 3 4; do
+  state=$([[ $n -eq 4 ]] && echo 7 || echo 0)
+  sqlite3 "$work/leases.sqlite3" "INSERT INTO leases VALUES ($((3323068672 + 10 + n)), 1,
+    x'02bb0000000$n', x'', 'pc-$n', 1, 600, 1800000000, $state);"
+done
+rc=0; out=$("$bin" --show-leases -c "$work/leases.json" 2>&1) || rc=$?
+check "a bad row is an error naming file and row (exit $rc): $out" \
+  grep -q "leases.sqlite3: row 4 (address 198.18.1.14): state 7 is out of range" <<<"$out"
+rc=0; out=$("$bin" --recover-db "$work/leases.json" 2>&1) || rc=$?
+check "--recover-db with the config succeeds (exit $rc)" test "$rc" -eq 0
+check "  ... reports kept and dropped rows: $out" grep -q "kept 3 rows, dropped 1 rows" <<<"$out"
+check "  ... and why the row was dropped" grep -q "dropped 1: state N is out of range" <<<"$out"
+kept=("$work"/leases.sqlite3.corrupt-*)
+check "  ... keeps the old file as ${kept[0]##*/}" test -s "${kept[0]}"
+rc=0; out=$("$bin" --show-leases -c "$work/leases.json" 2>&1) || rc=$?
+check "the recovered database loads (exit $rc)" test "$rc" -eq 0
+check "  ... with the three good leases" test "$(grep -c '^198\.18\.1\.1[123] ' <<<"$out")" -eq 3
 
 [[ $failures -eq 0 ]]
