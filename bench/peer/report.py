@@ -165,12 +165,16 @@ def generator_notes(steps, generator, calibration):
             f"{calibration['target_rate']:,} DISCOVER/s for 5 s: it sent "
             f"{calibration['discover_per_s']:,.0f}/s, using {calibration['cpu_pct']:.0f}% CPU.")
         lines.append("")
+    # The generator's own losses explain a step when they are at least half
+    # of the exchanges that did not complete and the server's socket lost none.
     own = [st for st in gen_steps if st["generator_rcvbuf_drops"] > 0
-           and st["server_rcvbuf_drops"] == 0]
+           and st["server_rcvbuf_drops"] == 0 and 2 * st["generator_rcvbuf_drops"]
+           >= st["discover_sent"] - st["ack_received"]]
     if own:
         lines.append(
             f"Steps where {generator} lost replies in its own full receive buffer while the "
-            "server's socket lost none, so the drops there are the generator's, not the "
+            "server's socket lost none, and those losses are at least half the exchanges "
+            "that did not complete, so the drops there are mostly the generator's, not the "
             "server's: " + "; ".join(
                 f"{st['server']} at {st['target_rate']:,}/s: {st['generator_rcvbuf_drops']:,} "
                 f"replies lost ({fmt(st['drop_pct'], 2)}% drops), {generator} CPU "
