@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit micro micro-bench bench fuzz-replay fuzz integration lint format demo clean
+.PHONY: all build deps test unit micro micro-bench bench scale fuzz-replay fuzz integration lint format demo clean
 
 all: build
 
@@ -22,15 +22,25 @@ unit: build
 	@for t in $(BUILD)/*_tests; do echo "== $$t"; $$t --gtest_brief=1 || exit 1; done
 
 # Micro-benchmarks: tiny inputs inside make test, full inputs on demand.
+# The tiny scale run checks that bs-scale still works; it times nothing that
+# is asserted.
 micro: build
 	$(BUILD)/micro_bench --tiny --benchmark_min_time=0.01
+	$(BUILD)/bs-scale --tiny >/dev/null
 micro-bench: build
 	$(BUILD)/micro_bench
 
-# Peer benchmark (issue #3): perfdhcp against blackstart (fsync on and off),
-# Kea, dnsmasq and ISC dhcpd in network namespaces; installs the peers itself.
+# Peer benchmark (issue #3): perfdhcp and bs-load against blackstart (fsync
+# on and off), Kea, dnsmasq and ISC dhcpd in network namespaces, then the
+# scale report; installs the peers itself. About 15 minutes.
 bench: build
-	/usr/bin/python3 bench/peer_bench.py --blackstart $(BUILD)/blackstart
+	/usr/bin/python3 bench/peer_bench.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load
+	$(MAKE) scale
+
+# Scale report (issue #3): 1,000,000-address pool, 500,000 leases in SQLite:
+# cold start, bytes per lease, allocation rate at 10/50/95% use.
+scale: build
+	$(BUILD)/bs-scale --out bench/results/scale.md
 
 # The kept corpus replays as a regression test with the normal compiler.
 fuzz-replay: build

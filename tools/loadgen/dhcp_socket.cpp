@@ -1,5 +1,6 @@
-// UDP client socket for bs-load: bound to 0.0.0.0:68 on one interface,
-// broadcast to port 67, batched I/O. See dhcp_socket.h.
+// UDP socket for bs-load: client mode (0.0.0.0:68, broadcast to port 67) or
+// relay mode (relay:67, unicast to the server's port 67), batched I/O. See
+// dhcp_socket.h.
 #include "dhcp_socket.h"
 
 #include <arpa/inet.h>
@@ -12,6 +13,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "wire/packet.h"
 
@@ -19,49 +21,60 @@ namespace bs::load {
 
 namespace {
 
-// Large enough that a burst of replies to a full window is not dropped by
-// the kernel while the generator is busy sending.
-constexpr int kSocketBuffer_bytes = 8 << 20;
-
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+sockaddr_in socket_address(Ip4 address, uint16_t port) {
+  sockaddr_in out{};
+  out.sin_family = AF_INET;
+  out.sin_port = htons(port);
+  out.sin_addr.s_addr = htonl(address.value);
+  return out;
+}
 
 }  // namespace
 
-tl::expected<DhcpSocket, std::string> DhcpSocket::open(const std::string& interface_name) {
+tl::expected<DhcpSocket, std::string> DhcpSocket::open(const SocketOptions& options) {
   const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return tl::unexpected(errno_text("socket"));
-  DhcpSocket sock(fd);
+  const bool relay = options.relay_address.has_value();
+  DhcpSocket sock(fd, relay ? options.server_address : Ip4{INADDR_BROADCAST});
   const int on = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
       setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) != 0) {
     return tl::unexpected(errno_text("setsockopt"));
   }
-  // The FORCE variants pass the sysctl limits when run as root; the plain
-  // ones are the fallback otherwise.
-  const int size = kSocketBuffer_bytes;
+  // A large buffer, so that a burst of replies is not dropped by the kernel
+  // while the generator is busy sending. The FORCE variants pass the sysctl
+  // limits when run as root; the plain ones are the fallback otherwise.
+  const int size = options.buffer_bytes;
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
     (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, interface_name.c_str(),
-                 static_cast<socklen_t>(interface_name.size())) != 0) {
-    return tl::unexpected(errno_text(("SO_BINDTODEVICE " + interface_name).c_str()));
+  if (options.timestamps && (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0 ||
+                             setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on) != 0)) {
+    return tl::unexpected(errno_text("SO_TIMESTAMPNS/SO_RXQ_OVFL"));
   }
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(wire::kClientPort);
-  local.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, options.interface_name.c_str(),
+                 static_cast<socklen_t>(options.interface_name.size())) != 0) {
+    return tl::unexpected(errno_text(("SO_BINDTODEVICE " + options.interface_name).c_str()));
+  }
+  const sockaddr_in local = relay ? socket_address(*options.relay_address, wire::kServerPort)
+                                  : socket_address(Ip4{INADDR_ANY}, wire::kClientPort);
   if (bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
-    return tl::unexpected(errno_text("bind 0.0.0.0:68"));
+    return tl::unexpected(errno_text(relay ? "bind RELAY:67" : "bind 0.0.0.0:68"));
   }
   return sock;
 }
 
 DhcpSocket::DhcpSocket(DhcpSocket&& other) noexcept
     : fd_(other.fd_),
+      destination_(other.destination_),
       outbox_(std::move(other.outbox_)),
       buffers_(std::move(other.buffers_)),
-      send_errors_(other.send_errors_) {
+      controls_(std::move(other.controls_)),
+      send_errors_(other.send_errors_),
+      overflow_drops_(other.overflow_drops_) {
   other.fd_ = -1;
 }
 
@@ -69,11 +82,15 @@ DhcpSocket::~DhcpSocket() {
   if (fd_ >= 0) close(fd_);
 }
 
+int DhcpSocket::receive_buffer_bytes() const {
+  int size = 0;
+  socklen_t length = sizeof size;
+  if (getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, &length) != 0) return 0;
+  return size;
+}
+
 void DhcpSocket::flush() {
-  sockaddr_in server{};
-  server.sin_family = AF_INET;
-  server.sin_port = htons(wire::kServerPort);
-  server.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+  sockaddr_in server = socket_address(destination_, wire::kServerPort);
   size_t sent = 0;
   while (sent < outbox_.size()) {
     const size_t count = std::min(kBatchSize, outbox_.size() - sent);
@@ -103,23 +120,45 @@ void DhcpSocket::flush() {
 void DhcpSocket::receive(std::vector<Bytes>& out, int timeout_ms) {
   pollfd waiting{fd_, POLLIN, 0};
   if (poll(&waiting, 1, timeout_ms) <= 0) return;
+  while (true) {
+    const std::span<const Received> batch = receive_batch();
+    for (const Received& datagram : batch)
+      out.emplace_back(datagram.bytes.begin(), datagram.bytes.end());
+    if (batch.size() < kBatchSize) return;
+  }
+}
+
+std::span<const Received> DhcpSocket::receive_batch() {
   std::array<iovec, kBatchSize> iovs{};
   std::array<mmsghdr, kBatchSize> messages{};
-  while (true) {
-    for (size_t i = 0; i < kBatchSize; ++i) {
-      iovs[i] = {buffers_[i].data(), buffers_[i].size()};
-      messages[i] = {};
-      messages[i].msg_hdr.msg_iov = &iovs[i];
-      messages[i].msg_hdr.msg_iovlen = 1;
-    }
-    const int n = recvmmsg(fd_, messages.data(), kBatchSize, MSG_DONTWAIT, nullptr);
-    if (n <= 0) return;
-    for (int i = 0; i < n; ++i) {
-      const Buffer& buffer = buffers_[static_cast<size_t>(i)];
-      out.emplace_back(buffer.begin(), buffer.begin() + messages[static_cast<size_t>(i)].msg_len);
-    }
-    if (static_cast<size_t>(n) < kBatchSize) return;
+  for (size_t i = 0; i < kBatchSize; ++i) {
+    iovs[i] = {buffers_[i].data(), buffers_[i].size()};
+    messages[i].msg_hdr.msg_iov = &iovs[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+    messages[i].msg_hdr.msg_control = controls_[i].data();
+    messages[i].msg_hdr.msg_controllen = controls_[i].size();
   }
+  const int n = recvmmsg(fd_, messages.data(), kBatchSize, MSG_DONTWAIT, nullptr);
+  if (n <= 0) return {};
+  for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+    msghdr& header = messages[i].msg_hdr;
+    Received& out = received_[i];
+    out.bytes = {buffers_[i].data(), messages[i].msg_len};
+    out.kernel_time_ns = 0;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
+      if (c->cmsg_level != SOL_SOCKET) continue;
+      if (c->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec at{};
+        std::memcpy(&at, CMSG_DATA(c), sizeof at);
+        out.kernel_time_ns = int64_t{at.tv_sec} * 1'000'000'000 + at.tv_nsec;
+      } else if (c->cmsg_type == SO_RXQ_OVFL) {
+        uint32_t dropped = 0;
+        std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
+        overflow_drops_ = dropped;
+      }
+    }
+  }
+  return {received_.data(), static_cast<size_t>(n)};
 }
 
 }  // namespace bs::load

@@ -3,6 +3,8 @@
 //
 //   bs-load run    --iface IF [--memory FILE] --clients N [--first I] [--renew K] [--rate R]
 //   bs-load verify --iface IF --memory FILE [--probe-first I] [--no-probe]
+//   bs-load bench  --iface IF [--relay ADDR --server ADDR] --rate R
+//                  (--seconds S | --exchanges N) [--macs M] [--drop-time-ms D]
 //
 // `run` starts N new clients (MACs 02:10:ad:..., numbered from I) at R per
 // second, plus K clients from the memory renewing by INIT-REBOOT, and
@@ -15,7 +17,14 @@
 // forgot the lease hands it out, which is the duplicate a power cut causes
 // in an office. Then each remembered client asks for its address again
 // (INIT-REBOOT, then DORA): the same address is "kept", any other is
-// "forgotten". The last line of each mode is a machine-readable summary.
+// "forgotten".
+//
+// `bench` is the measuring generator of the peer benchmark (measure.h):
+// new clients at a fixed rate, open loop, no retransmission, drops counted
+// after the drop time, per-leg latency percentiles and its own CPU time.
+// With --relay it talks to the server as a relay agent, as perfdhcp does.
+//
+// The last line of each mode is a machine-readable summary.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
@@ -28,6 +37,7 @@
 #include "client_memory.h"
 #include "dhcp_socket.h"
 #include "engine.h"
+#include "measure.h"
 
 namespace {
 
@@ -53,6 +63,9 @@ struct Options {
   uint32_t probe_first = 1;
   bool no_probe = false;
   bs::load::EngineOptions engine;
+  bs::load::MeasureOptions measure;
+  std::string relay_text, server_text;
+  double buffer_mib = 32;
 };
 
 void print_latency(const bs::load::Stats& stats) {
@@ -165,6 +178,34 @@ int run_verify(const Options& options, bs::load::DhcpSocket& socket,
   return memory.write_failures() == 0 ? 0 : 1;
 }
 
+int run_bench(const Options& options, bs::load::DhcpSocket& socket) {
+  const bs::load::MeasureResult r = bs::load::measure(socket, options.measure, g_stop);
+  const double cpu_s = r.cpu_user_s + r.cpu_system_s;
+  const auto sent = static_cast<double>(r.discovers_sent);
+  const auto u = [](uint64_t value) { return static_cast<unsigned long long>(value); };
+  const auto ms = [](const std::vector<float>& samples, double p) {
+    return bs::load::interpolated_percentile(samples, p);
+  };
+  std::printf(
+      "bs-load bench: rate_asked=%.0f exchanges_planned=%llu nominal_s=%.3f send_s=%.3f "
+      "wall_s=%.3f discovers=%llu offers=%llu requests=%llu acks=%llu naks=%llu "
+      "offer_drops=%llu ack_drops=%llu late=%llu stray=%llu unresolved=%llu "
+      "offered_per_s=%.1f acks_per_s=%.1f drop_pct=%.4f offer_p50_ms=%.3f offer_p99_ms=%.3f "
+      "ack_p50_ms=%.3f ack_p99_ms=%.3f cpu_user_s=%.3f cpu_sys_s=%.3f cpu_pct=%.1f "
+      "socket_overflows=%llu send_stalls=%llu send_errors=%llu kernel_stamped=%llu "
+      "user_stamped=%llu rcvbuf_bytes=%d\n",
+      options.measure.rate_per_s, u(r.exchanges_planned), r.nominal_s, r.send_s, r.wall_s,
+      u(r.discovers_sent), u(r.offers), u(r.requests_sent), u(r.acks), u(r.naks), u(r.offer_drops),
+      u(r.ack_drops), u(r.late_replies), u(r.stray_replies), u(r.unresolved), sent / r.send_s,
+      static_cast<double>(r.acks) / r.send_s,
+      sent > 0 ? 100.0 * (1.0 - static_cast<double>(r.acks) / sent) : 100.0,
+      ms(r.offer_latency_ms, 50), ms(r.offer_latency_ms, 99), ms(r.ack_latency_ms, 50),
+      ms(r.ack_latency_ms, 99), r.cpu_user_s, r.cpu_system_s,
+      r.wall_s > 0 ? 100.0 * cpu_s / r.wall_s : 0.0, u(r.socket_overflows), u(r.send_stalls),
+      u(r.send_errors), u(r.kernel_stamped), u(r.user_stamped), socket.receive_buffer_bytes());
+  return r.discovers_sent > 0 ? 0 : 1;
+}
+
 void add_common(CLI::App& command, Options& options) {
   command.add_option("--iface", options.interface_name, "interface of the client link")->required();
   command.add_option("--memory", options.memory_path, "the clients' memory (append-only log)");
@@ -182,6 +223,46 @@ void add_common(CLI::App& command, Options& options) {
   command.add_option("--seed", options.engine.seed, "seed for xids and the choice of renewals");
 }
 
+void add_bench_options(CLI::App& command, Options& options) {
+  bs::load::MeasureOptions& m = options.measure;
+  command.add_option("--iface", options.interface_name, "interface of the client link")->required();
+  command.add_option("--relay", options.relay_text, "act as a relay agent with this address");
+  command.add_option("--server", options.server_text, "the server's address (with --relay)");
+  command.add_option("--rate", m.rate_per_s, "new exchanges per second")
+      ->check(CLI::Range(1.0, 1e6));
+  command.add_option("--seconds", m.seconds, "start new exchanges for this long")
+      ->check(CLI::Range(0.1, 600.0));
+  command.add_option("--exchanges", m.exchanges, "start exactly this many exchanges instead")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{20'000'000}));
+  command
+      .add_option("--macs", m.mac_space, "pick each MAC at random out of this many (0: new MACs)")
+      ->check(CLI::Range(0, 1 << 24));
+  command.add_option("--first", m.first_mac, "index of the first MAC")
+      ->check(CLI::Range(0, (1 << 24) - 1));
+  command.add_option("--drop-time-ms", m.drop_time_ms, "unanswered this long counts as dropped")
+      ->check(CLI::Range(10, 10000));
+  command.add_option("--tick-us", m.tick_us, "shortest send/receive round")
+      ->check(CLI::Range(10, 10000));
+  command.add_option("--rcvbuf-mib", options.buffer_mib, "socket receive buffer")
+      ->check(CLI::Range(0.25, 1024.0));
+  command.add_option("--seed", m.seed, "seed for MACs and xids");
+}
+
+// The socket `bench` asks for: relay mode if --relay was given.
+tl::expected<bs::load::SocketOptions, std::string> bench_socket(const Options& options) {
+  bs::load::SocketOptions socket;
+  socket.interface_name = options.interface_name;
+  socket.buffer_bytes = static_cast<int>(options.buffer_mib * 1048576);
+  socket.timestamps = true;
+  if (options.relay_text.empty()) return socket;
+  const auto relay = bs::parse_ip4(options.relay_text);
+  const auto server = bs::parse_ip4(options.server_text);
+  if (!relay || !server) return tl::unexpected(std::string("--relay and --server need addresses"));
+  socket.relay_address = *relay;
+  socket.server_address = *server;
+  return socket;
+}
+
 int run_command_line(int argc, char** argv) {
   CLI::App app{"bs-load: DHCPv4 load generator and lease verifier"};
   app.require_subcommand(1);
@@ -197,6 +278,8 @@ int run_command_line(int argc, char** argv) {
   verify->add_option("--probe-first", options.probe_first, "index of the first probe's MAC")
       ->check(CLI::Range(0, (1 << 24) - 1));
   verify->add_flag("--no-probe", options.no_probe, "skip the strangers asking for held addresses");
+  CLI::App* bench = app.add_subcommand("bench", "measure: new clients at a fixed rate, open loop");
+  add_bench_options(*bench, options);
   CLI11_PARSE(app, argc, argv);
 
   std::signal(SIGTERM, on_stop);
@@ -205,6 +288,21 @@ int run_command_line(int argc, char** argv) {
   if (!memory) {
     std::fprintf(stderr, "bs-load: %s\n", memory.error().c_str());
     return 1;
+  }
+  if (bench->parsed()) {
+    const auto socket_options = bench_socket(options);
+    if (!socket_options) {
+      std::fprintf(stderr, "bs-load: %s\n", socket_options.error().c_str());
+      return 2;
+    }
+    options.measure.relay_address = socket_options->relay_address.value_or(bs::Ip4{});
+    auto socket = bs::load::DhcpSocket::open(*socket_options);
+    if (!socket) {
+      std::fprintf(stderr, "bs-load: %s\n", socket.error().c_str());
+      return 1;
+    }
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    return run_bench(options, *socket);
   }
   auto socket = bs::load::DhcpSocket::open(options.interface_name);
   if (!socket) {
