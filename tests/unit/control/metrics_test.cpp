@@ -6,7 +6,9 @@
 
 #include <sstream>
 
+#include "control/status_json.h"
 #include "control_fixture.h"
+#include "io/fake_prober.h"
 
 namespace bs::control::test {
 namespace {
@@ -60,6 +62,38 @@ TEST_F(ControlTest, MetricsShowThePipeline) {
       EXPECT_EQ(line.rfind(family, 0), 0u) << line << " after family " << family;
     }
   }
+}
+
+TEST_F(ControlTest, MetricsAndStatusShowConflictProbes) {
+  auto prober = std::make_unique<io::FakeProber>();
+  prober->occupied[parse_ip4("198.18.1.100")->value] = io::MacAddress{2, 0xee, 0, 0, 0, 1};
+  server_->attach_prober(std::move(prober));
+  server_->enter_recovery(clock_.now_s());
+  auto a = client(1);
+  a.discover();  // .100 answers; .101 is being probed
+  controller_->tick();
+  std::string text = format_metrics(controller_->snapshot());
+  EXPECT_TRUE(has_line(text, "blackstart_conflict_probes_total{result=\"sent\"} 2"));
+  EXPECT_TRUE(has_line(text, "blackstart_conflict_probes_total{result=\"conflict\"} 1"));
+  EXPECT_TRUE(has_line(text, "blackstart_conflict_probes_pending 1"));
+  EXPECT_TRUE(has_line(text, "blackstart_conflicts_total 1"));
+  EXPECT_TRUE(has_line(text, "blackstart_recovery_mode 1"));
+  clock_.advance_ms(300);
+  server_->run_once();
+  controller_->tick();
+  text = format_metrics(controller_->snapshot());
+  EXPECT_TRUE(has_line(text, "blackstart_conflict_probes_total{result=\"timeout\"} 1"));
+  EXPECT_TRUE(has_line(text, "blackstart_conflict_probes_pending 0"));
+  const Json status = status_to_json(controller_->snapshot());
+  EXPECT_EQ(status["conflict-probes"]["sent"], 2);
+  EXPECT_EQ(status["conflict-probes"]["conflicts"], 1);
+  EXPECT_EQ(status["conflict-probes"]["timed-out"], 1);
+}
+
+TEST_F(ControlTest, StarvationDropsHaveTheirOwnReason) {
+  const std::string text = format_metrics(controller_->snapshot());
+  EXPECT_TRUE(has_line(text, "blackstart_packets_dropped_total{reason=\"starvation_share\"} 0"));
+  EXPECT_TRUE(has_line(text, "blackstart_packets_dropped_total{reason=\"probe_backlog\"} 0"));
 }
 
 TEST_F(ControlTest, HistogramBucketsAreCumulative) {
