@@ -58,15 +58,6 @@ tl::expected<bs::config::Config, int> load_or_report(const std::string& path) {
   return std::move(*config);
 }
 
-std::string format_time(int64_t unix_s) {
-  const std::time_t t = static_cast<std::time_t>(unix_s);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &utc);
-  return text;
-}
-
 int show_leases(const bs::config::Config& config) {
   auto store = bs::store::open_sqlite_store(config.lease_database.name);
   if (!store) {
@@ -85,7 +76,8 @@ int show_leases(const bs::config::Config& config) {
   for (const bs::Lease& lease : *leases) {
     fmt::print("{:<16} {:<18} {:<24} {:<20} {:<20} {}\n", bs::to_string(lease.address),
                bs::to_string(lease.hw_address), bs::to_hex_colon(lease.client_id),
-               lease.hostname.empty() ? "-" : lease.hostname, format_time(lease.expires_at_s()),
+               lease.hostname.empty() ? "-" : lease.hostname,
+               bs::format_utc(lease.expires_at_s(), "%Y-%m-%d %H:%M:%S"),
                bs::to_string(lease.state));
   }
   return 0;

@@ -4,7 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ctime>
+
+#include "common/clock.h"
 
 namespace bs::cli {
 namespace {
@@ -35,14 +36,7 @@ std::string duration(int64_t seconds) {
 
 }  // namespace
 
-std::string format_utc(int64_t unix_s) {
-  const auto t = static_cast<std::time_t>(unix_s);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &utc);
-  return text;
-}
+std::string format_utc(int64_t unix_s) { return bs::format_utc(unix_s, "%Y-%m-%d %H:%M:%S"); }
 
 std::string format_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows) {

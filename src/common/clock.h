@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace bs {
 
@@ -20,6 +21,9 @@ class SystemClock final : public Clock {
   int64_t now_s() const override;
   int64_t monotonic_ms() const override;
 };
+
+// `unix_s` in UTC through strftime's `format` ("%Y-%m-%d %H:%M:%S", ...).
+std::string format_utc(int64_t unix_s, const char* format);
 
 class FakeClock final : public Clock {
  public:

@@ -16,12 +16,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
 
+#include "common/clock.h"
 #include "store/db_file.h"
 #include "store/lease_row.h"
 
@@ -62,15 +62,6 @@ std::optional<pid_t> user_of(const std::string& path) {
   ::close(fd);
   if (rc != 0 || probe.l_type == F_UNLCK) return std::nullopt;
   return probe.l_pid;
-}
-
-std::string utc_stamp(int64_t now_s) {
-  const std::time_t t = static_cast<std::time_t>(now_s);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-  return text;
 }
 
 // `name`, or name-2, name-3, ... if a recovery in the same second took it.
@@ -292,7 +283,7 @@ tl::expected<RecoveryReport, StoreError> recover_database(const std::string& pat
   }
   RecoveryReport report;
   report.database = path;
-  report.kept_as = unused_name(path + ".corrupt-" + utc_stamp(now_s));
+  report.kept_as = unused_name(path + ".corrupt-" + format_utc(now_s, "%Y%m%dT%H%M%SZ"));
   auto leases = read_damaged(path, report);
   if (!leases) return tl::unexpected(leases.error());
   auto built = build_empty_database(path, nullptr);
