@@ -15,13 +15,6 @@ namespace {
 
 using wire::MessageType;
 
-constexpr const char* kConfig = R"({"Dhcp4": {
-  "interfaces-config": {"interfaces": ["office0"]},
-  "lease-database": {"type": "sqlite", "name": "/unused"},
-  "valid-lifetime": 3600,
-  "subnet4": [{"id": 1, "subnet": "198.18.1.0/24",
-               "pools": [{"pool": "198.18.1.100 - 198.18.1.109"}]}]}})";
-
 const std::array<uint8_t, 6> kRogueMac = {0x02, 0xdd, 0, 0, 0, 2};
 const Ip4 kRogueIp{0xc6120102};
 
@@ -44,7 +37,7 @@ io::SniffedFrame rogue_offer() {
 class RogueScenario : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto parsed = config::parse_config(kConfig, "office.json");
+    auto parsed = config::parse_config(kSmallOfficeConfig, "office.json");
     ASSERT_TRUE(parsed) << parsed.error().to_string();
     config_ = *parsed;
     auto created = server::Server::create(config_, store_, transport_, clock_);

@@ -14,17 +14,10 @@ namespace {
 
 using wire::MessageType;
 
-constexpr const char* kConfig = R"({"Dhcp4": {
-  "interfaces-config": {"interfaces": ["office0"]},
-  "lease-database": {"type": "sqlite", "name": "/unused"},
-  "valid-lifetime": 3600,
-  "subnet4": [{"id": 1, "subnet": "198.18.1.0/24",
-               "pools": [{"pool": "198.18.1.100 - 198.18.1.109"}]}]}})";
-
 class StoreFaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto parsed = config::parse_config(kConfig, "office.json");
+    auto parsed = config::parse_config(kSmallOfficeConfig, "office.json");
     ASSERT_TRUE(parsed) << parsed.error().to_string();
     config_ = *parsed;
     auto created = server::Server::create(config_, store_, transport_, clock_);

@@ -22,6 +22,15 @@ inline io::InterfaceInfo office_link() {
   return link;
 }
 
+// One subnet on office_link() with a ten-address pool, for scenarios that
+// are about something other than the configuration.
+inline constexpr const char* kSmallOfficeConfig = R"({"Dhcp4": {
+  "interfaces-config": {"interfaces": ["office0"]},
+  "lease-database": {"type": "sqlite", "name": "/unused"},
+  "valid-lifetime": 3600,
+  "subnet4": [{"id": 1, "subnet": "198.18.1.0/24",
+               "pools": [{"pool": "198.18.1.100 - 198.18.1.109"}]}]}})";
+
 struct Reply {
   wire::Packet packet;
   io::TxPacket tx;
