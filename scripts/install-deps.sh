@@ -13,7 +13,7 @@ lint_pkgs=(clang-format clang-tidy)
 # Control API tests: curl and jq drive the API, promtool checks /metrics,
 # chromium + playwright-core (npm) test the status page. A nodejs that
 # already brings npm (NodeSource's does) conflicts with Debian's npm.
-api_pkgs=(curl jq prometheus chromium nodejs)
+api_pkgs=(curl jq prometheus chromium nodejs python3)
 command -v npm >/dev/null || api_pkgs+=(npm)
 # The peers `make powercut` compares blackstart with. dnsmasq-base, not
 # dnsmasq: the latter ships a service that would start on the host.
