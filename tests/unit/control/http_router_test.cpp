@@ -193,6 +193,13 @@ TEST_F(HttpRouterTest, JsonDepthIsBoundedWhileParsing) {
     EXPECT_EQ(body(response)["result"], 1);
     EXPECT_EQ(body(response)["text"], "invalid JSON: nesting is deeper than 64 levels");
   }
+  // config-test's "source" goes to the configuration reader, bounded alike.
+  const Json source = {{"command", "config-test"},
+                       {"arguments", {{"source", nested(deep, "{}")}}}};
+  const Response from_source = send(request("POST", "/", source.dump()));
+  EXPECT_EQ(body(from_source)["result"], 1);
+  EXPECT_NE(body(from_source)["text"].get<std::string>().find("nesting is deeper than 64 levels"),
+            std::string::npos);
   // At the bound itself the request parses (and fails on its meaning).
   const std::string at_bound =
       R"({"command": "version-get", "service": )" + nested(kMaxJsonDepth - 1) + "}";
