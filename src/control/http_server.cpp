@@ -16,6 +16,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "common/assert.h"
 
@@ -31,6 +32,8 @@ constexpr int kListenBacklog = 4096;
 constexpr size_t kReservedFds = 128;
 // A worker is bounded by the Executor's own timeout; this is a backstop.
 constexpr std::chrono::seconds kHandlerBackstop{60};
+// How long stop() waits for answers already being computed.
+constexpr std::chrono::seconds kDrainTime{3};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 void block_stop_signals() {
@@ -176,10 +179,13 @@ void HttpServer::run_worker() {
 void HttpServer::run_loop() {
   std::array<epoll_event, 256> events{};
   auto last_sweep = Clock::now();
-  while (!stopping_) {
+  std::optional<Clock::time_point> drain_until;
+  while (true) {
+    if (stopping_ && !drain_until) drain_until = Clock::now() + kDrainTime;
+    if (drain_until && (!drain() || Clock::now() >= *drain_until)) break;
     const int count =
         ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), kTickMs);
-    for (int i = 0; i < count && !stopping_; ++i) {
+    for (int i = 0; i < count; ++i) {
       const uint64_t tag = events[static_cast<size_t>(i)].data.u64;
       if (tag == kListenTag) {
         accept_all();
@@ -195,6 +201,25 @@ void HttpServer::run_loop() {
     }
   }
   close_all();
+}
+
+// Stopping: no new connections or requests, but requests already with a
+// worker are answered (a "shutdown" command's answer among them). Returns
+// whether any are left.
+bool HttpServer::drain() {
+  if (listen_fd_ >= 0) {
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+  }
+  std::vector<uint64_t> idle;
+  for (const auto& [id, connection] : connections_) {
+    if (connection->phase == Connection::Phase::kReading ||
+        connection->phase == Connection::Phase::kLingering) {
+      idle.push_back(id);
+    }
+  }
+  for (uint64_t id : idle) close_connection(id);
+  return !connections_.empty();
 }
 
 // Out of descriptors or at the cap: the oldest connection that has not
@@ -386,7 +411,7 @@ void HttpServer::collect_done() {
 
 void HttpServer::sweep_deadlines() {
   const auto now = Clock::now();
-  if (listen_paused_ && now >= listen_paused_until_) {
+  if (listen_paused_ && listen_fd_ >= 0 && now >= listen_paused_until_) {
     epoll_event listen_event{EPOLLIN, {.u64 = kListenTag}};
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &listen_event);
     listen_paused_ = false;

@@ -62,7 +62,8 @@ class HttpServer {
   tl::expected<int, std::string> listen(Ip4 address, uint16_t port);
   // Starts the epoll thread and the workers; listen() must have succeeded.
   void start();
-  // Closes every connection, lets the workers finish what they run, joins.
+  // Stops accepting, answers the requests workers already run (for up to
+  // 3 s), closes every connection, joins the threads.
   void stop();
 
   size_t connection_cap() const { return connection_cap_; }
@@ -95,6 +96,7 @@ class HttpServer {
   void watch(uint64_t id, const Connection& connection, uint32_t events);
   void release_buffer(Connection& connection);
   void close_connection(uint64_t id);
+  bool drain();
   void close_all();
 
   Handler handler_;

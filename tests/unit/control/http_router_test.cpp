@@ -194,8 +194,7 @@ TEST_F(HttpRouterTest, JsonDepthIsBoundedWhileParsing) {
     EXPECT_EQ(body(response)["text"], "invalid JSON: nesting is deeper than 64 levels");
   }
   // config-test's "source" goes to the configuration reader, bounded alike.
-  const Json source = {{"command", "config-test"},
-                       {"arguments", {{"source", nested(deep, "{}")}}}};
+  const Json source = {{"command", "config-test"}, {"arguments", {{"source", nested(deep, "{}")}}}};
   const Response from_source = send(request("POST", "/", source.dump()));
   EXPECT_EQ(body(from_source)["result"], 1);
   EXPECT_NE(body(from_source)["text"].get<std::string>().find("nesting is deeper than 64 levels"),

@@ -109,6 +109,21 @@ TEST_F(HttpServerTest, AnswersAndCloses) {
   EXPECT_NE(refused.find("more than one Host header"), std::string::npos);
 }
 
+// The "shutdown" command's answer is computed just before the server stops.
+TEST_F(HttpServerTest, StopStillAnswersRequestsInProgress) {
+  start({});
+  const int busy = connect_to(port_);
+  const int idle = connect_to(port_);
+  send_text(busy, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(100ms);
+  server_->stop();
+  EXPECT_EQ(status_of(read_all(busy, 3s)), 200);
+  EXPECT_EQ(read_all(idle, 3s), "");
+  EXPECT_LT(connect_to(port_), 0);  // no longer listening
+  ::close(busy);
+  ::close(idle);
+}
+
 TEST_F(HttpServerTest, ExpectContinueGets100BeforeTheBody) {
   start({});
   const int fd = connect_to(port_);
