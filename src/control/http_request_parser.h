@@ -27,7 +27,7 @@ namespace bs::control::http {
 inline constexpr size_t kMaxBodyBytes = size_t{4} * 1024 * 1024;
 // The request line plus every header line (and, for chunked bodies, the
 // trailer section): browsers send under 2 KiB.
-inline constexpr size_t kMaxHeaderBytes = 16 * 1024;
+inline constexpr size_t kMaxHeaderBytes = size_t{16} * 1024;
 inline constexpr size_t kMaxHeaderCount = 64;
 // A chunk-size line with its extensions; real ones are a few bytes.
 inline constexpr size_t kMaxChunkLineBytes = 256;

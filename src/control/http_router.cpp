@@ -126,7 +126,9 @@ std::string serialize(const Response& response, bool with_body) {
   if (!response.content_type.empty()) out += "Content-Type: " + response.content_type + "\r\n";
   out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   out += "Connection: close\r\nX-Content-Type-Options: nosniff\r\n";
-  for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : response.headers) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
   out += "\r\n";
   if (with_body) out += response.body;
   return out;

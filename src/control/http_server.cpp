@@ -26,7 +26,7 @@ namespace {
 constexpr uint64_t kListenTag = 0;
 constexpr uint64_t kWakeTag = UINT64_MAX;
 constexpr int kTickMs = 100;
-constexpr size_t kReadChunkBytes = 64 * 1024;
+constexpr size_t kReadChunkBytes = size_t{64} * 1024;
 constexpr int kListenBacklog = 4096;
 // Descriptors kept back for the rest of the daemon (sockets, the database).
 constexpr size_t kReservedFds = 128;
