@@ -90,15 +90,33 @@ Json Dispatcher::handle(const Json& request) {
   }
 }
 
-Json Dispatcher::handle_body(std::string_view body) {
-  Json request;
+tl::expected<Json, std::string> parse_request_json(std::string_view body) {
+  struct TooDeep {};
+  // The callback sees each container's depth (0 for the outermost) before
+  // anything inside it is read; throwing stops the parse right there.
+  const Json::parser_callback_t bound_depth = [](int depth, Json::parse_event_t event, Json&) {
+    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
+        depth >= kMaxJsonDepth) {
+      throw TooDeep{};
+    }
+    return true;
+  };
   try {
-    request = Json::parse(body);
+    return Json::parse(body, bound_depth);
+  } catch (const TooDeep&) {
+    return tl::unexpected("invalid JSON: nesting is deeper than " + std::to_string(kMaxJsonDepth) +
+                          " levels");
   } catch (const Json::parse_error& e) {
-    return answer(kError, std::string("invalid JSON: ") + e.what());
+    return tl::unexpected(std::string("invalid JSON: ") + e.what());
   } catch (const std::exception& e) {
-    return answer(kError, std::string("cannot read the request: ") + e.what());
+    return tl::unexpected(std::string("cannot read the request: ") + e.what());
   }
+}
+
+Json Dispatcher::handle_body(std::string_view body) {
+  auto parsed = parse_request_json(body);
+  if (!parsed) return answer(kError, parsed.error());
+  const Json& request = *parsed;
   Json reply = handle(request);
   if (request.is_object() && request.contains("service")) return Json::array({std::move(reply)});
   return reply;

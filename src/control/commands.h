@@ -9,10 +9,22 @@
 #include <string_view>
 #include <vector>
 
+#include "config/jsonc.h"
 #include "control/command_queue.h"
 #include "control/command_util.h"
 
 namespace bs::control {
+
+// Requests nested deeper than this are refused while they are parsed, so
+// nothing downstream (copies, dump(), comparisons, all recursive in
+// nlohmann::json) ever sees one that could exhaust a thread's stack. It is
+// the configuration reader's bound too: Kea's configurations nest about ten
+// levels (Dhcp4, shared-networks, subnet4, pools, option-data...).
+inline constexpr int kMaxJsonDepth = config::kDefaultMaxDepth;
+
+// Parses a request body, refusing nesting deeper than kMaxJsonDepth; the
+// error says why (invalid JSON, or too deep). Never throws.
+tl::expected<Json, std::string> parse_request_json(std::string_view body);
 
 class Dispatcher {
  public:

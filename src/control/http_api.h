@@ -1,30 +1,25 @@
-// The control API's HTTP server (cpp-httplib, on its own threads). Routes:
-//   POST /          Kea-style commands (commands.h)
-//   GET  /          the status page
-//   GET  /metrics   Prometheus text format
-//   GET  /api/status, /api/subnets, /api/events, /api/leases, /api/history
-// Every request passes the credential check first when the socket has
-// credentials. Handlers never touch the server: they go through the
-// Executor to the pipeline thread.
+// The control API's HTTP server: the routes and policy of http_router.h
+// served by the bounded epoll server of http_server.h. This object only
+// wires the two to the control socket's configuration and the Executor.
 #pragma once
 
 #include <memory>
 #include <string>
-#include <thread>
 #include <tl/expected.hpp>
 
 #include "config/config.h"
 #include "control/command_queue.h"
-
-namespace httplib {
-class Server;
-}
+#include "control/http_request_parser.h"
 
 namespace bs::control {
 
-// Larger bodies are refused with 413 and a JSON error; the largest real
-// request is a config-test with a whole configuration.
-inline constexpr size_t kMaxBodyBytes = size_t{4} * 1024 * 1024;
+namespace http {
+class HttpServer;
+class Router;
+}  // namespace http
+
+// Larger bodies are refused with 413 and a JSON error, whatever the framing.
+using http::kMaxBodyBytes;
 
 class ApiServer {
  public:
@@ -36,17 +31,14 @@ class ApiServer {
   // Binds (port 0 picks a free port) and starts serving; fails, saying why,
   // if the address cannot be bound.
   tl::expected<void, std::string> start();
-  // Stops accepting, finishes requests in progress, joins the threads.
+  // Closes every connection, finishes requests in progress, joins the threads.
   void stop();
   int port() const { return port_; }
 
  private:
-  void install_routes();
-
   config::ControlSocket socket_;
-  Executor& executor_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
+  std::unique_ptr<http::Router> router_;
+  std::unique_ptr<http::HttpServer> http_;
   int port_ = 0;
 };
 
