@@ -451,5 +451,20 @@ TEST_F(DoraTest, AClientThatKeepsDecliningCannotDrainThePool) {
   EXPECT_NE(client(2).dora(), Ip4{});
 }
 
+TEST_F(DoraTest, AReloadDoesNotResetTheDeclineLimit) {
+  TestClient pc = client(1);
+  for (int round = 0; round < 3; ++round) {
+    const Ip4 address = pc.dora();
+    ASSERT_NE(address, Ip4{});
+    pc.decline(address, server_id_);
+  }
+  server_->reload(config_);
+  const Ip4 address = pc.dora();
+  ASSERT_NE(address, Ip4{});
+  pc.decline(address, server_id_);
+  EXPECT_EQ(server_->counters().dropped(server::DropReason::DeclineLimit), 1u);
+  EXPECT_EQ(server_->engine().stats(1, clock_.now_s()).declined, 3u);
+}
+
 }  // namespace
 }  // namespace bs::testing
