@@ -1,6 +1,10 @@
 // The files the configuration commands touch. config-test reads secret files
 // only through the bounded regular-file reader (no /dev/zero, no FIFO), and
-// the daemon's own config load is bounded too.
+// the daemon's own config load is bounded too. config-write writes only the
+// running config's file or a new file beside it, never through a symbolic
+// link, never over the lease database or a file of its (by name, or by
+// device and inode), through a temporary file nobody could plant, with mode
+// 0600.
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,7 +14,39 @@
 namespace bs::control::test {
 namespace {
 
-using ConfigFilesTest = ControlTest;
+namespace fs = std::filesystem;
+
+std::string text_of(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class ConfigFilesTest : public ControlTest {
+ protected:
+  // The running config as the daemon would load it, with its lease database
+  // (a few plain files standing in for it) in the config's directory.
+  void put_database_beside_config() {
+    database_ = dir_ / "leases.sqlite3";
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::ofstream(database_.string() + suffix) << "lease data";
+    }
+    write_config(office_config(database_.string()));
+    auto running = load_running_config(config_path_);
+    ASSERT_TRUE(running) << running.error().to_string();
+    controller_ = std::make_unique<Controller>(*server_, clock_, std::move(*running), "memory");
+    executor_.controller = controller_.get();
+  }
+
+  std::string refused(const std::string& filename) {
+    Json reply = run("config-write", {{"filename", filename}});
+    EXPECT_EQ(reply["result"], 1) << filename << ": " << reply.dump();
+    return reply.value("text", "");
+  }
+
+  fs::path database_;
+};
 
 Json with_password_file(const std::string& path) {
   Json config = Json::parse(office_config("/unused.sqlite3"));
@@ -79,6 +115,59 @@ TEST_F(ConfigFilesTest, TheDaemonsConfigLoadIsBounded) {
   ASSERT_FALSE(loaded);
   EXPECT_NE(loaded.error().message.find("larger than"), std::string::npos)
       << loaded.error().message;
+}
+
+TEST_F(ConfigFilesTest, WritesTheRunningFileOrANewOneWithMode0600) {
+  Json fresh = run("config-write", {{"filename", "copy.json"}});
+  ASSERT_EQ(fresh["result"], 0) << fresh.dump();
+  Json again = run("config-write");
+  ASSERT_EQ(again["result"], 0) << again.dump();
+  EXPECT_EQ(again["arguments"]["filename"], config_path_);
+  for (const fs::path& written : {dir_ / "copy.json", fs::path(config_path_)}) {
+    struct stat info {};
+    ASSERT_EQ(::stat(written.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600u) << written;
+    EXPECT_TRUE(config::parse_config(text_of(written), written.string())) << written;
+  }
+  // An existing file that is not the running config is not replaced.
+  std::ofstream(dir_ / "notes.txt") << "mine";
+  EXPECT_NE(refused("notes.txt").find("is not the running configuration file"), std::string::npos);
+  EXPECT_EQ(text_of(dir_ / "notes.txt"), "mine");
+  EXPECT_NE(refused("copy.json").find("is not the running configuration file"), std::string::npos);
+  // No temporary file is left behind.
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(ConfigFilesTest, NeverFollowsASymbolicLink) {
+  std::ofstream(dir_ / "victim") << "precious";
+  fs::create_symlink(dir_ / "victim", dir_ / "link.json");
+  EXPECT_NE(refused("link.json").find("is a symbolic link"), std::string::npos);
+  // A planted link where a predictable temporary file would go.
+  fs::create_symlink(dir_ / "victim", dir_ / "new.json.tmp");
+  fs::create_symlink(dir_ / "victim", fs::path(config_path_ + ".tmp"));
+  ASSERT_EQ(run("config-write", {{"filename", "new.json"}})["result"], 0);
+  ASSERT_EQ(run("config-write")["result"], 0);
+  EXPECT_EQ(text_of(dir_ / "victim"), "precious");
+  EXPECT_TRUE(fs::is_symlink(dir_ / "link.json"));
+  EXPECT_FALSE(fs::is_symlink(dir_ / "new.json"));
+}
+
+TEST_F(ConfigFilesTest, NeverReplacesTheLeaseDatabaseOrItsFiles) {
+  put_database_beside_config();
+  for (const char* name : {"leases.sqlite3", "leases.sqlite3-wal", "leases.sqlite3-shm",
+                           "leases.sqlite3-journal", "leases.sqlite3.clean-shutdown"}) {
+    EXPECT_NE(refused(name).find("lease database"), std::string::npos) << name;
+    EXPECT_NE(refused((dir_ / name).string()).find("lease database"), std::string::npos) << name;
+  }
+  // The same file under another name.
+  fs::create_hard_link(database_, dir_ / "innocent.json");
+  EXPECT_NE(refused("innocent.json").find("is the lease database file"), std::string::npos);
+  EXPECT_EQ(text_of(database_), "lease data");
+  EXPECT_EQ(text_of(database_.string() + "-wal"), "lease data");
+  EXPECT_FALSE(fs::exists(dir_ / "leases.sqlite3-journal"));
+  EXPECT_FALSE(fs::exists(dir_ / "leases.sqlite3.clean-shutdown"));
 }
 
 }  // namespace
