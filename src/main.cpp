@@ -3,6 +3,7 @@
 // or SIGINT. This is the only code that touches the real clock and signals.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -223,6 +224,11 @@ int serve(bs::control::RunningConfig running) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything the daemon creates (lease database, WAL, SHM, marker, written
+  // configs, recovered databases) holds MACs, hostnames or credentials: no
+  // access for others whatever the caller's umask. The store and
+  // config-write also set modes explicitly; this is the backstop.
+  ::umask(027);
   CLI::App app{"blackstart: a DHCPv4 server that never forgets a lease"};
   std::string config_path, test_path, recover_path;
   bool show = false;

@@ -7,12 +7,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <memory>
 
+#include "common/file_read.h"
 #include "config/jsonc.h"
 #include "config/reader.h"
 
@@ -366,29 +364,6 @@ Result<Config> read_config(const Reader& reader) {
   return config;
 }
 
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
-tl::expected<std::string, std::string> read_file(const std::string& path) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return tl::unexpected(std::string(std::strerror(errno)));
-  std::string text;
-  char buffer[8192];
-  while (true) {
-    const size_t count = std::fread(buffer, 1, sizeof buffer, file.get());
-    text.append(buffer, count);
-    if (text.size() > kMaxConfigFileBytes) {
-      return tl::unexpected("the file is larger than " + std::to_string(kMaxConfigFileBytes) +
-                            " bytes");
-    }
-    if (count < sizeof buffer) break;
-  }
-  // Reading a directory opens fine but fails here with EISDIR.
-  if (std::ferror(file.get())) return tl::unexpected(std::string(std::strerror(errno)));
-  return text;
-}
-
 }  // namespace
 
 std::string ConfigError::to_string() const {
@@ -417,12 +392,17 @@ tl::expected<Config, ConfigError> parse_config(std::string_view text,
   }
 }
 
-tl::expected<Config, ConfigError> load_config_file(const std::string& path) {
-  auto text = read_file(path);
+tl::expected<std::string, ConfigError> read_config_text(const std::string& path) {
+  auto text = read_bounded_file(path, kMaxConfigFileBytes);
   if (!text) {
     return tl::unexpected(ConfigError{path, 0, "cannot read configuration file: " + text.error()});
   }
-  return parse_config(*text, path);
+  return std::move(*text);
+}
+
+tl::expected<Config, ConfigError> load_config_file(const std::string& path) {
+  return read_config_text(path).and_then(
+      [&path](const std::string& text) { return parse_config(text, path); });
 }
 
 }  // namespace bs::config

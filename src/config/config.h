@@ -129,6 +129,8 @@ struct ConfigError {
 
 tl::expected<Config, ConfigError> parse_config(std::string_view text, const std::string& file_name);
 tl::expected<Config, ConfigError> load_config_file(const std::string& path);
+// The file's text, at most 16 MiB (a bigger file, /dev/zero, is an error).
+tl::expected<std::string, ConfigError> read_config_text(const std::string& path);
 
 // The Kea Dhcp4 settings that blackstart recognises but does not implement
 // yet, each as "SCOPE.KEY" (e.g. "Dhcp4.shared-networks",

@@ -5,10 +5,7 @@
 // other machines must require credentials, so a file that binds it elsewhere
 // without "authentication" is rejected with FILE:LINE, and the daemon never
 // starts with an open door.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
+#include "common/file_read.h"
 #include "config/reader.h"
 
 namespace bs::config {
@@ -21,6 +18,11 @@ constexpr std::string_view kClientKeys[] = {"user", "password", "password-file"}
 
 bool is_loopback(Ip4 address) { return (address.value >> 24) == 127; }
 
+// Secret files are small; the cap (and the regular-file rule) keeps a path
+// like /dev/zero or a FIFO, which config-test lets an API client name, from
+// growing or stalling the daemon.
+constexpr size_t kMaxSecretFileBytes = size_t{64} * 1024;
+
 // A secret kept in its own file (mode 0600, out of the config): the first
 // line, without the line break.
 Result<std::string> read_secret_file(const Reader& reader, const Node& node) {
@@ -29,12 +31,12 @@ Result<std::string> read_secret_file(const Reader& reader, const Node& node) {
   if (path->front() != '/') {
     return tl::unexpected(reader.error(node, node.path + " must be an absolute path"));
   }
-  std::ifstream file(*path);
-  std::string line;
-  if (!file || !std::getline(file, line)) {
-    return tl::unexpected(reader.error(
-        node, node.path + ": cannot read " + quote(*path) + ": " + std::strerror(errno)));
+  auto text = read_regular_file(*path, kMaxSecretFileBytes);
+  if (!text) {
+    return tl::unexpected(
+        reader.error(node, node.path + ": cannot read " + quote(*path) + ": " + text.error()));
   }
+  std::string line = text->substr(0, text->find('\n'));
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (line.empty()) {
     return tl::unexpected(reader.error(node, node.path + ": " + quote(*path) + " is empty"));

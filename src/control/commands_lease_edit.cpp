@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/clock.h"
 #include "control/command_handlers.h"
 #include "control/controller.h"
 
@@ -103,6 +104,80 @@ void check_reservation(const config::Subnet& subnet, const Lease& lease) {
   }
 }
 
+// Hostile-input checks on the lease an edit produces (Kea makes none of
+// them; docs/CONTROL_API.md says why blackstart does). `before` is the row
+// an update changes, nullptr for a new lease.
+
+// The subnet's own address and its broadcast address are no host's (RFC 950);
+// /31 and /32 have neither (RFC 3021).
+void check_host_address(const config::Subnet& subnet, Ip4 address) {
+  if (subnet.prefix_len >= 31) return;
+  const uint32_t mask = prefix_mask(subnet.prefix_len);
+  const uint32_t network = subnet.prefix.value & mask;
+  const char* what = address.value == network             ? "network"
+                     : address.value == (network | ~mask) ? "broadcast"
+                                                          : nullptr;
+  if (what == nullptr) return;
+  throw CommandError(fmt::format("{} is the {} address of subnet {} ({}/{}), not a host address",
+                                 to_string(address), what, subnet.id, to_string(subnet.prefix),
+                                 subnet.prefix_len));
+}
+
+uint32_t longest_lifetime_s(const config::Config& config) {
+  uint32_t longest = config.valid_lifetime_s;
+  for (const config::Subnet& subnet : config.subnets) {
+    longest = std::max(longest, subnet.valid_lifetime_s.value_or(config.valid_lifetime_s));
+  }
+  return longest;
+}
+
+// No lease may outlast what the server itself could grant: recovery mode
+// after a crash ends after the longest configured lifetime, on the promise
+// that every lease from before has ended by then. A little slack covers the
+// clock of the machine that computed 'expire'.
+void check_expiry(const config::Config& config, const Lease& lease, const Lease* before,
+                  int64_t now_s) {
+  constexpr int64_t kClockSlack_s = 300;
+  if (before != nullptr && before->expires_at_s() == lease.expires_at_s()) return;
+  const uint32_t longest_s = longest_lifetime_s(config);
+  if (lease.expires_at_s() <= now_s + longest_s + kClockSlack_s) return;
+  throw CommandError(fmt::format(
+      "the lease would end at {} UTC, more than the longest configured valid-lifetime ({} s) "
+      "from now; lower 'expire' or 'valid-lft'",
+      format_utc(lease.expires_at_s(), "%Y-%m-%d %H:%M:%S"), longest_s));
+}
+
+bool same_client(const Lease& a, const Lease& b) {
+  return (!a.hw_address.empty() && a.hw_address == b.hw_address) ||
+         (!a.client_id.empty() && a.client_id == b.client_id);
+}
+
+// One bound lease per client (MAC or client-id) and subnet: a second one
+// would hold an address the client never uses and the DHCP path never finds.
+void check_one_per_client(const server::Server& server, const Lease& lease, const Lease* before,
+                          int64_t now_s) {
+  if (!lease.bound_at(now_s)) return;
+  if (before != nullptr && before->bound_at(now_s) && before->subnet_id == lease.subnet_id &&
+      before->hw_address == lease.hw_address && before->client_id == lease.client_id) {
+    return;
+  }
+  const Lease* other = nullptr;
+  server.engine().for_each_row([&](const Lease& row) {
+    if (other == nullptr && row.address != lease.address && row.subnet_id == lease.subnet_id &&
+        row.bound_at(now_s) && same_client(row, lease)) {
+      other = &row;
+    }
+  });
+  if (other == nullptr) return;
+  const std::string who = !lease.hw_address.empty() && lease.hw_address == other->hw_address
+                              ? "hw-address " + to_string(lease.hw_address)
+                              : "client-id " + to_hex_colon(lease.client_id);
+  throw CommandError(fmt::format(
+      "{} already has lease {} in subnet {}; one lease per client and subnet (delete or "
+      "update that one)",
+      who, to_string(other->address), lease.subnet_id));
+}
+
 bool in_use(const Lease& lease, int64_t now_s) {
   return lease.state != LeaseState::Reclaimed && lease.expires_at_s() > now_s;
 }
@@ -149,6 +224,10 @@ Json apply_edit(Controller& controller, const LeaseEdit& edit) {
   try {
     const config::Subnet& subnet = subnet_for(server.config(), edit, existing);
     const Lease lease = build_lease(server.config(), subnet, edit, existing, now_s);
+    const Lease* before = edit.update ? existing : nullptr;
+    check_host_address(subnet, lease.address);
+    check_expiry(server.config(), lease, before, now_s);
+    check_one_per_client(server, lease, before, now_s);
     check_reservation(subnet, lease);
     const LeaseChange change = server.admin_engine().put_lease(lease, now_s);
     if (auto stored = server.commit_admin({&change, 1}); !stored) {

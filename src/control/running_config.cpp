@@ -2,9 +2,6 @@
 // rule for what a reload may change.
 #include "control/running_config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "config/jsonc.h"
 
 namespace bs::control {
@@ -42,20 +39,9 @@ tl::expected<RunningConfig, config::ConfigError> parse_running_config(std::strin
 }
 
 tl::expected<RunningConfig, config::ConfigError> load_running_config(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    // load_config_file words the reason (missing, permissions) the usual way.
-    auto failed = config::load_config_file(path);
-    if (!failed) return tl::unexpected(failed.error());
-    return tl::unexpected(config::ConfigError{path, 0, "cannot read configuration file"});
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  constexpr size_t kMaxConfigBytes = size_t{16} * 1024 * 1024;  // as load_config_file
-  if (text.str().size() > kMaxConfigBytes) {
-    return tl::unexpected(config::ConfigError{path, 0, "the file is larger than 16 MiB"});
-  }
-  auto running = parse_running_config(text.str(), path);
+  auto text = config::read_config_text(path);
+  if (!text) return tl::unexpected(text.error());
+  auto running = parse_running_config(*text, path);
   if (running) running->path = path;
   return running;
 }

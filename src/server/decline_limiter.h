@@ -2,7 +2,9 @@
 // that declines everything it is offered (broken, or hostile) would
 // otherwise drain the pool one probation period at a time. Past the limit
 // its DECLINEs are ignored: it keeps its current address, is offered that
-// same address again, and so takes nothing more from the pool.
+// same address again, and so takes nothing more from the pool. A config
+// reload hands the limiter on to the new handler (Dhcp4Handler::carry_over),
+// so reloading does not wipe a client's count.
 #pragma once
 
 #include <cstdint>

@@ -33,6 +33,13 @@ class Dhcp4Handler {
       : config_(config), engine_(engine), starvation_guard_(config) {}
 
   HandlerResult handle(const wire::Packet& query, const io::InterfaceInfo& link, int64_t now_s);
+  // A reload builds a new handler; this moves over what must outlive it:
+  // the DECLINE limiter's history and the starvation guard's counts, else
+  // every reload gives a flooding port or a declining client a fresh start.
+  void carry_over(Dhcp4Handler&& old) {
+    decline_limiter_ = std::move(old.decline_limiter_);
+    starvation_guard_.carry_over(std::move(old.starvation_guard_));
+  }
   // In recovery mode every address the server believes free is uncertain.
   void set_recovery(bool recovery) { recovery_ = recovery; }
 

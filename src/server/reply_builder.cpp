@@ -7,6 +7,7 @@
 #include "server/reply_builder.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace bs::server {
 namespace {
@@ -33,7 +34,16 @@ const config::OptionData* configured(uint8_t code, const config::Config& config,
   return find_in(config.options);
 }
 
-// Codes to send, in order: the client's request list, then always-send ones.
+// Sent whenever configured, asked for or not, as Kea 2.2 does (its
+// appendBasicOptions: routers, domain-name-servers, domain-name; the subnet
+// mask and server identifier blackstart sets itself). A client with a short
+// or missing request list (dhcpcd's minimal config, PXE ROMs) still gets a
+// gateway and DNS.
+constexpr uint8_t kBasicOptions[] = {wire::opt::kRouters, wire::opt::kDomainNameServers,
+                                     wire::opt::kDomainName};
+
+// Codes to send, in order: the client's request list, the basic options,
+// then always-send ones.
 std::vector<uint8_t> wanted_codes(const wire::Packet& query, const config::Config& config,
                                   const config::Subnet* subnet,
                                   const config::Reservation* reservation) {
@@ -41,6 +51,7 @@ std::vector<uint8_t> wanted_codes(const wire::Packet& query, const config::Confi
   if (const wire::Option* prl = query.find(wire::opt::kParameterRequestList)) {
     codes.assign(prl->data.begin(), prl->data.end());
   }
+  codes.insert(codes.end(), std::begin(kBasicOptions), std::end(kBasicOptions));
   auto add_always = [&codes](const std::vector<config::OptionData>& list) {
     for (const auto& option : list) {
       if (option.always_send) codes.push_back(option.code);

@@ -28,7 +28,8 @@ LeaseTimes lease_times(const config::Config& config, const config::Subnet& subne
 size_t max_reply_size(const wire::Packet& query);
 
 // Adds configured options: reservation over subnet over global, the ones the
-// client asked for (option 55) plus always-send ones, while they fit in the
+// client asked for (option 55), routers, domain-name-servers and domain-name
+// (as Kea, asked for or not) plus always-send ones, while they fit in the
 // budget left for the reply. Echoes option 61 and, last, option 82.
 void add_configured_options(wire::Packet& reply, const wire::Packet& query,
                             const config::Config& config, const config::Subnet* subnet,

@@ -5,7 +5,8 @@
 // them from the store; leases that no longer fall in any pool are kept but
 // never offered. Held offers are in memory only and are not carried over: a
 // client in mid-handshake simply gets its REQUEST checked against the new
-// tables.
+// tables. The DECLINE limiter and the starvation guard keep their counts
+// across the swap (Dhcp4Handler::carry_over).
 #include <spdlog/spdlog.h>
 
 #include "server/server.h"
@@ -22,7 +23,9 @@ void Server::reload(const config::Config& next) {
   engine->load(rows, now_s);
   config_ = next;
   // The handler refers to config_ (same object, new value) and to the engine.
-  handler_ = std::make_unique<Dhcp4Handler>(config_, *engine);
+  auto handler = std::make_unique<Dhcp4Handler>(config_, *engine);
+  handler->carry_over(std::move(*handler_));
+  handler_ = std::move(handler);
   handler_->set_recovery(in_recovery());
   probes_ = ProbeTable(config_.probing.max_pending);
   engine_ = std::move(engine);

@@ -97,6 +97,20 @@ StarvationGuard::StarvationGuard(const config::Config& config, uint32_t offer_ho
   }
 }
 
+void StarvationGuard::carry_over(StarvationGuard&& old) {
+  refused_total_ += old.refused_total_;
+  untracked_total_ += old.untracked_total_;
+  log_ = std::move(old.log_);  // a reload must not unmute a flood's log lines
+  if (!enabled()) return;
+  for (auto& [key, state] : old.keys_) {
+    if (!pool_size_of_subnet_.contains(state.subnet_id) || keys_.size() >= kMaxKeys) continue;
+    tracked_total_ += state.entries.size();
+    keys_.emplace(key, std::move(state));
+  }
+  old.keys_.clear();
+  old.tracked_total_ = 0;
+}
+
 uint64_t StarvationGuard::limit(uint32_t subnet_id) const {
   const auto it = pool_size_of_subnet_.find(subnet_id);
   const uint64_t pool = it == pool_size_of_subnet_.end() ? 0 : it->second;

@@ -60,6 +60,11 @@ class StarvationGuard {
                            uint32_t offer_hold_s = alloc::EngineOptions{}.offer_hold_s);
 
   bool enabled() const { return share_percent_ > 0; }
+  // Takes over what `old` (the guard under the previous config) counted, so
+  // a reload does not hand a flooding port a fresh share. Keys of subnets
+  // the new config no longer has are dropped; a key over a smaller new limit
+  // keeps its entries and simply takes nothing more until they lapse.
+  void carry_over(StarvationGuard&& old);
   // Addresses of the subnet's pools one key may hold (at least 1).
   uint64_t limit(uint32_t subnet_id) const;
 
@@ -91,7 +96,7 @@ class StarvationGuard {
   };
   struct KeyState {
     uint32_t subnet_id = 0;
-    std::vector<Entry> entries;  // never more than limit(subnet_id)
+    std::vector<Entry> entries;  // never more than limit(subnet_id) when recorded
     int64_t pruned_at_s = INT64_MIN;
     bool recorded_since_prune = false;
   };

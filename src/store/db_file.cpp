@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,10 +43,21 @@ struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
 
+// Creates the empty file SQLite then fills, so its mode is ours and not
+// SQLite's default 0644; O_EXCL|O_NOFOLLOW: nothing planted there is used.
+tl::expected<void, StoreError> create_empty(const std::string& path) {
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kLeaseFileMode);
+  if (fd < 0) return tl::unexpected(errno_error("create", path));
+  ::close(fd);
+  return restrict_file_mode(path);
+}
+
 // The schema in one transaction with the rollback journal: with WAL the
 // schema would sit in a -wal file that a rename of the main file leaves
 // behind. synchronous=FULL fsyncs the file at COMMIT.
 tl::expected<void, StoreError> write_schema(const std::string& path, const char* vfs) {
+  if (auto created = create_empty(path); !created) return created;
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
@@ -66,6 +78,17 @@ tl::expected<void, StoreError> write_schema(const std::string& path, const char*
 }
 
 }  // namespace
+
+tl::expected<void, StoreError> restrict_file_mode(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return tl::unexpected(errno_error("stat", path));
+  const mode_t mode = info.st_mode & 07777;
+  if ((mode & ~static_cast<mode_t>(kLeaseFileMode)) == 0) return {};
+  if (::chmod(path.c_str(), mode & kLeaseFileMode) != 0) {
+    return tl::unexpected(errno_error("chmod", path));
+  }
+  return {};
+}
 
 std::string creating_path(const std::string& database_path) { return database_path + ".creating"; }
 
@@ -138,6 +161,16 @@ tl::expected<void, StoreError> create_database_file(const std::string& path, con
 
 tl::expected<void, StoreError> check_missing_database(const std::string& path) {
   std::error_code ignored;
+  // A link to nowhere: creating the database would fail with a confusing
+  // "File exists" from the rename, and the leases are probably where the
+  // link used to point (an unmounted disk, a moved directory).
+  if (std::filesystem::is_symlink(std::filesystem::symlink_status(path, ignored))) {
+    const auto target = std::filesystem::read_symlink(path, ignored);
+    return tl::unexpected(StoreError{fmt::format(
+        "{}: lease database path is a symbolic link to {}, which does not exist (is its file "
+        "system mounted?); fix the link, or remove it to start a new database",
+        path, target.string())});
+  }
   for (const std::string& left : {path + "-wal", shutdown_marker_path(path)}) {
     if (std::filesystem::exists(left, ignored)) {
       return tl::unexpected(StoreError{fmt::format(

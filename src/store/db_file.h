@@ -10,6 +10,15 @@
 
 namespace bs::store {
 
+// Mode of every file the store creates: the lease table holds MAC addresses
+// and hostnames, which are no business of other local users. SQLite gives
+// the -wal, -shm and -journal files the database file's mode.
+inline constexpr unsigned kLeaseFileMode = 0640;
+
+// Takes away from `path` what kLeaseFileMode does not grant (group write,
+// anything for others); a file already as tight is left alone.
+tl::expected<void, StoreError> restrict_file_mode(const std::string& path);
+
 // Where a new database is built before it is renamed into place. A leftover
 // one is the debris of a cut during a first start and is simply rebuilt.
 std::string creating_path(const std::string& database_path);
@@ -39,8 +48,9 @@ tl::expected<void, StoreError> publish_database(const std::string& built, const 
                                                 bool replace);
 
 // A lease file is missing, yet files only an existing database leaves behind
-// are there (its WAL, its clean-shutdown marker): starting empty would forget
-// every lease, so this returns an error naming them.
+// are there (its WAL, its clean-shutdown marker), or the path is a symbolic
+// link to nothing: starting empty would forget every lease, so this returns
+// an error naming what is wrong.
 tl::expected<void, StoreError> check_missing_database(const std::string& path);
 
 }  // namespace bs::store

@@ -256,11 +256,17 @@ tl::expected<void, StoreError> swap_in(const std::string& path, const std::strin
   if (::link(path.c_str(), kept_as.c_str()) != 0) {
     return tl::unexpected(errno_error("keep " + path + " as " + kept_as));
   }
+  // The kept copy holds the same MACs and hostnames; a database from before
+  // the store set its modes may be world-readable.
+  if (auto restricted = restrict_file_mode(kept_as); !restricted) return restricted;
   for (const char* suffix : {"-wal", "-journal"}) {
     const std::string from = path + suffix;
-    if (::rename(from.c_str(), (kept_as + suffix).c_str()) != 0 && errno != ENOENT) {
+    const std::string to = kept_as + suffix;
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      if (errno == ENOENT) continue;
       return tl::unexpected(errno_error("move " + from));
     }
+    if (auto restricted = restrict_file_mode(to); !restricted) return restricted;
   }
   const std::string shm = path + "-shm";
   if (::unlink(shm.c_str()) != 0 && errno != ENOENT) {

@@ -94,7 +94,9 @@ tl::expected<void, std::string> mark_running(const std::string& database_path) {
 tl::expected<void, std::string> mark_clean_shutdown(const std::string& database_path) {
   const std::string marker = shutdown_marker_path(database_path);
   const std::string identity = database_identity(database_path);
-  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // 0640 as every lease store file (kLeaseFileMode): it names the database.
+  const int fd =
+      ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
   if (fd < 0) return tl::unexpected(errno_text("create", marker));
   const bool written =
       ::write(fd, identity.data(), identity.size()) == static_cast<ssize_t>(identity.size());

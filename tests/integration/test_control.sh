@@ -218,6 +218,26 @@ check_config_commands() {
   expect_result "config-write outside the config directory is refused" \
     '{"command": "config-write", "arguments": {"filename": "/etc/blackstart-test.json"}}' 1
   check "and nothing was written there" [ ! -e /etc/blackstart-test.json ]
+  check "the written config is mode 0600 ($(stat -c %a "$BST_TMP/written.json"))" \
+    [ "$(stat -c %a "$BST_TMP/written.json")" == 600 ]
+  local file
+  for file in leases.sqlite3 leases.sqlite3-wal leases.sqlite3.clean-shutdown; do
+    expect_result "config-write over the lease database's $file is refused" \
+      "{\"command\": \"config-write\", \"arguments\": {\"filename\": \"$file\"}}" 1 \
+      '.text | test("lease database")'
+  done
+  expect_result "config-write over another existing file is refused" \
+    '{"command": "config-write", "arguments": {"filename": "written.json"}}' 1 \
+    '.text | test("not the running configuration file")'
+  for file in leases.sqlite3 leases.sqlite3-wal leases.sqlite3-shm; do
+    check "$file is not readable by others ($(stat -c %a "$BST_TMP/$file"))" \
+      [ "$(($(stat -c '0%a' "$BST_TMP/$file") & 8#137))" -eq 0 ]
+  done
+  local secret_test
+  secret_test=$(jq -c '.Dhcp4["control-sockets"] = [{"socket-type": "http", "authentication":
+    {"type": "basic", "clients": [{"user": "a", "password-file": "/dev/zero"}]}}]' <<<"$good")
+  expect_result "config-test does not read /dev/zero as a password file" \
+    "{\"command\": \"config-test\", \"arguments\": $secret_test}" 1 '.text | test("not a regular file")'
   write_config "198.18.1.100 - 198.18.1.139" >"$BST_TMP/next.json"
   local out rc
   out=$(ctl config check "$BST_TMP/next.json" 2>&1) && rc=0 || rc=$?

@@ -199,6 +199,47 @@ TEST_F(DoraTest, InformGetsConfigurationWithoutLease) {
   EXPECT_EQ(server_->engine().lease_count(), 0u);
 }
 
+// Kea 2.2 sends routers, domain-name-servers and domain-name whenever they
+// are configured; a dhcpcd with a minimal config asks for none of them.
+TEST_F(DoraTest, BasicOptionsAreSentWithoutBeingRequested) {
+  TestClient pc = client(1);
+  pc.parameter_request_list = {1};
+  auto offer = pc.discover();
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(offer->packet.option_ip(wire::opt::kRouters), ip("198.18.1.1"));
+  EXPECT_EQ(offer->packet.option_ip(wire::opt::kDomainNameServers), ip("198.18.1.53"));
+  EXPECT_NE(offer->packet.find(wire::opt::kDomainName), nullptr);
+  EXPECT_EQ(offer->packet.find(42), nullptr);  // ntp-servers: configured, not basic
+  pc.parameter_request_list.clear();           // no option 55 at all
+  auto ack = pc.request_selecting(offer->packet.yiaddr, server_id_);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->packet.message_type(), MessageType::Ack);
+  EXPECT_EQ(ack->packet.option_ip(wire::opt::kRouters), ip("198.18.1.1"));
+  EXPECT_EQ(ack->packet.option_ip(wire::opt::kDomainNameServers), ip("198.18.1.53"));
+  auto informed = pc.inform(ip("198.18.1.20"));
+  ASSERT_TRUE(informed);
+  EXPECT_EQ(informed->packet.option_ip(wire::opt::kDomainNameServers), ip("198.18.1.53"));
+}
+
+TEST(BasicOptions, NotConfiguredMeansNotSent) {
+  auto parsed = config::parse_config(kSmallOfficeConfig, "small.json");
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  store::MemoryLeaseStore store;
+  io::FakeTransport transport{{office_link()}};
+  FakeClock clock;
+  auto server = server::Server::create(*parsed, store, transport, clock);
+  ASSERT_TRUE(server) << server.error();
+  TestClient pc(transport, **server, 1);
+  pc.parameter_request_list = {1, 3, 6, 15};
+  auto offer = pc.discover();
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(offer->packet.message_type(), MessageType::Offer);
+  for (uint8_t code :
+       {wire::opt::kRouters, wire::opt::kDomainNameServers, wire::opt::kDomainName}) {
+    EXPECT_EQ(offer->packet.find(code), nullptr) << int{code};
+  }
+}
+
 TEST_F(DoraTest, InitRebootOfOwnLeaseIsAcked) {
   TestClient pc = client(1);
   const Ip4 address = pc.dora();
@@ -408,6 +449,21 @@ TEST_F(DoraTest, AClientThatKeepsDecliningCannotDrainThePool) {
   EXPECT_EQ(declined[4], declined[5]);
   // Other clients are still served from the rest of the pool.
   EXPECT_NE(client(2).dora(), Ip4{});
+}
+
+TEST_F(DoraTest, AReloadDoesNotResetTheDeclineLimit) {
+  TestClient pc = client(1);
+  for (int round = 0; round < 3; ++round) {
+    const Ip4 address = pc.dora();
+    ASSERT_NE(address, Ip4{});
+    pc.decline(address, server_id_);
+  }
+  server_->reload(config_);
+  const Ip4 address = pc.dora();
+  ASSERT_NE(address, Ip4{});
+  pc.decline(address, server_id_);
+  EXPECT_EQ(server_->counters().dropped(server::DropReason::DeclineLimit), 1u);
+  EXPECT_EQ(server_->engine().stats(1, clock_.now_s()).declined, 3u);
 }
 
 }  // namespace

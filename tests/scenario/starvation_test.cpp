@@ -153,6 +153,18 @@ TEST_F(StarvationTest, AddressesTheFloodLetGoCountNoMore) {
   EXPECT_FALSE(later.dora().is_zero());
 }
 
+// A reload builds a new handler; the guard's counts must survive it, or a
+// flood gets a fresh share after every reload.
+TEST_F(StarvationTest, AReloadMidFloodDoesNotResetTheShare) {
+  start(kGuardOn);
+  ASSERT_EQ(flood("port-13", 50), 5u);
+  server_->reload(config_);
+  EXPECT_EQ(flood("port-13", 50, 1000), 0u);
+  EXPECT_EQ(flooder_addresses(), 5u);
+  TestClient desk = client_on("desk-8", 2, false);
+  EXPECT_FALSE(desk.dora().is_zero());
+}
+
 TEST_F(StarvationTest, WithoutTheGuardTheSameFloodEmptiesThePool) {
   start("");
   EXPECT_EQ(flood("port-13", 200), 20u);
