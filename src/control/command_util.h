@@ -27,6 +27,7 @@ enum Result : int {
   kEmpty = 3,  // nothing found
 };
 
+// `text` may hold any bytes; invalid UTF-8 in it is shown as \xNN.
 Json answer(int result, std::string text);
 Json answer(int result, std::string text, Json arguments);
 

@@ -28,7 +28,10 @@ constexpr const char* kPagePolicy =
 void send_json(httplib::Response& res, const Json& body, int status = 200) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json");
+  // Every string that can hold foreign bytes is escaped where it enters the
+  // JSON (common/text.h); `replace` only keeps a missed one from turning the
+  // whole answer into a 500.
+  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
 }
 
 size_t limit_param(const httplib::Request& req) {
