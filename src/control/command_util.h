@@ -28,8 +28,8 @@ enum Result : int {
 };
 
 // `text` may hold any bytes; invalid UTF-8 in it is shown as \xNN.
-Json answer(int result, std::string text);
-Json answer(int result, std::string text, Json arguments);
+Json answer(int result, std::string_view text);
+Json answer(int result, std::string_view text, Json arguments);
 
 struct CommandError : std::runtime_error {
   explicit CommandError(const std::string& text, int code = kError)
