@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The control API against a running daemon with real clients: every Kea-style
 # command through curl, blackstart-ctl's commands and exit codes, bad input
-# (which must change nothing), /metrics through `promtool check metrics`,
-# config reload by config-reload and by SIGHUP with a valid and an invalid
+# (which must change nothing), /metrics through `promtool check metrics`, a
+# client whose hostname is not UTF-8 and holds escapes and a NUL, config reload by config-reload and by SIGHUP with a valid and an invalid
 # file, and credentials for an API bound to a non-loopback address.
 # Usage: tests/integration/test_control.sh path/to/blackstart
 set -euo pipefail
