@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/text.h"
 #include "config/config.h"
 #include "control/control.h"
 #include "io/prober.h"
@@ -77,7 +78,7 @@ int show_leases(const bs::config::Config& config) {
   for (const bs::Lease& lease : *leases) {
     fmt::print("{:<16} {:<18} {:<24} {:<20} {:<20} {}\n", bs::to_string(lease.address),
                bs::to_string(lease.hw_address), bs::to_hex_colon(lease.client_id),
-               lease.hostname.empty() ? "-" : lease.hostname,
+               lease.hostname.empty() ? "-" : bs::escape_for_terminal(lease.hostname),
                bs::format_utc(lease.expires_at_s(), "%Y-%m-%d %H:%M:%S"),
                bs::to_string(lease.state));
   }

@@ -2,8 +2,91 @@
 #include "cli/api_client.h"
 
 #include <httplib.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "common/unique_fd.h"
 
 namespace bs::cli {
+namespace {
+
+struct HostPort {
+  std::string host, port, shown;  // shown: "127.0.0.1:8004"
+};
+
+// The host and port of "http://127.0.0.1:8004/" ("[::1]:8004" too).
+HostPort host_port(const std::string& url) {
+  std::string rest = url;
+  std::string port = "80";
+  if (const size_t scheme = rest.find("://"); scheme != std::string::npos) {
+    if (rest.compare(0, scheme, "https") == 0) port = "443";
+    rest.erase(0, scheme + 3);
+  }
+  if (const size_t path = rest.find('/'); path != std::string::npos) rest.erase(path);
+  std::string host = rest;
+  const size_t colon = rest.rfind(':');
+  if (colon != std::string::npos && rest.find(']', colon) == std::string::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return {host, port, rest};
+}
+
+// httplib connects without blocking and keeps only "Connection" from a
+// failed attempt (errno is left at EINPROGRESS), so the reason comes from one
+// more, blocking connect to the same place: its errno, or a resolver error.
+std::string why_no_connection(const HostPort& to, int timeout_s) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(to.host.c_str(), to.port.c_str(), &hints, &found); rc != 0) {
+    return "cannot resolve " + to.host + ": " + ::gai_strerror(rc) + " (set --url)";
+  }
+  int error = 0;
+  const timeval timeout{.tv_sec = timeout_s, .tv_usec = 0};
+  for (const addrinfo* at = found; at != nullptr; at = at->ai_next) {
+    const UniqueFd fd(::socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC, at->ai_protocol));
+    if (!fd.valid()) continue;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    if (::connect(fd.get(), at->ai_addr, at->ai_addrlen) == 0) {
+      error = 0;
+      break;
+    }
+    error = errno == EINPROGRESS ? ETIMEDOUT : errno;
+  }
+  ::freeaddrinfo(found);
+  constexpr const char* kHint = "; is blackstart running? (set --url)";
+  if (error == ECONNREFUSED) return "connection refused to " + to.shown + kHint;
+  if (error == 0) return "cannot connect to " + to.shown + kHint;
+  return "cannot connect to " + to.shown + ": " + std::generic_category().message(error) + kHint;
+}
+
+}  // namespace
+
+std::string describe_call_failure(httplib::Error error, const Endpoint& endpoint) {
+  const HostPort to = host_port(endpoint.url);
+  const std::string timeout = std::to_string(endpoint.timeout_s) + " s (--timeout)";
+  constexpr const char* kHint = "; is blackstart running? (set --url)";
+  switch (error) {
+    case httplib::Error::Connection:
+      return why_no_connection(to, endpoint.timeout_s);
+    case httplib::Error::ConnectionTimeout:
+      return "no connection to " + to.shown + " within " + timeout + kHint;
+    case httplib::Error::Read:
+      return "no answer from " + to.shown + " within " + timeout + ", or the connection broke";
+    case httplib::Error::Write:
+      return "the connection to " + to.shown + " broke while sending the command";
+    default:
+      return "cannot reach blackstart at " + endpoint.url + ": " + httplib::to_string(error);
+  }
+}
 
 tl::expected<nlohmann::json, CallError> ApiClient::command(const std::string& name,
                                                            const nlohmann::json& arguments) const {
@@ -20,9 +103,8 @@ tl::expected<nlohmann::json, CallError> ApiClient::command(const std::string& na
   if (!arguments.is_null()) request["arguments"] = arguments;
   const auto response = http.Post("/", request.dump(), "application/json");
   if (!response) {
-    return tl::unexpected(CallError{kExitUnavailable, "cannot reach blackstart at " +
-                                                          endpoint_.url + ": " +
-                                                          httplib::to_string(response.error())});
+    return tl::unexpected(
+        CallError{kExitUnavailable, describe_call_failure(response.error(), endpoint_)});
   }
   if (response->status == 401) {
     return tl::unexpected(CallError{kExitNoPermission,

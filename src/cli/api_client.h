@@ -7,6 +7,10 @@
 #include <string>
 #include <tl/expected.hpp>
 
+namespace httplib {
+enum class Error;  // <httplib.h> is large; callers of this header need not see it
+}
+
 namespace bs::cli {
 
 // sysexits.h values where one fits, so scripts can tell the cases apart.
@@ -30,6 +34,11 @@ struct CallError {
   int exit_code = kExitUnavailable;
   std::string message;
 };
+
+// Why no answer came, for people: "connection refused to 127.0.0.1:8004;
+// is blackstart running? (set --url)". For a failed connection it connects
+// once more itself to learn the reason, which httplib does not keep.
+std::string describe_call_failure(httplib::Error error, const Endpoint& endpoint);
 
 class ApiClient {
  public:

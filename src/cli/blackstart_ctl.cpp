@@ -11,6 +11,7 @@
 
 #include "cli/api_client.h"
 #include "cli/output.h"
+#include "common/text.h"
 #include "common/types.h"
 
 namespace {
@@ -36,6 +37,11 @@ for basic auth. The status page is the same URL in a browser.
 Exit status: 0 done; 1 the server refused or found nothing; 2 bad command line;
 69 server unreachable; 77 credentials missing or wrong.)";
 
+// fwrite, not fputs: the length is the string's, never up to a NUL.
+void print(std::FILE* stream, const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stream);
+}
+
 struct Options {
   bs::cli::Endpoint endpoint;
   bool json_output = false;
@@ -47,16 +53,17 @@ template <class Human>
 int finish(const tl::expected<json, bs::cli::CallError>& answer, const Options& options,
            Human human) {
   if (!answer) {
-    std::fprintf(stderr, "blackstart-ctl: %s\n", answer.error().message.c_str());
+    print(stderr, "blackstart-ctl: " + bs::escape_for_terminal(answer.error().message) + "\n");
     return answer.error().exit_code;
   }
   const int result = answer->value("result", 1);
   if (options.json_output) {
-    std::printf("%s\n", answer->dump(2).c_str());
+    print(stdout, bs::cli::format_json(*answer));
   } else if (result == 0) {
-    std::fputs(human(*answer).c_str(), stdout);
+    print(stdout, human(*answer));
   } else {
-    std::fprintf(stderr, "blackstart-ctl: %s\n", answer->value("text", "failed").c_str());
+    print(stderr,
+          "blackstart-ctl: " + bs::escape_for_terminal(answer->value("text", "failed")) + "\n");
   }
   return result == 0 ? bs::cli::kExitOk : bs::cli::kExitFailed;
 }
@@ -161,6 +168,9 @@ int run(int argc, char** argv) {
   app.footer(kFooter);
   app.set_version_flag("-V,--version", "blackstart-ctl 0.1.0");
   app.require_subcommand(1);
+  // Subcommands hand options they do not know to the app, so the connection
+  // options and --json work after the subcommand too ("stats --json").
+  app.fallthrough();
   Options options;
   add_connection_options(app, options);
 

@@ -1,11 +1,16 @@
-// Tables and summaries for blackstart-ctl.
+// Tables and summaries for blackstart-ctl. Every string from an answer goes
+// through escape_for_terminal: hostnames are whatever bytes a client sent, and
+// nothing a client chose may move the cursor, retitle the window or cut a
+// line short.
 #include "cli/output.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/clock.h"
+#include "common/text.h"
 
 namespace bs::cli {
 namespace {
@@ -13,9 +18,9 @@ namespace {
 using Json = nlohmann::json;
 
 std::string text_of(const Json& value) {
-  if (value.is_string()) return value.get<std::string>();
+  if (value.is_string()) return escape_for_terminal(value.get_ref<const std::string&>());
   if (value.is_null()) return "-";
-  return value.dump();
+  return escape_for_terminal(value.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 std::string field(const Json& object, const char* key) {
@@ -120,9 +125,32 @@ std::string format_statistics(const Json& statistics) {
   for (const auto& [name, samples] : statistics.items()) {
     // Kea's shape: [[value, "timestamp"], ...], newest first.
     const bool sampled = samples.is_array() && !samples.empty() && samples[0].is_array();
-    rows.push_back({name, sampled ? text_of(samples[0][0]) : text_of(samples)});
+    rows.push_back(
+        {escape_for_terminal(name), sampled ? text_of(samples[0][0]) : text_of(samples)});
   }
   return format_table({"STATISTIC", "VALUE"}, rows);
+}
+
+std::string format_json(const Json& answer) {
+  const std::string text = answer.dump(2, ' ', false, Json::error_handler_t::replace);
+  // dump already writes C0 controls as \u00XX; DEL and the C1 range (UTF-8
+  // c2 80..c2 9f) it leaves raw. Outside strings JSON is plain ASCII, so
+  // these can only be inside strings, where \u00XX means the same.
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<uint8_t>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<uint8_t>(text[i + 1]) : uint8_t{0};
+    if (byte == 0x7f) {
+      out += "\\u007f";
+    } else if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      out += fmt::format("\\u{:04x}", next);
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out + "\n";
 }
 
 }  // namespace bs::cli

@@ -1,5 +1,6 @@
 // How blackstart-ctl prints answers for people: aligned tables and
-// "key: value" blocks. --json bypasses all of this and prints the answer.
+// "key: value" blocks, with every string escaped for the terminal
+// (common/text.h). --json prints the answer itself, through format_json.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,11 @@ std::string format_lease_table(const nlohmann::json& leases);
 std::string format_lease_details(const nlohmann::json& lease);
 std::string format_status(const nlohmann::json& status);
 std::string format_statistics(const nlohmann::json& statistics);
+
+// The answer as indented JSON for --json, safe for a terminal: invalid UTF-8
+// (only from a server that is not blackstart) is replaced, and DEL and C1
+// controls are written as \u00XX like dump's C0 controls.
+std::string format_json(const nlohmann::json& answer);
 
 // Unix seconds as "YYYY-MM-DD HH:MM:SS" UTC.
 std::string format_utc(int64_t unix_s);

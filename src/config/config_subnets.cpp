@@ -5,6 +5,7 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "common/text.h"
 #include "config/reader.h"
 
 namespace bs::config {
@@ -22,8 +23,6 @@ constexpr std::string_view kRelayKeys[] = {"ip-addresses", "ip-address"};
 
 // 0 is "no subnet" and 2^32-1 is reserved in Kea.
 constexpr uint32_t kMaxSubnetId = 4294967294u;
-// Option 12 carries the host name, so it must fit in one option.
-constexpr size_t kMaxHostnameChars = 255;
 
 struct Prefix {
   Ip4 network;
@@ -210,7 +209,7 @@ Status read_reservation_details(const Reader& reader, const Node& entry, const S
   }
   if (const auto hostname = entry.find("hostname")) {
     if (!hostname->value->is_string() ||
-        hostname->value->get_ref<const std::string&>().size() > kMaxHostnameChars) {
+        hostname->value->get_ref<const std::string&>().size() > kMaxHostnameBytes) {
       return tl::unexpected(reader.error(
           *hostname, hostname->path + " must be a host name of at most 255 characters, got " +
                          describe_value(*hostname->value)));

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "common/text.h"
+
 namespace bs::config {
 namespace {
 
@@ -30,36 +32,6 @@ int hex_digit(char c) {
 std::string hex_byte(unsigned char byte) {
   static constexpr char kDigits[] = "0123456789abcdef";
   return std::string("0x") + kDigits[byte >> 4] + kDigits[byte & 0xf];
-}
-
-// Length of the well-formed UTF-8 sequence at text[pos], or 0 when it is
-// malformed (overlong forms, surrogates and code points past U+10FFFF included).
-size_t utf8_sequence_length(std::string_view text, size_t pos) {
-  const auto byte_at = [&](size_t offset) -> unsigned {
-    return pos + offset < text.size() ? static_cast<unsigned char>(text[pos + offset]) : 0u;
-  };
-  const unsigned lead = byte_at(0);
-  if (lead < 0x80) return 1;
-  size_t continuation = 0;
-  unsigned low = 0x80, high = 0xbf;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    continuation = 1;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    continuation = 2;
-    if (lead == 0xe0) low = 0xa0;
-    if (lead == 0xed) high = 0x9f;
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    continuation = 3;
-    if (lead == 0xf0) low = 0x90;
-    if (lead == 0xf4) high = 0x8f;
-  } else {
-    return 0;
-  }
-  for (size_t i = 1; i <= continuation; ++i) {
-    const unsigned byte = byte_at(i);
-    if (byte < (i == 1 ? low : 0x80u) || byte > (i == 1 ? high : 0xbfu)) return 0;
-  }
-  return continuation + 1;
 }
 
 void append_utf8(std::string& out, uint32_t code_point) {

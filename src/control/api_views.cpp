@@ -7,6 +7,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "common/text.h"
 #include "control/command_handlers.h"
 #include "control/controller.h"
 #include "control/lease_json.h"
@@ -30,8 +31,9 @@ std::string normalized(std::string text) {
 
 bool lease_matches(const Lease& lease, const std::string& query) {
   if (query.empty()) return true;
-  for (const std::string& field : {to_string(lease.address), to_string(lease.hw_address),
-                                   to_hex_colon(lease.client_id), lease.hostname}) {
+  for (const std::string& field :
+       {to_string(lease.address), to_string(lease.hw_address), to_hex_colon(lease.client_id),
+        escape_invalid_utf8(lease.hostname)}) {
     if (normalized(field).find(query) != std::string::npos) return true;
   }
   return false;

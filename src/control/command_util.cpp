@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/text.h"
+
 namespace bs::control {
 namespace {
 
@@ -25,12 +27,14 @@ const Json* member(const Json& args, std::string_view key) {
 
 }  // namespace
 
-Json answer(int result, std::string text) {
-  return Json{{"result", result}, {"text", std::move(text)}};
+Json answer(int result, std::string_view text) {
+  // Texts quote what they were given (a parser's "last read" bytes, a
+  // hostname), so they are escaped like any client string.
+  return Json{{"result", result}, {"text", escape_invalid_utf8(text)}};
 }
 
-Json answer(int result, std::string text, Json arguments) {
-  Json out = answer(result, std::move(text));
+Json answer(int result, std::string_view text, Json arguments) {
+  Json out = answer(result, text);
   out["arguments"] = std::move(arguments);
   return out;
 }

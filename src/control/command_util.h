@@ -27,8 +27,9 @@ enum Result : int {
   kEmpty = 3,  // nothing found
 };
 
-Json answer(int result, std::string text);
-Json answer(int result, std::string text, Json arguments);
+// `text` may hold any bytes; invalid UTF-8 in it is shown as \xNN.
+Json answer(int result, std::string_view text);
+Json answer(int result, std::string_view text, Json arguments);
 
 struct CommandError : std::runtime_error {
   explicit CommandError(const std::string& text, int code = kError)

@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 
+#include "common/text.h"
 #include "control/command_handlers.h"
 #include "control/controller.h"
 #include "control/lease_json.h"
@@ -162,8 +163,10 @@ Json lease4_get_by_hostname(Executor& executor, const Json& request) {
   const Json args = arguments_of(request, kKeys);
   const std::string hostname = need_string(args, "hostname");
   if (hostname.empty()) throw CommandError("'hostname' must not be empty");
+  // Matched as the API shows the name, so a name with invalid UTF-8 can be
+  // looked up by the \xNN form its lease4-get answer carries.
   return lease_list(rows_matching(executor, [hostname](const Lease& lease) {
-    return same_text_ignoring_case(lease.hostname, hostname);
+    return same_text_ignoring_case(escape_invalid_utf8(lease.hostname), hostname);
   }));
 }
 

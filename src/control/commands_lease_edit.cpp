@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/text.h"
 #include "control/command_handlers.h"
 #include "control/controller.h"
 
@@ -54,7 +55,7 @@ LeaseEdit read_edit(const Json& request, bool update) {
   }
   edit.expire_s = opt_integer(args, "expire", 0, INT64_MAX / 2);
   edit.hostname = opt_string(args, "hostname");
-  if (edit.hostname && edit.hostname->size() > 255) {
+  if (edit.hostname && edit.hostname->size() > kMaxHostnameBytes) {
     throw CommandError("'hostname' is longer than 255 characters");
   }
   if (auto state = opt_integer(args, "state", 0, 2)) edit.state = static_cast<LeaseState>(*state);

@@ -1,6 +1,8 @@
 // Lease -> JSON in Kea's lease4-get shape.
 #include "control/lease_json.h"
 
+#include "common/text.h"
+
 namespace bs::control {
 
 nlohmann::json lease_to_json(const Lease& lease) {
@@ -11,7 +13,7 @@ nlohmann::json lease_to_json(const Lease& lease) {
       {"valid-lft", lease.valid_lifetime_s},
       {"cltt", lease.cltt_s},
       {"expire", lease.expires_at_s()},
-      {"hostname", lease.hostname},
+      {"hostname", escape_invalid_utf8(lease.hostname)},
       {"state", static_cast<int>(lease.state)},
       {"state-name", to_string(lease.state)},
       {"fqdn-fwd", false},

@@ -6,6 +6,8 @@
 #include <array>
 #include <ctime>
 
+#include "common/text.h"
+
 namespace bs::control {
 namespace {
 
@@ -42,8 +44,8 @@ Json rogues_to_json(const std::vector<server::RogueServer>& rogues) {
   for (const server::RogueServer& rogue : rogues) {
     out.push_back(Json{{"server", to_string(rogue.server)},
                        {"hw-address", to_string(rogue.hw_address)},
-                       {"first-interface", rogue.first_interface},
-                       {"last-interface", rogue.last_interface},
+                       {"first-interface", escape_invalid_utf8(rogue.first_interface)},
+                       {"last-interface", escape_invalid_utf8(rogue.last_interface)},
                        {"first-seen", rogue.first_seen_s},
                        {"last-seen", rogue.last_seen_s},
                        {"offers", rogue.offers},
@@ -70,18 +72,18 @@ Json status_to_json(const StatusSnapshot& s) {
       {"now", s.now_s},
       {"uptime", s.now_s - s.started_at_s},
       {"reload", s.now_s - s.reloaded_at_s},
-      {"config-file", s.config_path},
+      {"config-file", escape_invalid_utf8(s.config_path)},
       {"multi-threading-enabled", false},
       {"recovery-mode",
        {{"active", s.recovery.active},
         {"until", s.recovery.until_s},
-        {"detail", s.recovery.detail}}},
+        {"detail", escape_invalid_utf8(s.recovery.detail)}}},
       {"lease-store",
        {{"healthy", s.store.healthy},
-        {"description", s.store.description},
+        {"description", escape_invalid_utf8(s.store.description)},
         {"commits", s.counters.commits},
         {"commit-failures", s.counters.commit_failures},
-        {"last-error", s.store.last_error},
+        {"last-error", escape_invalid_utf8(s.store.last_error)},
         {"last-error-at", s.store.last_error_at_s}}},
       {"packets",
        {{"received", s.counters.packets_received},
@@ -106,7 +108,9 @@ Json status_to_json(const StatusSnapshot& s) {
       {"naks", s.counters.naks},
       {"lease-records", s.lease_records},
       {"reloads",
-       {{"ok", s.reloads_ok}, {"failed", s.reloads_failed}, {"last-error", s.last_reload_error}}},
+       {{"ok", s.reloads_ok},
+        {"failed", s.reloads_failed},
+        {"last-error", escape_invalid_utf8(s.last_reload_error)}}},
   };
 }
 
@@ -170,7 +174,9 @@ Json statistics_to_json(const StatusSnapshot& s) {
 }
 
 Json event_to_json(const server::Event& event) {
-  Json out = {{"at", event.at_s}, {"kind", server::to_string(event.kind)}, {"text", event.text}};
+  Json out = {{"at", event.at_s},
+              {"kind", server::to_string(event.kind)},
+              {"text", escape_invalid_utf8(event.text)}};
   if (!event.address.is_zero()) out["ip-address"] = to_string(event.address);
   if (!event.hw_address.empty()) out["hw-address"] = to_string(event.hw_address);
   if (!event.client_id.empty()) out["client-id"] = to_hex_colon(event.client_id);

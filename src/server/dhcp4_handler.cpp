@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/assert.h"
+#include "common/text.h"
 #include "server/reply_builder.h"
 #include "server/subnet_select.h"
 
@@ -25,7 +26,11 @@ alloc::ClientIdentity identify(const wire::Packet& packet) {
   client.hw_address = packet.hw_address();
   if (const wire::Option* id = packet.find(wire::opt::kClientId)) client.client_id = id->data;
   if (const wire::Option* name = packet.find(wire::opt::kHostName)) {
-    client.hostname.assign(name->data.begin(), name->data.end());
+    // Repeated option 12s arrive joined (RFC 3396), so this can be far
+    // longer than any name; the lease keeps what lease4-add would accept.
+    const std::string_view bytes(reinterpret_cast<const char*>(name->data.data()),
+                                 name->data.size());
+    client.hostname = capped_hostname(bytes);
   }
   return client;
 }

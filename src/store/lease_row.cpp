@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <span>
 
+#include "common/text.h"
+
 namespace bs::store {
 namespace {
 
@@ -97,7 +99,9 @@ tl::expected<Lease, std::string> decode_row(sqlite3_stmt* stmt) {
   lease.hw_address.length = static_cast<uint8_t>(
       row.blob_into(2, "hw_address", lease.hw_address.bytes.data(), lease.hw_address.bytes.size()));
   lease.client_id = row.blob(3, "client_id", kMaxFieldBytes);
-  lease.hostname = row.text(4, "hostname");
+  // Cut, not refused: a longer name was written before the cap existed, and
+  // losing the lease over its name would be worse than shortening the name.
+  lease.hostname = capped_hostname(row.text(4, "hostname"));
   lease.subnet_id = static_cast<uint32_t>(row.integer(5, "subnet_id", 0, UINT32_MAX));
   lease.valid_lifetime_s = static_cast<uint32_t>(row.integer(6, "valid_lifetime", 0, UINT32_MAX));
   lease.cltt_s = row.integer(7, "cltt", 0, kMaxCltt_s);

@@ -8,7 +8,8 @@
 // Environment: BS_URL (the daemon's API), BS_ARTIFACTS (screenshot dir),
 // BS_READY_FILE (created once the page is up), BS_LEASES (how many leases to
 // wait for), BS_POOL_LEASES (how many of them are pool addresses), BS_SEARCH_MAC (the client to search for), BS_SEARCH_HOSTNAME
-// (its hostname), BS_NAK_ADDRESS (an address some client was refused).
+// (its hostname), BS_NAK_ADDRESS (an address some client was refused),
+// BS_HOSTILE_MAC (the client whose hostname is HOSTILE_SHOWN below).
 // Prints one PASS/FAIL line per check and exits non-zero on any FAIL.
 import { chromium } from "playwright-core";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -25,6 +26,10 @@ const poolLeases = Number(env("BS_POOL_LEASES"));
 const searchMac = env("BS_SEARCH_MAC");
 const searchHostname = env("BS_SEARCH_HOSTNAME");
 const nakAddress = env("BS_NAK_ADDRESS");
+const hostileMac = env("BS_HOSTILE_MAC");
+// test_status_page.sh's hostile hostname as the page must show it: markup as
+// text, bytes that are not UTF-8 and control characters as \xNN.
+const HOSTILE_SHOWN = "<i>reception-pc</i>\\xff\\xfe\\x1b]0;pwn\\x07";
 const LIVE_TIMEOUT_MS = 60_000;
 
 let failed = 0;
@@ -110,6 +115,20 @@ try {
   });
 
   await page.screenshot({ path: `${artifacts}/status-page.png`, fullPage: true });
+
+  await check("a hostname with markup, invalid UTF-8 and escapes shows as text", async () => {
+    await page.fill("#search", hostileMac);
+    await page.waitForFunction(
+      (mac) => {
+        const rows = [...document.querySelectorAll("#leases tbody tr")];
+        return rows.length === 1 && rows[0].textContent.includes(mac);
+      }, hostileMac, { timeout: 10_000 });
+    const hostname = (await page.locator("#leases tbody tr td").allTextContents())[3];
+    expect(hostname === HOSTILE_SHOWN, `hostname cell is ${JSON.stringify(hostname)}`);
+    const markup = await page.locator("#leases tbody tr td i").count();
+    expect(markup === 0, "the hostname's <i> became an element");
+    return hostname;
+  });
 
   await check(`searching for ${searchMac} leaves exactly its lease`, async () => {
     await page.fill("#search", searchMac);

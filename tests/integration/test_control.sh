@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The control API against a running daemon with real clients: every Kea-style
 # command through curl, blackstart-ctl's commands and exit codes, bad input
-# (which must change nothing), /metrics through `promtool check metrics`,
-# config reload by config-reload and by SIGHUP with a valid and an invalid
+# (which must change nothing), /metrics through `promtool check metrics`, a
+# client whose hostname is not UTF-8 and holds escapes and a NUL, config reload by config-reload and by SIGHUP with a valid and an invalid
 # file, and credentials for an API bound to a non-loopback address.
 # Usage: tests/integration/test_control.sh path/to/blackstart
 set -euo pipefail
@@ -200,6 +200,62 @@ check_ctl() {
   check "ctl with an unknown option exits 2 (got $CTL_RC)" [ "$CTL_RC" -eq 2 ]
   run_ctl nothing --url http://127.0.0.1:9 --timeout 2 status
   check "ctl against no server exits 69 (got $CTL_RC)" [ "$CTL_RC" -eq 69 ]
+  check "  ... and says why: $(cat "$BST_TMP/nothing.out")" grep -qxF \
+    'blackstart-ctl: connection refused to 127.0.0.1:9; is blackstart running? (set --url)' \
+    "$BST_TMP/nothing.out"
+}
+
+# The hostname a hostile client sends in option 12 (issue 9): not UTF-8
+# (ff fe), an xterm "set title" escape (ESC ] 0 ; pwn BEL), a NUL, then
+# "tail". The API shows it with the invalid bytes as \xNN (jq's string
+# below), blackstart-ctl with every control byte as \xNN too.
+HOSTILE_MAC=02:bb:00:00:00:04
+HOSTILE_HEX=fffe1b5d303b70776e07007461696c
+HOSTILE_API='"\\xff\\xfe\u001b]0;pwn\u0007\u0000tail"'
+HOSTILE_CTL='\xff\xfe\x1b]0;pwn\x07\x00tail'
+
+# no_control_bytes FILE: nothing in FILE could drive a terminal.
+no_control_bytes() { ! LC_ALL=C grep -aqP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$1"; }
+
+check_hostile_client() {
+  note "a client whose hostname is not UTF-8 and carries escapes and a NUL"
+  check "udhcpc with that hostname gets a lease" udhcpc_once hostile 4 -x "0x0c:$HOSTILE_HEX"
+  IP4=$(lease_ip hostile)
+  check "the database holds the bytes as sent" grep -qix "$HOSTILE_HEX" \
+    <(sqlite3 "$BST_TMP/leases.sqlite3" "SELECT hex(hostname) FROM leases WHERE address = $(ip_to_int "$IP4")")
+  expect_result "lease4-get-all answers with every lease" '{"command": "lease4-get-all"}' 0 \
+    ".arguments.leases | length == 3 and (map(select(.hostname == $HOSTILE_API)) | length == 1)"
+  expect_result "lease4-get-by-hostname finds it by the name the API shows" \
+    "{\"command\": \"lease4-get-by-hostname\", \"arguments\": {\"hostname\": $HOSTILE_API}}" 0 \
+    ".arguments.leases[0][\"ip-address\"] == \"$IP4\""
+  local path status
+  for path in /api/leases /api/events "/api/history?client=$HOSTILE_MAC" /api/status; do
+    status=$(http_status GET "$path")
+    check "GET $path is 200 (got $status)" [ "$status" == 200 ]
+    check "  ... with valid JSON" jq -e . <(api_get "$path")
+  done
+  check "/api/leases shows the name" jq -e ".leases | map(select(.hostname == $HOSTILE_API)) | length == 1" \
+    <(api_get /api/leases)
+  run_ctl hostile-leases leases
+  check "ctl leases (exit $CTL_RC) lists all three leases" \
+    bash -c "[[ $CTL_RC == 0 && \$(grep -ac '^198\.18\.' '$BST_TMP/hostile-leases.out') == 3 ]]"
+  check "  ... the name as $HOSTILE_CTL" grep -aqF "$HOSTILE_CTL" "$BST_TMP/hostile-leases.out"
+  check "  ... and no control byte" no_control_bytes "$BST_TMP/hostile-leases.out"
+  run_ctl hostile-json leases --json
+  check "ctl leases --json, option after the subcommand (exit $CTL_RC)" \
+    jq -e ".arguments.leases | length == 3 and (map(select(.hostname == $HOSTILE_API)) | length == 1)" \
+    "$BST_TMP/hostile-json.out"
+  check "  ... and no control byte" no_control_bytes "$BST_TMP/hostile-json.out"
+  run_ctl stats-json stats --json
+  check "ctl stats --json (exit $CTL_RC)" jq -e '.arguments["pkt4-received"][0][0] > 0' \
+    "$BST_TMP/stats-json.out"
+  run_ctl hostile-show lease show "$IP4" --json
+  check "ctl lease show IP --json (exit $CTL_RC)" jq -e ".arguments.hostname == $HOSTILE_API" \
+    "$BST_TMP/hostile-show.out"
+  show_leases "$CONF" >"$BST_TMP/hostile-show-leases.out"
+  check "blackstart --show-leases shows it as $HOSTILE_CTL" \
+    grep -aqF "$HOSTILE_CTL" "$BST_TMP/hostile-show-leases.out"
+  check "  ... and no control byte" no_control_bytes "$BST_TMP/hostile-show-leases.out"
 }
 
 check_config_commands() {
@@ -337,6 +393,8 @@ check_auth() {
   out=$(BLACKSTART_PASSWORD=s3cret ctl --url "$BST_API_URL" --user admin leases) && rc=0 || rc=$?
   check "ctl --user with BLACKSTART_PASSWORD lists the leases kept across the restart (exit $rc)" \
     bash -c "[[ $rc == 0 ]] && grep -q '$IP1' <<<'$out'"
+  check "  ... the hostile one loaded back from the database, shown the same" \
+    bash -c "grep -a '^$IP4 ' <<<\"\$1\" | grep -aqF '$HOSTILE_CTL'" _ "$out"
   stop_server
 
   write_config "198.18.1.100 - 198.18.1.139" "[{\"socket-type\": \"http\", \"socket-address\": \"198.18.1.1\",
@@ -350,7 +408,7 @@ check_auth() {
   BST_API_URL=http://127.0.0.1:8004
 }
 
-bst_office 3
+bst_office 4
 CONF=$BST_TMP/blackstart.json
 write_config "198.18.1.100 - 198.18.1.139" >"$CONF"
 if ! start_server "$SRV" "$CONF" "$BST_TMP/server.log"; then
@@ -364,6 +422,7 @@ check_lease_edits
 check_bad_input
 check_metrics
 check_ctl
+check_hostile_client
 check_config_commands
 check_reload
 check_auth

@@ -2,7 +2,9 @@
 # The live status page in a real browser. blackstart serves an office of four
 # client namespaces; Debian's chromium, driven headless by playwright-core
 # (tests/browser), loads the page inside the server's namespace, and only
-# then do the clients start: one takes a lease, one comes back claiming that
+# then do the clients start: one takes a lease (with a hostname that holds
+# markup, bytes that are not UTF-8 and an escape sequence, which the page
+# must show as text), one comes back claiming that
 # same address from a stale lease file and is refused (a NAK on the page),
 # one with a hostname is the search target, and a printer gets its
 # reservation. The browser test asserts what the page shows and saves
@@ -28,6 +30,10 @@ bst_init
 SRV="${BST_P}srv"
 SEARCH_MAC=02:bb:00:00:00:03
 SEARCH_HOSTNAME=accounts-laptop
+# "<i>reception-pc</i>" ff fe ESC "]0;pwn" BEL; the browser test expects the
+# page to show it as <i>reception-pc</i>\xff\xfe\x1b]0;pwn\x07.
+HOSTILE_MAC=02:bb:00:00:00:01
+HOSTILE_HEX=3c693e726563657074696f6e2d70633c2f693efffe1b5d303b70776e07
 
 write_config() {
   cat <<JSON
@@ -76,14 +82,14 @@ start_browser() {
   bst_spawn "$SRV" "$BST_TMP/browser.log" timeout 150 env HOME="$BST_TMP/home" \
     BS_URL="$BST_API_URL/" BS_ARTIFACTS="$ARTIFACTS" BS_READY_FILE="$BST_TMP/page-ready" \
     BS_LEASES=4 BS_POOL_LEASES=3 BS_SEARCH_MAC="$SEARCH_MAC" BS_SEARCH_HOSTNAME="$SEARCH_HOSTNAME" \
-    BS_NAK_ADDRESS="$FIRST_IP_GUESS" node "$BROWSER_DIR/status_page.test.mjs"
+    BS_NAK_ADDRESS="$FIRST_IP_GUESS" BS_HOSTILE_MAC="$HOSTILE_MAC" node "$BROWSER_DIR/status_page.test.mjs"
   BROWSER_PID=$BST_LAST_PID
 }
 
 start_clients() {
   note "clients take leases while the page is open"
-  check "reception-pc (udhcpc) gets the first pool address" \
-    udhcpc_once reception 1 -x hostname:reception-pc
+  check "reception-pc (udhcpc, hostile hostname) gets the first pool address" \
+    udhcpc_once reception 1 -x "0x0c:$HOSTILE_HEX"
   local first
   first=$(lease_ip reception)
   check "  which is $FIRST_IP_GUESS (got $first)" [ "$first" == "$FIRST_IP_GUESS" ]

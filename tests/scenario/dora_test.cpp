@@ -418,6 +418,31 @@ TEST_F(DoraTest, EventsRecordGrantsDeclinesNaksAndStorageErrors) {
   EXPECT_EQ(server_->counters().declines, 1u);
 }
 
+// RFC 3396 joins repeated option 12s, so a client can send a 1000-byte name
+// (issue 9e); the lease keeps the 255 bytes lease4-add would accept.
+TEST_F(DoraTest, HostnameFromRepeatedOption12sIsCappedAt255Bytes) {
+  TestClient pc = client(1);
+  pc.hostname = std::string(1000, 'h');
+  // On the wire that is four option-12 instances, joined again by decode.
+  const Bytes wire = wire::encode(pc.query(MessageType::Discover), 1472);
+  int instances = 0;
+  for (size_t at = 240; at + 1 < wire.size() && wire[at] != 255; at += 2 + wire[at + 1]) {
+    if (wire[at] == wire::opt::kHostName) ++instances;
+  }
+  EXPECT_EQ(instances, 4);
+  const auto decoded = wire::decode(wire);
+  ASSERT_TRUE(decoded);
+  ASSERT_EQ(decoded->find(wire::opt::kHostName)->data.size(), 1000u);
+
+  const Ip4 address = pc.dora();
+  ASSERT_NE(address, Ip4{});
+  const Lease* lease = server_->engine().find_by_address(address);
+  ASSERT_NE(lease, nullptr);
+  EXPECT_EQ(lease->hostname, std::string(255, 'h'));
+  ASSERT_EQ(store_.rows().size(), 1u);
+  EXPECT_EQ(store_.rows()[0].hostname, std::string(255, 'h'));
+}
+
 TEST_F(DoraTest, RecoveryModeLastsOneLeaseLifetime) {
   EXPECT_FALSE(server_->in_recovery());
   server_->enter_recovery(clock_.now_s());

@@ -71,6 +71,31 @@ TEST_F(SqliteStoreTest, EveryFieldRoundTrips) {
   EXPECT_EQ(sorted(*loaded), sorted(written));
 }
 
+// Client strings are stored as bytes: not UTF-8, escapes and NUL included.
+TEST_F(SqliteStoreTest, HostnameBytesRoundTripExactly) {
+  Lease lease = full_lease(1);
+  lease.hostname = std::string("\xff\xfe\x1b]0;pwn\x07") + '\0' + "tail";
+  auto store = open_ok(path());
+  ASSERT_TRUE(store->commit(std::vector{upsert(lease)}));
+  auto loaded = store->load_all();
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  ASSERT_EQ(loaded->size(), 1u);
+  EXPECT_EQ((*loaded)[0].hostname, lease.hostname);
+}
+
+// A name longer than any client can now leave behind (issue 9e) is cut to
+// 255 bytes on load rather than kept or refused.
+TEST_F(SqliteStoreTest, OverlongHostnameIsCappedOnLoad) {
+  Lease lease = full_lease(1);
+  lease.hostname = std::string(1000, 'h');
+  auto store = open_ok(path());
+  ASSERT_TRUE(store->commit(std::vector{upsert(lease)}));
+  auto loaded = store->load_all();
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  ASSERT_EQ(loaded->size(), 1u);
+  EXPECT_EQ((*loaded)[0].hostname, std::string(255, 'h'));
+}
+
 TEST_F(SqliteStoreTest, UpsertOverwritesAndEmptyAfterDeletes) {
   auto store = open_ok(path());
   Lease lease = full_lease(1);
