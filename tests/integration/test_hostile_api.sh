@@ -261,8 +261,10 @@ check_nothing_changed() {
   check "the daemon still runs and answers" alive
   check "the client's lease is still there ($EVIL_IP)" lease_bound "$CONF" "$EVIL_IP"
   check "the attacker's lease $VICTIM_IP was never added" [ "$(lease_state "$CONF" "$VICTIM_IP")" == none ]
-  check "no lease for a network, broadcast or far-future address" \
-    bash -c '[ "$(lease_state "$1" 198.18.1.0)$(lease_state "$1" 198.18.1.255)$(lease_state "$1" 198.18.1.150)" == nonenonenone ]' _ "$CONF"
+  local address
+  for address in 198.18.1.0 198.18.1.255 198.18.1.150; do
+    check "no lease for $address" [ "$(lease_state "$CONF" "$address")" == none ]
+  done
   check "DHCP still serves a real client (udhcpc)" udhcpc_once after 2
   local file mode
   for file in "$BST_TMP/leases.sqlite3" "$BST_TMP/leases.sqlite3-wal" "$BST_TMP/leases.sqlite3-shm"; do
