@@ -85,7 +85,8 @@ demo:
 # under DHCP load for blackstart, then the same harness against its fsync-off
 # knob, Kea and dnsmasq, each also with torn writes. Prints the table and
 # writes bench/results/powercut.md. POWERCUT_SEED=N repeats the choices.
-POWERCUT_SERVERS ?= blackstart:50 blackstart:20:torn blackstart-nofsync:10 kea:10 kea:10:torn \
+POWERCUT_SERVERS ?= blackstart:50 blackstart:20:torn blackstart-memfile:50 blackstart-memfile:20:torn \
+  blackstart-nofsync:10 blackstart-memfile-nofsync:10 kea:10 kea:10:torn \
   dnsmasq:10 dnsmasq:20:torn
 powercut:
 	scripts/install-deps.sh powercut
