@@ -47,6 +47,8 @@ class MemfileLeaseStore final : public LeaseStore {
   // Starts a cleanup now, whatever the interval (false if one is running);
   // wait_for_cleanup() joins it and returns its report.
   bool start_cleanup();
+  // True when no cleanup runs (or the one started has ended).
+  bool cleanup_finished() const { return worker_done_; }
   std::optional<tl::expected<CleanupReport, StoreError>> wait_for_cleanup();
   // Tests stop a cleanup before a chosen step, as a crash there would.
   void set_step_gate(StepGate gate) { gate_ = std::move(gate); }
