@@ -72,8 +72,8 @@ tl::expected<void, StoreError> write_new_file(const std::string& path, std::stri
 // Splits a file into lines as it is read, in bounded memory.
 class LineScanner {
  public:
-  LineScanner(const std::string& path, FileScan& scan, const RowSink& sink, bool header_only)
-      : path_(path), scan_(scan), sink_(sink), header_only_(header_only) {}
+  LineScanner(FileScan& scan, const RowSink& sink, bool header_only)
+      : scan_(scan), sink_(sink), header_only_(header_only) {}
 
   void feed(std::string_view chunk) {
     while (!chunk.empty()) {
@@ -161,7 +161,6 @@ class LineScanner {
     if (scan_.first_problem.empty()) scan_.first_problem = std::move(problem);
   }
 
-  const std::string& path_;
   FileScan& scan_;
   const RowSink& sink_;
   std::string carry_;
@@ -303,7 +302,7 @@ tl::expected<FileScan, StoreError> scan_lease_file(const std::string& path, cons
   if (fd < 0) return tl::unexpected(errno_error("open", path));
   FileScan scan;
   scan.empty = true;
-  LineScanner scanner(path, scan, sink, header_only);
+  LineScanner scanner(scan, sink, header_only);
   std::string buffer(kReadChunkBytes, '\0');
   while (true) {
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
