@@ -145,7 +145,8 @@ ip netns exec "${BST_P}c3" "$BS_LOAD" run --iface "${BST_P}c3" --memory "$MEMORY
 check "Kea ACKs all $LEASES simulated clients (acked $(field "$BST_TMP/load.log" acked))" \
   [ "$(field "$BST_TMP/load.log" acked)" == "$LEASES" ]
 stop_kea
-kea_live=$(live_leases $(lease_files_in_order))
+mapfile -t files < <(lease_files_in_order)
+kea_live=$(live_leases "${files[@]}")
 check "Kea's lease file holds $((LEASES + 2)) leases (got $kea_live)" [ "$kea_live" -eq $((LEASES + 2)) ]
 cp -a "$BST_TMP/state" "$BST_TMP/state-from-kea"
 
@@ -160,7 +161,8 @@ echo "    takeover of $LEASES leases: blackstart served the verify $((SECONDS - 
 # The cleanup (lfc-interval 3 s) has rotated and merged by now.
 check "blackstart's lease file cleanup left a .2 for Kea to read" test -e "$LEASE_FILE.2"
 stop_server_cleanly
-bs_live=$(live_leases $(lease_files_in_order))
+mapfile -t files < <(lease_files_in_order)
+bs_live=$(live_leases "${files[@]}")
 check "blackstart's files hold every lease (got $bs_live)" [ "$bs_live" -ge $((LEASES + 2)) ]
 
 note "Kea takes blackstart's files back"
