@@ -82,10 +82,12 @@ demo:
 	tools/demo.sh $(BUILD)/blackstart
 
 # The power-cut harness (tools/powercut/README.md): 50 simulated power cuts
-# under DHCP load for blackstart, then the same harness against its fsync-off
-# knob, Kea and dnsmasq, each also with torn writes. Prints the table and
+# under DHCP load for blackstart on SQLite and 50 on memfile (Kea's CSV),
+# then the same harness against its fsync-off knobs, Kea and dnsmasq, each
+# also with torn writes. Prints the table and
 # writes bench/results/powercut.md. POWERCUT_SEED=N repeats the choices.
-POWERCUT_SERVERS ?= blackstart:50 blackstart:20:torn blackstart-nofsync:10 kea:10 kea:10:torn \
+POWERCUT_SERVERS ?= blackstart:50 blackstart:20:torn blackstart-memfile:50 blackstart-memfile:20:torn \
+  blackstart-nofsync:10 blackstart-memfile-nofsync:10 kea:10 kea:10:torn \
   dnsmasq:10 dnsmasq:20:torn
 powercut:
 	scripts/install-deps.sh powercut

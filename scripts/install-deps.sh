@@ -18,11 +18,15 @@ command -v npm >/dev/null || api_pkgs+=(npm)
 # The peers `make powercut` compares blackstart with. dnsmasq-base, not
 # dnsmasq: the latter ships a service that would start on the host.
 powercut_pkgs=(iproute2 procps kea-dhcp4-server dnsmasq-base)
+# Kea 2.2 itself, for the memfile interop test (test_kea_memfile.sh): its
+# lease file is taken over by blackstart and back. The service never starts
+# on the host (policy-rc.d below); the test runs kea-dhcp4 in a namespace.
+kea_pkgs=(kea-dhcp4-server)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
   *) echo "usage: $0 build|test|demo|powercut" >&2; exit 2 ;;
 esac

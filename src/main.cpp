@@ -61,7 +61,7 @@ tl::expected<bs::config::Config, int> load_or_report(const std::string& path) {
 }
 
 int show_leases(const bs::config::Config& config) {
-  auto store = bs::store::open_sqlite_store(config.lease_database.name);
+  auto store = bs::store::open_lease_store(config.lease_database);
   if (!store) {
     std::fprintf(stderr, "%s\n", store.error().message.c_str());
     return 1;
@@ -86,9 +86,11 @@ int show_leases(const bs::config::Config& config) {
 }
 
 // A damaged file stops the start-up; this says what the operator can do.
-void hint_recovery(const std::string& database) {
+// (memfile skips unreadable rows itself, up to max-row-errors.)
+void hint_recovery(const bs::config::LeaseDatabase& lease_database) {
+  const std::string& database = lease_database.name;
   std::error_code ignored;
-  if (!std::filesystem::exists(database, ignored)) return;
+  if (lease_database.type != "sqlite" || !std::filesystem::exists(database, ignored)) return;
   spdlog::critical(
       "if {} is damaged, `blackstart --recover-db {}` copies its readable leases into a new file "
       "and keeps the old one",
@@ -115,6 +117,13 @@ int recover_db(const std::string& file) {
                    config.error().to_string().c_str());
       return 1;
     }
+    if (config->lease_database.type != "sqlite") {
+      std::fprintf(stderr,
+                   "%s: the lease database is Kea's CSV file %s; it needs no recovery: "
+                   "unreadable rows are skipped when it loads (see max-row-errors)\n",
+                   file.c_str(), config->lease_database.name.c_str());
+      return 1;
+    }
     database = config->lease_database.name;
   }
   auto report = bs::store::recover_database(database, static_cast<int64_t>(std::time(nullptr)));
@@ -131,14 +140,13 @@ int serve(bs::control::RunningConfig running) {
   set_log_level(config.log_severity);
   const std::string& database = config.lease_database.name;
   const bs::store::PreviousShutdown previous = bs::store::previous_shutdown(database);
-  auto store = bs::store::open_sqlite_store(config.lease_database.name,
-                                            {.fsync = config.lease_database.fsync});
+  auto store = bs::store::open_lease_store(config.lease_database);
   if (!config.lease_database.fsync) {
     spdlog::warn("lease-database fsync is off: a power cut can lose leases already ACKed");
   }
   if (!store) {
     spdlog::critical("{}", store.error().message);
-    hint_recovery(database);
+    hint_recovery(config.lease_database);
     return 1;
   }
   std::vector<std::string> interface_names;
@@ -157,7 +165,7 @@ int serve(bs::control::RunningConfig running) {
   auto server = bs::server::Server::create(config, **store, **transport, clock, options);
   if (!server) {
     spdlog::critical("{}", server.error());
-    hint_recovery(database);
+    hint_recovery(config.lease_database);
     return 1;
   }
   // Before the shutdown marker is touched: a control socket that cannot be

@@ -16,5 +16,6 @@ struct Sizes {
 void register_wire_benchmarks(const Sizes& sizes);
 void register_alloc_benchmarks(const Sizes& sizes);
 void register_store_benchmarks(const Sizes& sizes);
+void register_memfile_benchmarks(const Sizes& sizes);
 
 }  // namespace bs::bench

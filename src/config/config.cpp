@@ -36,6 +36,9 @@ constexpr std::string_view kDhcp4Keys[] = {
 // re-detects, so both are accepted (and validated) but change nothing.
 constexpr std::string_view kInterfacesKeys[] = {"interfaces", "dhcp-socket-type", "re-detect"};
 constexpr std::string_view kLeaseDatabaseKeys[] = {"type", "name", "fsync"};
+// Kea's memfile keys, with Kea's meaning ("persist" must stay true).
+constexpr std::string_view kMemfileKeys[] = {"type",    "name",         "fsync",
+                                             "persist", "lfc-interval", "max-row-errors"};
 // Kea 2.5 renamed "output_options" to "output-options"; both spellings work.
 constexpr std::string_view kLoggerKeys[] = {"name", "severity", "debuglevel", "output_options",
                                             "output-options"};
@@ -43,9 +46,9 @@ constexpr std::string_view kLoggerKeys[] = {"name", "severity", "debuglevel", "o
 constexpr std::string_view kOutputKeys[] = {"output", "flush", "maxsize", "maxver", "pattern"};
 constexpr std::string_view kSeverities[] = {"FATAL", "ERROR", "WARN", "INFO", "DEBUG"};
 
-constexpr std::string_view kSqliteHint =
-    "use \"lease-database\": {\"type\": \"sqlite\", \"name\": "
-    "\"/var/lib/blackstart/leases.sqlite3\"}";
+constexpr std::string_view kLeaseTypeHint =
+    "use \"lease-database\": {\"type\": \"memfile\"} (Kea's CSV lease file) or "
+    "{\"type\": \"sqlite\", \"name\": \"/var/lib/blackstart/leases.sqlite3\"}";
 
 bool contains(std::span<const std::string_view> list, std::string_view key) {
   return std::find(list.begin(), list.end(), key) != list.end();
@@ -95,48 +98,83 @@ Status check_lease_type(const Reader& reader, const Node& node) {
   const auto type = node.find("type");
   if (!type) {
     return tl::unexpected(
-        reader.error(node, node.path + " needs a \"type\"; " + std::string(kSqliteHint)));
+        reader.error(node, node.path + " needs a \"type\"; " + std::string(kLeaseTypeHint)));
   }
   auto text = reader.get_string(*type);
   if (!text) return tl::unexpected(text.error());
-  if (*text == "sqlite") return {};
+  if (*text == "sqlite" || *text == "memfile") return {};
   std::string why;
-  if (*text == "memfile") {
-    why = " is Kea's CSV lease file; blackstart keeps leases in SQLite instead: ";
-  } else if (*text == "mysql" || *text == "postgresql") {
+  if (*text == "mysql" || *text == "postgresql") {
     why = " is a Kea lease backend that blackstart does not support yet; ";
   } else {
     why = " is not a lease database blackstart knows; ";
   }
   return tl::unexpected(
-      reader.error(*type, type->path + " \"" + *text + "\"" + why + std::string(kSqliteHint)));
+      reader.error(*type, type->path + " \"" + *text + "\"" + why + std::string(kLeaseTypeHint)));
+}
+
+// Kea's memfile settings. "persist": false keeps leases in memory only,
+// which would break the one promise blackstart makes, so it is refused.
+Status read_memfile_keys(const Reader& reader, const Node& node, LeaseDatabase& database) {
+  if (const auto persist = node.find("persist")) {
+    auto flag = reader.get_bool(*persist);
+    if (!flag) return tl::unexpected(flag.error());
+    if (!*flag) {
+      return tl::unexpected(reader.error(
+          *persist, persist->path +
+                        " false would keep leases in memory only, so a restart or a power cut "
+                        "forgets every client; blackstart always writes leases to disk before "
+                        "the ACK (remove the key or set it to true)"));
+    }
+  }
+  if (const auto interval = node.find("lfc-interval")) {
+    auto seconds = reader.get_u32(*interval);
+    if (!seconds) return tl::unexpected(seconds.error());
+    database.lfc_interval_s = *seconds;
+  }
+  if (const auto errors = node.find("max-row-errors")) {
+    auto count = reader.get_u32(*errors);
+    if (!count) return tl::unexpected(count.error());
+    database.max_row_errors = *count;
+  }
+  return {};
 }
 
 Status read_lease_database(const Reader& reader, const Node& node, Config& config) {
   if (auto ok = reader.expect_object(node); !ok) return tl::unexpected(ok.error());
   if (auto ok = check_lease_type(reader, node); !ok) return ok;
-  for (std::string_view key : {"persist", "lfc-interval"}) {
-    if (const auto member = node.find(key)) {
-      return tl::unexpected(reader.key_error(
-          *member, member->path + " is a setting of Kea's memfile backend; blackstart's "
-                                  "sqlite lease database needs no such setting, remove it"));
+  LeaseDatabase& database = config.lease_database;
+  database.type = *reader.get_string(*node.find("type"));
+  const bool memfile = database.type == "memfile";
+  if (!memfile) {
+    for (std::string_view key : {"persist", "lfc-interval", "max-row-errors"}) {
+      if (const auto member = node.find(key)) {
+        return tl::unexpected(reader.key_error(
+            *member, member->path + " is a setting of Kea's memfile backend; blackstart's "
+                                    "sqlite lease database needs no such setting, remove it"));
+      }
     }
   }
-  if (auto ok = reader.check_keys(node, Scope::LeaseDatabase, kLeaseDatabaseKeys); !ok) {
+  const std::span<const std::string_view> allowed =
+      memfile ? std::span<const std::string_view>(kMemfileKeys) : kLeaseDatabaseKeys;
+  if (auto ok = reader.check_keys(node, Scope::LeaseDatabase, allowed); !ok) {
     return ok;
   }
-  config.lease_database.type = "sqlite";
+  if (memfile) {
+    database.name = kKeaDefaultLeaseFile;
+    if (auto ok = read_memfile_keys(reader, node, database); !ok) return ok;
+  }
   if (const auto name = node.find("name")) {
     auto path = reader.get_string(*name);
     if (!path) return tl::unexpected(path.error());
-    config.lease_database.name = *path;
+    database.name = *path;
   }
   // blackstart's own key, like Redis's appendfsync: false trades the
   // durable-ACK promise for speed. Kea files never contain it.
   if (const auto fsync = node.find("fsync")) {
     auto flag = reader.get_bool(*fsync);
     if (!flag) return tl::unexpected(flag.error());
-    config.lease_database.fsync = *flag;
+    database.fsync = *flag;
   }
   return {};
 }

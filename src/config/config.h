@@ -51,11 +51,19 @@ struct Subnet {
   }
 };
 
+// Kea's memfile default file, where Debian's kea-dhcp4-server keeps it.
+inline constexpr const char* kKeaDefaultLeaseFile = "/var/lib/kea/kea-leases4.csv";
+inline constexpr const char* kSqliteDefaultLeaseFile = "/var/lib/blackstart/leases.sqlite3";
+
 struct LeaseDatabase {
-  std::string type = "sqlite";
-  std::string name = "/var/lib/blackstart/leases.sqlite3";
+  std::string type = "sqlite";  // "sqlite" or "memfile" (Kea's CSV lease file)
+  std::string name = kSqliteDefaultLeaseFile;
   // false: commits are not fsync'd, so a power cut can lose ACKed leases.
   bool fsync = true;
+  // memfile only, with Kea's meaning: seconds between lease file cleanups
+  // (0 = never), and how many unreadable rows a load tolerates (0 = any).
+  uint32_t lfc_interval_s = 3600;
+  uint32_t max_row_errors = 0;
 };
 
 // blackstart's extension "conflict-probing": before handing out an address

@@ -124,10 +124,9 @@ constexpr std::string_view kInterfacesKeys[] = {
     "service-sockets-max-retries",
 };
 
-// "persist" and "lfc-interval" belong to memfile, which blackstart replaces.
+// Keys of Kea's SQL backends. memfile's own keys ("persist",
+// "lfc-interval", "max-row-errors") are read in config.cpp.
 constexpr std::string_view kLeaseDatabaseKeys[] = {
-    "persist",
-    "lfc-interval",
     "host",
     "port",
     "user",
@@ -142,7 +141,6 @@ constexpr std::string_view kLeaseDatabaseKeys[] = {
     "cert-file",
     "key-file",
     "cipher-list",
-    "max-row-errors",
     "read-timeout",
     "write-timeout",
     "tcp-user-timeout",

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "alloc/lease.h"
+#include "config/config.h"
 
 namespace bs::store {
 
@@ -63,6 +64,27 @@ struct SqliteOptions {
 // appears complete or not at all (db_file.h).
 tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_sqlite_store(const std::string& path,
                                                                         SqliteOptions options = {});
+
+struct MemfileOptions {
+  // As SqliteOptions::fsync: false skips the fdatasync after each batch.
+  bool fsync = true;
+  // Kea's lfc-interval: seconds between lease file cleanups, 0 = never.
+  uint32_t lfc_interval_s = 3600;
+  // Kea's max-row-errors: a load that finds more unreadable rows than this
+  // fails; 0 = any number is skipped. Torn rows never count.
+  uint32_t max_row_errors = 0;
+};
+
+// Opens (creating if needed) Kea's CSV lease file at `path` and its
+// cleanup files (memfile_store.h). A file whose header is not Kea's is an
+// error naming the file.
+tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_memfile_store(
+    const std::string& path, MemfileOptions options = {});
+
+// The store a config's "lease-database" names, so the daemon does not need
+// to know which backend it runs on.
+tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_lease_store(
+    const config::LeaseDatabase& database);
 
 // An in-memory store for tests and the simulation; can be told to fail.
 class MemoryLeaseStore final : public LeaseStore {

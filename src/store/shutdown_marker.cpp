@@ -72,7 +72,15 @@ std::string shutdown_marker_path(const std::string& database_path) {
 
 PreviousShutdown previous_shutdown(const std::string& database_path) {
   std::error_code ignored;
-  if (!std::filesystem::exists(database_path, ignored)) return PreviousShutdown::FirstStart;
+  if (!std::filesystem::exists(database_path, ignored)) {
+    // memfile's cleanup files without the current file: a cut in the middle
+    // of a rotation (lease_file.h), not a first start.
+    for (const char* suffix : {".1", ".2", ".completed"}) {
+      if (std::filesystem::exists(database_path + suffix, ignored))
+        return PreviousShutdown::Unclean;
+    }
+    return PreviousShutdown::FirstStart;
+  }
   const std::string marker = shutdown_marker_path(database_path);
   if (!std::filesystem::exists(marker, ignored)) return PreviousShutdown::Unclean;
   // A marker written before it carried the identity says only "clean".

@@ -23,7 +23,9 @@ const char* to_string(PreviousShutdown previous);
 // "<database>.clean-shutdown"
 std::string shutdown_marker_path(const std::string& database_path);
 
-// What the last run left behind. Call before opening the database.
+// What the last run left behind. Call before opening the database. A
+// missing file with memfile's cleanup files (.1, .2, .completed) beside it
+// is an unclean shutdown too.
 PreviousShutdown previous_shutdown(const std::string& database_path);
 
 // Removes the marker durably (file and directory entry), so that a crash

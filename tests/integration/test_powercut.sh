@@ -3,8 +3,10 @@
 # five simulated power cuts under DHCP load, each a SIGKILL plus the loss of
 # every unsynced byte (or, in half of them, torn writes), must leave
 # blackstart with every ACKed lease, no address bound twice and a store that
-# opens every time. Then the harness must be able to fail: blackstart with
-# its fsync-off knob must be caught forgetting leases.
+# opens every time; four more with Kea's CSV memfile as the store (its
+# cleanup running every second). Then the harness must be able to fail:
+# blackstart with its fsync-off knob must be caught forgetting leases, on
+# both stores.
 # Usage: tests/integration/test_powercut.sh path/to/blackstart
 #        (bs-load, bs-powercut and the shim come from the same build directory;
 #        POWERCUT_SEED=N repeats a run, the seed is printed)
@@ -18,9 +20,10 @@ bst_init
 
 OUT=$BST_TMP/powercut.out
 SEED=${POWERCUT_SEED:-$(((RANDOM << 15) | RANDOM))}
-note "tools/powercut/powercut.sh blackstart:5 blackstart-nofsync:2 (seed $SEED, mode mixed)"
+RUNS=(blackstart:5 blackstart-memfile:4 blackstart-nofsync:2 blackstart-memfile-nofsync:2)
+note "tools/powercut/powercut.sh ${RUNS[*]} (seed $SEED, mode mixed)"
 POWERCUT_BUILD=$(dirname "$SERVER") POWERCUT_SEED=$SEED POWERCUT_MODE=mixed POWERCUT_BUDGET_S=60 \
-  "$REPO/tools/powercut/powercut.sh" blackstart:5 blackstart-nofsync:2 >"$OUT" 2>&1 || true
+  "$REPO/tools/powercut/powercut.sh" "${RUNS[@]}" >"$OUT" 2>&1 || true
 sed 's/^/    /' "$OUT"
 
 # stat SERVER NAME: NAME=VALUE from the harness's summary line for SERVER.
@@ -30,18 +33,24 @@ stat() {
 is() { [[ "$(stat "$1" "$2")" == "$3" ]]; }
 positive() { [[ "$(stat "$1" "$2")" =~ ^[1-9][0-9]*$ ]]; }
 
-check "blackstart: 5 power cuts under load (got '$(stat blackstart cuts)')" is blackstart cuts 5
-check "blackstart: ACKed leases were checked after the cuts (got '$(stat blackstart checked)')" \
-  positive blackstart checked
-check "blackstart: no ACKed lease forgotten (got '$(stat blackstart forgotten)')" is blackstart forgotten 0
-check "blackstart: no address bound to two clients (got '$(stat blackstart duplicates)')" \
-  is blackstart duplicates 0
-check "blackstart: the store opened after every cut (failures: '$(stat blackstart open_failures)')" \
-  is blackstart open_failures 0
-check "blackstart: every client got an answer (unanswered: '$(stat blackstart unanswered)')" \
-  is blackstart unanswered 0
-check "blackstart: never died under load (crashes: '$(stat blackstart crashes)')" \
-  is blackstart crashes 0
-check "fsync off: the harness catches forgotten leases (got '$(stat blackstart-nofsync forgotten)')" \
-  positive blackstart-nofsync forgotten
+for run in blackstart:5 blackstart-memfile:4; do
+  server=${run%%:*} cuts=${run##*:}
+  check "$server: $cuts power cuts under load (got '$(stat "$server" cuts)')" is "$server" cuts "$cuts"
+  check "$server: ACKed leases were checked after the cuts (got '$(stat "$server" checked)')" \
+    positive "$server" checked
+  check "$server: no ACKed lease forgotten (got '$(stat "$server" forgotten)')" \
+    is "$server" forgotten 0
+  check "$server: no address bound to two clients (got '$(stat "$server" duplicates)')" \
+    is "$server" duplicates 0
+  check "$server: the store opened after every cut (failures: '$(stat "$server" open_failures)')" \
+    is "$server" open_failures 0
+  check "$server: every client got an answer (unanswered: '$(stat "$server" unanswered)')" \
+    is "$server" unanswered 0
+  check "$server: never died under load (crashes: '$(stat "$server" crashes)')" \
+    is "$server" crashes 0
+done
+for server in blackstart-nofsync blackstart-memfile-nofsync; do
+  check "$server: the harness catches forgotten leases (got '$(stat "$server" forgotten)')" \
+    positive "$server" forgotten
+done
 bst_finish test_powercut

@@ -11,7 +11,9 @@
 # Markdown.
 #
 # Usage: tools/powercut/powercut.sh [-o FILE.md] SERVER[:CUTS[:MODE]]...
-#   SERVER: blackstart, blackstart-nofsync, kea, dnsmasq (CUTS default 10;
+#   SERVER: blackstart, blackstart-memfile, blackstart-nofsync,
+#   blackstart-memfile-nofsync, kea, dnsmasq (blackstart-memfile: Kea's CSV
+#   lease file instead of SQLite; CUTS default 10;
 #   MODE as POWERCUT_MODE below, for this server only)
 # Environment:
 #   POWERCUT_BUILD    directory with blackstart, bs-load, bs-powercut and
@@ -75,12 +77,12 @@ ip -n "$SRV_NS" addr add 198.18.0.1/15 dev "$SRV_IF"
 # reference machine), so it gets a tenth of the load.
 set_profile() {
   case $1 in
-    blackstart | blackstart-nofsync | kea)
+    blackstart | blackstart-memfile | blackstart-nofsync | blackstart-memfile-nofsync | kea)
       RATE=300 KILL_MIN_MS=200 KILL_MAX_MS=1200 VERIFY_RATE=3000 VERIFY_WINDOW=256 ;;
     dnsmasq)
       RATE=40 KILL_MIN_MS=500 KILL_MAX_MS=2500 VERIFY_RATE=200 VERIFY_WINDOW=16 ;;
     *)
-      echo "powercut: unknown server '$1' (blackstart, blackstart-nofsync, kea, dnsmasq)" >&2
+      echo "powercut: unknown server '$1' (blackstart, blackstart-memfile, blackstart-nofsync, blackstart-memfile-nofsync, kea, dnsmasq)" >&2
       return 1 ;;
   esac
 }
@@ -90,6 +92,8 @@ write_config() {
   local template
   case $1 in
     blackstart) template=blackstart.json ;;
+    blackstart-memfile) template=blackstart-memfile.json ;;
+    blackstart-memfile-nofsync) template=blackstart-memfile-nofsync.json ;;
     blackstart-nofsync) template=blackstart-nofsync.json ;;
     kea) template=kea-dhcp4.json ;;
     dnsmasq) template=dnsmasq.conf ;;
@@ -289,7 +293,9 @@ label() {
   local name
   case $1 in
     blackstart) name="blackstart (SQLite WAL, fsync on)" ;;
+    blackstart-memfile) name="blackstart (Kea's CSV memfile, fsync on, cleanup every second)" ;;
     blackstart-nofsync) name="blackstart, \`\"fsync\": false\`" ;;
+    blackstart-memfile-nofsync) name="blackstart memfile, \`\"fsync\": false\`" ;;
     kea) name="Kea $(kea-dhcp4 -v 2>/dev/null || echo '?') (memfile)" ;;
     dnsmasq) name="dnsmasq $(dnsmasq -v 2>/dev/null | awk 'NR == 1 { print $3 }')" ;;
   esac
@@ -304,14 +310,14 @@ label() {
 # variant must be caught; the peers are only reported.
 judge() {
   case $1 in
-    blackstart)
+    blackstart | blackstart-memfile)
       if ((FORGOTTEN + DUPLICATES + OPEN_FAILURES + UNANSWERED + CRASHES > 0 || $2 < $3)); then
-        echo "FAIL: blackstart lost, duplicated or left unanswered leases, crashed, or ran short"
+        echo "FAIL: $1 lost, duplicated or left unanswered leases, crashed, or ran short"
         VERDICT=1
       fi ;;
-    blackstart-nofsync)
+    blackstart-nofsync | blackstart-memfile-nofsync)
       if ((FORGOTTEN == 0)); then
-        echo "FAIL: with fsync off the harness caught no forgotten lease"
+        echo "FAIL: $1: with fsync off the harness caught no forgotten lease"
         VERDICT=1
       fi ;;
   esac

@@ -44,6 +44,20 @@ TEST(ConfigGood, FsyncCanBeTurnedOff) {
   EXPECT_FALSE(config.lease_database.fsync);
 }
 
+TEST(ConfigGood, MemfileTakesKeasDefaultsAndKeys) {
+  const Config defaults = parse_ok(R"({"Dhcp4": {"lease-database": {"type": "memfile"}}})");
+  EXPECT_EQ(defaults.lease_database.type, "memfile");
+  EXPECT_EQ(defaults.lease_database.name, "/var/lib/kea/kea-leases4.csv");
+  EXPECT_EQ(defaults.lease_database.lfc_interval_s, 3600u);
+  EXPECT_EQ(defaults.lease_database.max_row_errors, 0u);
+  EXPECT_TRUE(defaults.lease_database.fsync);
+  const Config tuned = parse_ok(R"({"Dhcp4": {"lease-database": {"type": "memfile",
+      "persist": true, "name": "/srv/leases4.csv", "lfc-interval": 0, "max-row-errors": 5}}})");
+  EXPECT_EQ(tuned.lease_database.name, "/srv/leases4.csv");
+  EXPECT_EQ(tuned.lease_database.lfc_interval_s, 0u);
+  EXPECT_EQ(tuned.lease_database.max_row_errors, 5u);
+}
+
 TEST(ConfigGood, ConflictProbingDefaultsToUncertainAndIsTunable) {
   const Config defaults = parse_ok(R"({"Dhcp4": {}})");
   EXPECT_EQ(defaults.probing.mode, ProbeMode::Uncertain);
@@ -247,7 +261,7 @@ TEST(ConfigGood, UnsupportedKeyListIsScopedAndUnique) {
   for (std::string_view expected :
        {"Dhcp4.shared-networks", "Dhcp4.client-classes", "Dhcp4.hooks-libraries",
         "Dhcp4.option-def", "Dhcp4.multi-threading", "Dhcp4.subnet4[].client-class",
-        "Dhcp4.subnet4[].reservations[].duid", "Dhcp4.lease-database.persist"}) {
+        "Dhcp4.subnet4[].reservations[].duid", "Dhcp4.lease-database.host"}) {
     EXPECT_TRUE(unique.count(expected)) << expected;
   }
 }
