@@ -162,6 +162,12 @@ int serve(bs::control::RunningConfig running) {
   bs::SystemClock clock;
   bs::server::ServerOptions options;
   options.receive_timeout_ms = kReceiveTimeout_ms;
+  // Kea's max-reclaim-leases bounds one reclaim pass (0 = no limit; one
+  // pass stays bounded so the packet loop never stalls).
+  if (const auto max = config.expiry.max_reclaim_leases) {
+    constexpr size_t kUnlimitedPass = 65536;
+    options.reclaim_per_batch = *max == 0 ? kUnlimitedPass : *max;
+  }
   auto server = bs::server::Server::create(config, **store, **transport, clock, options);
   if (!server) {
     spdlog::critical("{}", server.error());

@@ -24,7 +24,7 @@ struct OptionData {
 
 struct Pool {
   Ip4 first, last;                  // inclusive
-  std::vector<OptionData> options;  // Kea's pool "option-data": for addresses of this pool
+  std::vector<OptionData> options{};  // Kea's pool "option-data": for addresses of this pool
 };
 
 // Kea's "next-server", "server-hostname" and "boot-file-name": the BOOTP
@@ -152,7 +152,8 @@ struct ExpiredLeasesProcessing {
   uint32_t reclaim_timer_wait_time_s = 10;
   uint32_t flush_reclaimed_timer_wait_time_s = 25;
   uint32_t hold_reclaimed_time_s = 3600;
-  uint32_t max_reclaim_leases = 100;  // 0: no limit (blackstart still bounds one pass)
+  // Unset: blackstart's own bound per pass; 0: Kea's "no limit" (still bounded).
+  std::optional<uint32_t> max_reclaim_leases;
   uint32_t max_reclaim_time_ms = 250;
   uint32_t unwarned_reclaim_cycles = 5;
 };

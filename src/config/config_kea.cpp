@@ -75,10 +75,14 @@ Status read_expiry(const Reader& reader, const Node& node, ExpiredLeasesProcessi
       {"reclaim-timer-wait-time", &out.reclaim_timer_wait_time_s, kMax16},
       {"flush-reclaimed-timer-wait-time", &out.flush_reclaimed_timer_wait_time_s, kMax16},
       {"hold-reclaimed-time", &out.hold_reclaimed_time_s, UINT32_MAX},
-      {"max-reclaim-leases", &out.max_reclaim_leases, UINT32_MAX},
       {"max-reclaim-time", &out.max_reclaim_time_ms, kMax16},
       {"unwarned-reclaim-cycles", &out.unwarned_reclaim_cycles, kMax16},
   };
+  if (const auto value = node.find("max-reclaim-leases")) {
+    auto number = reader.get_u32(*value);
+    if (!number) return tl::unexpected(number.error());
+    out.max_reclaim_leases = *number;
+  }
   for (const auto& [key, target, max] : fields) {
     const auto value = node.find(key);
     if (!value) continue;
