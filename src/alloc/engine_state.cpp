@@ -168,7 +168,7 @@ Bytes duid_of(const Bytes& client_id) {
 std::optional<uint32_t> Engine::State::reservation_index(const SubnetState& subnet,
                                                          const ClientIdentity& client) const {
   auto lookup = [](const std::unordered_map<std::string, uint32_t>& map,
-                   std::string key) -> std::optional<uint32_t> {
+                   const std::string& key) -> std::optional<uint32_t> {
     const auto it = map.find(key);
     if (it == map.end()) return std::nullopt;
     return it->second;

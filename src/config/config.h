@@ -23,7 +23,7 @@ struct OptionData {
 };
 
 struct Pool {
-  Ip4 first, last;                  // inclusive
+  Ip4 first, last;                    // inclusive
   std::vector<OptionData> options{};  // Kea's pool "option-data": for addresses of this pool
 };
 

@@ -122,7 +122,7 @@ Result<Pool> parse_pool_text(const Reader& reader, const Node& node, const Subne
                                "addresses, got " +
                                describe_value(*node.value)));
   }
-  const Pool pool = *parsed;
+  const Pool& pool = *parsed;
   if (pool.first > pool.last) {
     return tl::unexpected(
         reader.error(node, node.path + ": the first address is after the last one"));
