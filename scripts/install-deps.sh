@@ -10,6 +10,9 @@ build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
 fuzz_pkgs=(clang libclang-rt-dev)
 net_pkgs=(iproute2 isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay procps iputils-ping)
 lint_pkgs=(clang-format clang-tidy)
+# Kea 2.2's own example configs (doc/examples/kea4), which the config tests
+# feed to `blackstart -t` to measure how much of Kea's syntax is covered.
+kea_doc_pkgs=(kea-doc)
 # Control API tests: curl and jq drive the API, promtool checks /metrics,
 # chromium + playwright-core (npm) test the status page. A nodejs that
 # already brings npm (NodeSource's does) conflicts with Debian's npm.
@@ -26,7 +29,7 @@ kea_pkgs=(kea-dhcp4-server)
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
   *) echo "usage: $0 build|test|demo|powercut" >&2; exit 2 ;;
 esac

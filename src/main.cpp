@@ -51,12 +51,22 @@ void set_log_level(const std::string& severity) {
     spdlog::set_level(spdlog::level::info);
 }
 
+// FILE:LINE: warning: ..., on stderr like the errors, so -t shows them.
+void print_warnings(const bs::config::Config& config) {
+  for (const auto& warning : config.warnings) {
+    const std::string where =
+        warning.line > 0 ? warning.file + ":" + std::to_string(warning.line) : warning.file;
+    std::fprintf(stderr, "%s: warning: %s\n", where.c_str(), warning.message.c_str());
+  }
+}
+
 tl::expected<bs::config::Config, int> load_or_report(const std::string& path) {
   auto config = bs::config::load_config_file(path);
   if (!config) {
     std::fprintf(stderr, "%s\n", config.error().to_string().c_str());
     return tl::make_unexpected(1);
   }
+  print_warnings(*config);
   return std::move(*config);
 }
 
@@ -162,6 +172,12 @@ int serve(bs::control::RunningConfig running) {
   bs::SystemClock clock;
   bs::server::ServerOptions options;
   options.receive_timeout_ms = kReceiveTimeout_ms;
+  // Kea's max-reclaim-leases bounds one reclaim pass (0 = no limit; one
+  // pass stays bounded so the packet loop never stalls).
+  if (const auto max = config.expiry.max_reclaim_leases) {
+    constexpr size_t kUnlimitedPass = 65536;
+    options.reclaim_per_batch = *max == 0 ? kUnlimitedPass : *max;
+  }
   auto server = bs::server::Server::create(config, **store, **transport, clock, options);
   if (!server) {
     spdlog::critical("{}", server.error());
@@ -275,5 +291,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", running.error().to_string().c_str());
     return 1;
   }
+  print_warnings(running->config);
   return serve(std::move(*running));
 }

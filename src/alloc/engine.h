@@ -24,6 +24,14 @@ struct ClientIdentity {
   HwAddr hw_address;
   Bytes client_id;
   std::string hostname;  // option 12, if the client sent one
+  // Option 51, the lease time the client asks for (0: none). Granted within
+  // min-/max-valid-lifetime (config::valid_lifetime_for).
+  uint32_t requested_lifetime_s = 0;
+  // Option 82 sub-option 1, for reservations by "circuit-id".
+  Bytes circuit_id{};
+  // The option 61 the client sent, kept for reservations by "client-id" or
+  // "duid" when match-client-id is false empties client_id.
+  Bytes sent_client_id{};
 };
 
 // Whether `lease` is this client's (by option 61 if the lease has one,

@@ -108,6 +108,11 @@ void Engine::State::build_subnet(size_t index) {
     if (!reservation.client_id.empty()) {
       state.reservation_by_client_id.emplace(bytes_key(reservation.client_id), r);
     }
+    if (!reservation.duid.empty())
+      state.reservation_by_duid.emplace(bytes_key(reservation.duid), r);
+    if (!reservation.circuit_id.empty()) {
+      state.reservation_by_circuit_id.emplace(bytes_key(reservation.circuit_id), r);
+    }
     const uint32_t address = reservation.ip_address.value;
     if (address == 0 || !subnet.contains(reservation.ip_address)) continue;
     if (!state.reservation_by_address.emplace(address, r).second) continue;
@@ -150,16 +155,52 @@ bool Engine::State::reserved(const PoolState& pool, uint32_t address) const {
   return subnets[pool.subnet_index].reservation_by_address.contains(address);
 }
 
+// RFC 4361 client identifiers carry a DUID after type 255 and a 4-byte IAID;
+// Kea's "duid" reservations match that DUID.
+namespace {
+Bytes duid_of(const Bytes& client_id) {
+  constexpr size_t kTypeAndIaid = 5;
+  if (client_id.size() <= kTypeAndIaid || client_id.front() != 255) return {};
+  return Bytes(client_id.begin() + kTypeAndIaid, client_id.end());
+}
+}  // namespace
+
 std::optional<uint32_t> Engine::State::reservation_index(const SubnetState& subnet,
                                                          const ClientIdentity& client) const {
-  // Kea's default identifier order: hardware address before client id.
-  if (!client.hw_address.empty()) {
-    const auto it = subnet.reservation_by_hw.find(bytes_key(client.hw_address.view()));
-    if (it != subnet.reservation_by_hw.end()) return it->second;
-  }
-  if (!client.client_id.empty()) {
-    const auto it = subnet.reservation_by_client_id.find(bytes_key(client.client_id));
-    if (it != subnet.reservation_by_client_id.end()) return it->second;
+  auto lookup = [](const std::unordered_map<std::string, uint32_t>& map,
+                   const std::string& key) -> std::optional<uint32_t> {
+    const auto it = map.find(key);
+    if (it == map.end()) return std::nullopt;
+    return it->second;
+  };
+  const Bytes& sent_id = client.sent_client_id.empty() ? client.client_id : client.sent_client_id;
+  // In the order of "host-reservation-identifiers" (Kea's default:
+  // hw-address, duid, circuit-id, client-id).
+  for (const config::HostIdentifier id : config.host_identifiers) {
+    std::optional<uint32_t> found;
+    switch (id) {
+      case config::HostIdentifier::HwAddress:
+        if (!client.hw_address.empty()) {
+          found = lookup(subnet.reservation_by_hw, bytes_key(client.hw_address.view()));
+        }
+        break;
+      case config::HostIdentifier::ClientId:
+        if (!sent_id.empty()) found = lookup(subnet.reservation_by_client_id, bytes_key(sent_id));
+        break;
+      case config::HostIdentifier::Duid:
+        if (const Bytes duid = duid_of(sent_id); !duid.empty()) {
+          found = lookup(subnet.reservation_by_duid, bytes_key(duid));
+        }
+        break;
+      case config::HostIdentifier::CircuitId:
+        if (!client.circuit_id.empty()) {
+          found = lookup(subnet.reservation_by_circuit_id, bytes_key(client.circuit_id));
+        }
+        break;
+      case config::HostIdentifier::FlexId:
+        break;  // needs Kea's flex_id hook; never matches, as in Kea without it
+    }
+    if (found) return found;
   }
   return std::nullopt;
 }

@@ -67,6 +67,8 @@ struct SubnetState {
   std::vector<uint32_t> pool_indexes;  // ascending addresses
   std::unordered_map<std::string, uint32_t> reservation_by_hw;
   std::unordered_map<std::string, uint32_t> reservation_by_client_id;
+  std::unordered_map<std::string, uint32_t> reservation_by_duid;
+  std::unordered_map<std::string, uint32_t> reservation_by_circuit_id;
   std::unordered_map<uint32_t, uint32_t> reservation_by_address;
   uint64_t pool_total = 0;
   uint64_t reserved_in_pools = 0;

@@ -11,16 +11,15 @@
 #include <cstring>
 
 #include "common/file_read.h"
+#include "config/include.h"
 #include "config/jsonc.h"
 #include "config/reader.h"
 
 namespace bs::config {
 namespace {
 
-// A generous bound: real configs are a few KiB, and the line map costs memory.
-constexpr size_t kMaxConfigFileBytes = size_t{16} * 1024 * 1024;
-
-constexpr std::string_view kTopLevelKeys[] = {"Dhcp4"};
+constexpr std::string_view kTopLevelKeys[] = {"Dhcp4", "Logging"};
+constexpr std::string_view kLoggingKeys[] = {"loggers"};
 // Kea daemons that may share a file with Dhcp4 in Kea; blackstart is only a
 // DHCPv4 server, and silently ignoring them would hide that.
 constexpr std::string_view kOtherDaemons[] = {"Dhcp6", "Control-agent", "DhcpDdns", "Netconf"};
@@ -52,6 +51,18 @@ constexpr std::string_view kLeaseTypeHint =
 
 bool contains(std::span<const std::string_view> list, std::string_view key) {
   return std::find(list.begin(), list.end(), key) != list.end();
+}
+
+// Dhcp4's own keys here plus those of config_network.cpp and config_kea.cpp.
+const std::vector<std::string_view>& dhcp4_keys() {
+  static const std::vector<std::string_view> keys = [] {
+    std::vector<std::string_view> out(std::begin(kDhcp4Keys), std::end(kDhcp4Keys));
+    for (auto more : {network_setting_keys(), kea_global_keys()}) {
+      out.insert(out.end(), more.begin(), more.end());
+    }
+    return out;
+  }();
+  return keys;
 }
 
 Status read_interface_list(const Reader& reader, const Node& list, Config& config) {
@@ -333,6 +344,9 @@ Status read_loggers(const Reader& reader, const Node& list, Config& config) {
 }
 
 Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
+  NetworkSettings global;
+  if (auto ok = read_network_settings(reader, dhcp4, global); !ok) return ok;
+  if (auto ok = read_kea_globals(reader, dhcp4, config); !ok) return ok;
   if (const auto node = dhcp4.find("interfaces-config")) {
     if (auto ok = read_interfaces_config(reader, *node, config); !ok) return ok;
   }
@@ -351,6 +365,7 @@ Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
     config.subnets = std::move(*subnets);
   }
   if (auto ok = check_all_timers(reader, dhcp4, config); !ok) return ok;
+  if (auto ok = resolve_subnets(reader, dhcp4, global, config); !ok) return ok;
   if (auto ok = read_control_sockets(reader, dhcp4, config); !ok) return ok;
   if (const auto node = dhcp4.find("conflict-probing")) {
     if (auto ok = read_conflict_probing(reader, *node, config); !ok) return ok;
@@ -375,12 +390,6 @@ Status check_top_level(const Reader& reader, const Node& root) {
                                                "separate file",
                                                key)));
     }
-    if (key == "Logging") {
-      return tl::unexpected(
-          reader.key_error(member,
-                           "top-level \"Logging\" is the Kea 1.x layout; move its \"loggers\" into "
-                           "\"Dhcp4\""));
-    }
   }
   if (auto ok = reader.check_keys(root, Scope::TopLevel, kTopLevelKeys); !ok) return ok;
   if (!root.find("Dhcp4")) {
@@ -389,16 +398,42 @@ Status check_top_level(const Reader& reader, const Node& root) {
   return {};
 }
 
+// Kea 1.x kept "loggers" in a top-level "Logging" object. Kea 2.x refuses
+// that; blackstart reads it (unless Dhcp4 has its own "loggers") and warns.
+Status read_top_level_logging(const Reader& reader, const Node& root, const Node& dhcp4,
+                              Config& config) {
+  const auto logging = root.find("Logging");
+  if (!logging) return {};
+  if (auto ok = reader.expect_object(*logging); !ok) return ok;
+  if (auto ok = reader.check_keys(*logging, Scope::TopLevel, kLoggingKeys); !ok) return ok;
+  const auto loggers = logging->find("loggers");
+  if (dhcp4.find("loggers")) {
+    reader.warn(*logging,
+                "top-level \"Logging\" (the Kea 1.x layout) is ignored because Dhcp4 has its own "
+                "\"loggers\"; remove it");
+    return {};
+  }
+  reader.warn(*logging,
+              "top-level \"Logging\" is the Kea 1.x layout, which Kea 2.x refuses; blackstart "
+              "reads it, but move its \"loggers\" into \"Dhcp4\"");
+  if (!loggers) return {};
+  return read_loggers(reader, *loggers, config);
+}
+
 Result<Config> read_config(const Reader& reader) {
   const Node root = reader.root();
   if (auto ok = check_top_level(reader, root); !ok) return tl::unexpected(ok.error());
   const Node dhcp4 = *root.find("Dhcp4");
   if (auto ok = reader.expect_object(dhcp4); !ok) return tl::unexpected(ok.error());
-  if (auto ok = reader.check_keys(dhcp4, Scope::Dhcp4, kDhcp4Keys); !ok) {
+  if (auto ok = reader.check_keys(dhcp4, Scope::Dhcp4, dhcp4_keys()); !ok) {
     return tl::unexpected(ok.error());
   }
   Config config;
+  if (auto ok = read_top_level_logging(reader, root, dhcp4, config); !ok) {
+    return tl::unexpected(ok.error());
+  }
   if (auto ok = read_sections(reader, dhcp4, config); !ok) return tl::unexpected(ok.error());
+  config.warnings = reader.take_warnings();
   return config;
 }
 
@@ -439,8 +474,21 @@ tl::expected<std::string, ConfigError> read_config_text(const std::string& path)
 }
 
 tl::expected<Config, ConfigError> load_config_file(const std::string& path) {
-  return read_config_text(path).and_then(
-      [&path](const std::string& text) { return parse_config(text, path); });
+  auto text = read_config_text(path);
+  if (!text) {
+    return tl::unexpected(ConfigError{path, 0, "cannot read configuration file: " + text.error()});
+  }
+  if (text->find("<?include") == std::string::npos) return parse_config(*text, path);
+  auto expanded = expand_includes(path, *text);
+  if (!expanded) return tl::unexpected(expanded.error());
+  auto config = parse_config(expanded->text, path);
+  if (!config) {
+    ConfigError error = config.error();
+    map_to_origin(*expanded, error);
+    return tl::unexpected(std::move(error));
+  }
+  for (ConfigError& warning : config->warnings) map_to_origin(*expanded, warning);
+  return config;
 }
 
 }  // namespace bs::config

@@ -19,18 +19,53 @@ struct OptionData {
   uint8_t code = 0;
   Bytes data;                // wire bytes, without code and length
   bool always_send = false;  // Kea's "always-send": include even if not requested
+  bool never_send = false;   // Kea's "never-send": leave out even if requested
 };
 
 struct Pool {
-  Ip4 first, last;  // inclusive
+  Ip4 first, last;                    // inclusive
+  std::vector<OptionData> options{};  // Kea's pool "option-data": for addresses of this pool
+};
+
+// Kea's "next-server", "server-hostname" and "boot-file-name": the BOOTP
+// fields siaddr, sname and file. Set globally, per subnet or per reservation;
+// the most specific one that is set wins, field by field.
+struct BootFields {
+  std::optional<Ip4> next_server;
+  std::optional<std::string> server_hostname;  // at most 63 bytes (sname)
+  std::optional<std::string> boot_file_name;   // at most 127 bytes (file)
 };
 
 struct Reservation {
   std::optional<HwAddr> hw_address;
-  Bytes client_id;  // empty when not given
-  Ip4 ip_address;   // zero when the reservation only carries a hostname/options
+  Bytes client_id;   // empty when not given
+  Bytes circuit_id;  // option 82 sub-option 1 as the relay sends it; empty when not given
+  // Kea's "duid": matches a client id of RFC 4361 form (type 255, IAID, DUID).
+  Bytes duid;
+  Ip4 ip_address;  // zero when the reservation only carries a hostname/options
   std::string hostname;
   std::vector<OptionData> options;
+  BootFields boot;
+  bool global = false;  // from Dhcp4 "reservations", copied into each subnet using them
+};
+
+// Kea's "host-reservation-identifiers": which client identifiers are looked
+// up in reservations, in this order. "flex-id" needs Kea's flex_id hook and
+// is accepted (like Kea without the hook, it never matches).
+enum class HostIdentifier : uint8_t { HwAddress, Duid, CircuitId, ClientId, FlexId };
+
+// Kea's reservation flags (2.0+) and their 2.2 predecessor "reservation-mode".
+struct ReservationFlags {
+  bool global = false;       // look up Dhcp4 "reservations"
+  bool in_subnet = true;     // look up the subnet's "reservations"
+  bool out_of_pool = false;  // promise: reserved addresses lie outside the pools
+};
+
+// Kea's T1/T2 rules: an explicit renew-timer/rebind-timer wins; otherwise,
+// with "calculate-tee-times", they are a share of the lease's valid lifetime.
+struct TeeTimes {
+  std::optional<bool> calculate;  // unset: blackstart's default (send 50%/87.5%)
+  std::optional<double> t1_percent, t2_percent;
 };
 
 struct Subnet {
@@ -42,8 +77,16 @@ struct Subnet {
   std::vector<Reservation> reservations;
   std::vector<Ip4> relay_addresses;  // "relay": {"ip-addresses": [...]}
   std::string interface;             // Kea's per-subnet "interface", may be empty
-  // Per-subnet overrides of the global timers (Kea semantics); empty = inherit.
+  // Per-subnet overrides of the global settings (Kea semantics); empty = inherit.
   std::optional<uint32_t> valid_lifetime_s, renew_timer_s, rebind_timer_s;
+  std::optional<uint32_t> min_valid_lifetime_s, max_valid_lifetime_s;
+  TeeTimes tee;
+  std::optional<bool> match_client_id, authoritative;
+  // After loading these are resolved (inherited from the global flags), and
+  // `reservations` holds what applies here: the global ones (when
+  // reservations-global) before the subnet's own (when reservations-in-subnet).
+  std::optional<bool> reservations_global, reservations_in_subnet, reservations_out_of_pool;
+  BootFields boot;
 
   bool contains(Ip4 address) const {
     const uint32_t mask = prefix_mask(prefix_len);
@@ -109,22 +152,18 @@ struct InterfaceSpec {
   std::optional<Ip4> address;
 };
 
-struct Config {
-  std::vector<InterfaceSpec> interfaces;
-  LeaseDatabase lease_database;
-  uint32_t valid_lifetime_s = 7200;        // Kea's default
-  std::optional<uint32_t> renew_timer_s;   // default: 50% of valid lifetime
-  std::optional<uint32_t> rebind_timer_s;  // default: 87.5% of valid lifetime
-  uint32_t decline_probation_period_s = 86400;
-  bool authoritative = false;
-  std::vector<OptionData> options;  // global option-data
-  std::vector<Subnet> subnets;
-  std::string log_severity = "INFO";
-  ControlSocket control;
-  ConflictProbing probing;
-  StarvationGuardConfig starvation_guard;
-
-  const Subnet* find_subnet(uint32_t id) const;
+// Kea's "expired-leases-processing". blackstart reclaims expired leases in
+// memory on every packet batch and keeps their records (for address
+// affinity) until the address is reused, so only the per-pass bound maps to
+// something; the other values are validated with Kea's limits and kept.
+struct ExpiredLeasesProcessing {
+  uint32_t reclaim_timer_wait_time_s = 10;
+  uint32_t flush_reclaimed_timer_wait_time_s = 25;
+  uint32_t hold_reclaimed_time_s = 3600;
+  // Unset: blackstart's own bound per pass; 0: Kea's "no limit" (still bounded).
+  std::optional<uint32_t> max_reclaim_leases;
+  uint32_t max_reclaim_time_ms = 250;
+  uint32_t unwarned_reclaim_cycles = 5;
 };
 
 struct ConfigError {
@@ -134,6 +173,44 @@ struct ConfigError {
   // "FILE:LINE: MESSAGE", the format compilers use, so editors can jump to it.
   std::string to_string() const;
 };
+
+struct Config {
+  std::vector<InterfaceSpec> interfaces;
+  LeaseDatabase lease_database;
+  uint32_t valid_lifetime_s = 7200;        // Kea's default
+  std::optional<uint32_t> renew_timer_s;   // default: 50% of valid lifetime
+  std::optional<uint32_t> rebind_timer_s;  // default: 87.5% of valid lifetime
+  std::optional<uint32_t> min_valid_lifetime_s, max_valid_lifetime_s;
+  TeeTimes tee;
+  uint32_t decline_probation_period_s = 86400;
+  bool authoritative = false;
+  bool match_client_id = true;  // Kea: false looks leases up by chaddr only
+  bool echo_client_id = true;   // Kea: RFC 6842 echo of option 61
+  ReservationFlags reservation_flags;
+  std::vector<HostIdentifier> host_identifiers{HostIdentifier::HwAddress, HostIdentifier::Duid,
+                                               HostIdentifier::CircuitId, HostIdentifier::ClientId};
+  std::vector<Reservation> global_reservations;  // Dhcp4 "reservations"
+  BootFields boot;
+  std::vector<OptionData> options;  // global option-data
+  std::vector<Subnet> subnets;
+  std::string log_severity = "INFO";
+  ControlSocket control;
+  ConflictProbing probing;
+  StarvationGuardConfig starvation_guard;
+  ExpiredLeasesProcessing expiry;
+  // Settings accepted from a Kea file that change nothing or less than in
+  // Kea (e.g. a top-level "Logging"); `blackstart -t` prints them.
+  std::vector<ConfigError> warnings;
+
+  const Subnet* find_subnet(uint32_t id) const;
+};
+
+// The valid lifetime a client gets in `subnet`, Kea's way: the configured
+// value, or the client's requested lease time (option 51; 0 = none) clamped
+// to min-/max-valid-lifetime when those are set.
+uint32_t valid_lifetime_for(const Config& config, const Subnet& subnet, uint32_t requested_s);
+// The longest lifetime any client can get in `subnet`.
+uint32_t max_valid_lifetime(const Config& config, const Subnet& subnet);
 
 tl::expected<Config, ConfigError> parse_config(std::string_view text, const std::string& file_name);
 tl::expected<Config, ConfigError> load_config_file(const std::string& path);

@@ -9,8 +9,8 @@
 namespace bs::config {
 namespace {
 
-constexpr std::string_view kOptionKeys[] = {"name",       "code",        "data",
-                                            "csv-format", "always-send", "space"};
+constexpr std::string_view kOptionKeys[] = {"name",        "code",       "data", "csv-format",
+                                            "always-send", "never-send", "space"};
 
 // One option is at most 255 bytes on the wire; longer data would need
 // RFC 3396 splitting, which few clients implement.
@@ -181,9 +181,10 @@ Status check_space(const Reader& reader, const Node& entry) {
   auto name = reader.get_string(*space);
   if (!name) return tl::unexpected(name.error());
   if (*name == "dhcp4") return {};
-  return tl::unexpected(
-      reader.error(*space, space->path + " is \"" + *name +
-                               "\", but blackstart supports only the \"dhcp4\" option space yet"));
+  return tl::unexpected(reader.error(
+      *space, space->path + " is \"" + *name +
+                  "\": options in other spaces (vendor sub-options, \"option-def\" spaces) are "
+                  "not supported yet; only \"dhcp4\" is"));
 }
 
 Result<OptionData> read_option(const Reader& reader, const Node& entry) {
@@ -201,11 +202,14 @@ Result<OptionData> read_option(const Reader& reader, const Node& entry) {
         entry, entry.path + ": option data is " + std::to_string(data->size()) +
                    " bytes, but one option holds at most " + std::to_string(kMaxOptionBytes)));
   }
-  OptionData out{option->code, std::move(*data), false};
-  if (const auto always = entry.find("always-send")) {
-    auto flag = reader.get_bool(*always);
+  OptionData out{option->code, std::move(*data), false, false};
+  for (auto [key, target] :
+       {std::pair{"always-send", &out.always_send}, std::pair{"never-send", &out.never_send}}) {
+    const auto node = entry.find(key);
+    if (!node) continue;
+    auto flag = reader.get_bool(*node);
     if (!flag) return tl::unexpected(flag.error());
-    out.always_send = *flag;
+    *target = *flag;
   }
   return out;
 }

@@ -11,13 +11,27 @@
 namespace bs::config {
 namespace {
 
-constexpr std::string_view kSubnetKeys[] = {
+constexpr std::string_view kSubnetOwnKeys[] = {
     "id",    "subnet",    "pools",          "option-data", "reservations",
     "relay", "interface", "valid-lifetime", "renew-timer", "rebind-timer",
 };
-constexpr std::string_view kPoolKeys[] = {"pool"};
-constexpr std::string_view kReservationKeys[] = {"hw-address", "client-id", "ip-address",
-                                                 "hostname", "option-data"};
+constexpr std::string_view kPoolKeys[] = {"pool", "option-data"};
+constexpr std::string_view kReservationKeys[] = {
+    "hw-address", "client-id",   "duid",        "circuit-id",      "flex-id",        "ip-address",
+    "hostname",   "option-data", "next-server", "server-hostname", "boot-file-name",
+};
+constexpr std::string_view kIdentifierKeys[] = {"hw-address", "client-id", "duid", "circuit-id",
+                                                "flex-id"};
+
+const std::vector<std::string_view>& subnet_keys() {
+  static const std::vector<std::string_view> keys = [] {
+    std::vector<std::string_view> out(std::begin(kSubnetOwnKeys), std::end(kSubnetOwnKeys));
+    const auto network = network_setting_keys();
+    out.insert(out.end(), network.begin(), network.end());
+    return out;
+  }();
+  return keys;
+}
 // "ip-address" is the single-relay form older Kea versions wrote.
 constexpr std::string_view kRelayKeys[] = {"ip-addresses", "ip-address"};
 
@@ -86,14 +100,14 @@ std::optional<Pool> parse_pool_form(std::string_view text) {
     if (!prefix || (prefix->network.value & prefix_mask(prefix->length)) != prefix->network.value) {
       return std::nullopt;
     }
-    return Pool{prefix->network, Ip4{last_address(*prefix)}};
+    return Pool{prefix->network, Ip4{last_address(*prefix)}, {}};
   }
   const size_t dash = text.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
   const auto first = parse_ip4(trim(text.substr(0, dash)));
   const auto last = parse_ip4(trim(text.substr(dash + 1)));
   if (!first || !last) return std::nullopt;
-  return Pool{*first, *last};
+  return Pool{*first, *last, {}};
 }
 
 Result<Pool> parse_pool_text(const Reader& reader, const Node& node, const Subnet& subnet) {
@@ -107,7 +121,7 @@ Result<Pool> parse_pool_text(const Reader& reader, const Node& node, const Subne
                                "addresses, got " +
                                describe_value(*node.value)));
   }
-  const Pool pool = *parsed;
+  const Pool& pool = *parsed;
   if (pool.first > pool.last) {
     return tl::unexpected(
         reader.error(node, node.path + ": the first address is after the last one"));
@@ -127,7 +141,14 @@ Result<Pool> read_pool(const Reader& reader, const Node& entry, const Subnet& su
   }
   const auto text = entry.find("pool");
   if (!text) return tl::unexpected(reader.error(entry, entry.path + " needs a \"pool\""));
-  return parse_pool_text(reader, *text, subnet);
+  auto pool = parse_pool_text(reader, *text, subnet);
+  if (!pool) return pool;
+  if (const auto options = entry.find("option-data")) {
+    auto list = read_option_data(reader, *options);
+    if (!list) return tl::unexpected(list.error());
+    pool->options = std::move(*list);
+  }
+  return pool;
 }
 
 Status read_pools(const Reader& reader, const Node& list, Subnet& subnet) {
@@ -150,10 +171,11 @@ Status read_pools(const Reader& reader, const Node& list, Subnet& subnet) {
   return {};
 }
 
-Result<Bytes> read_client_id(const Reader& reader, const Node& node) {
+// Kea's identifier text: hex ("01:aa:bb" or "01aabb"), or literal text in
+// single quotes.
+Result<Bytes> read_identifier_bytes(const Reader& reader, const Node& node) {
   auto text = reader.get_string(node);
   if (!text) return tl::unexpected(text.error());
-  // Kea reads a value in single quotes as literal text rather than hex.
   std::optional<Bytes> bytes;
   if (text->size() >= 3 && text->front() == '\'' && text->back() == '\'') {
     bytes = Bytes(text->begin() + 1, text->end() - 1);
@@ -170,40 +192,60 @@ Result<Bytes> read_client_id(const Reader& reader, const Node& node) {
   return std::move(*bytes);
 }
 
-Status read_identifiers(const Reader& reader, const Node& entry, Reservation& out) {
-  const auto hw = entry.find("hw-address");
-  const auto client_id = entry.find("client-id");
-  if (!hw && !client_id) {
-    return tl::unexpected(
-        reader.error(entry, entry.path + " needs a \"hw-address\" or a \"client-id\""));
-  }
-  if (hw) {
-    auto text = reader.get_string(*hw);
+// Kea allows one identifier per reservation; blackstart has always accepted
+// a hw-address together with a client-id, and keeps doing so.
+Status read_identifier(const Reader& reader, const Node& node, std::string_view key,
+                       Reservation& out) {
+  if (key == "hw-address") {
+    auto text = reader.get_string(node);
     if (!text) return tl::unexpected(text.error());
     out.hw_address = parse_hwaddr(*text);
     if (!out.hw_address) {
       return tl::unexpected(reader.error(
-          *hw,
-          hw->path + " must be like \"aa:bb:cc:dd:ee:ff\", got " + describe_value(*hw->value)));
+          node,
+          node.path + " must be like \"aa:bb:cc:dd:ee:ff\", got " + describe_value(*node.value)));
     }
+    return {};
   }
-  if (client_id) {
-    auto bytes = read_client_id(reader, *client_id);
-    if (!bytes) return tl::unexpected(bytes.error());
+  auto bytes = read_identifier_bytes(reader, node);
+  if (!bytes) return tl::unexpected(bytes.error());
+  if (key == "client-id") {
     out.client_id = std::move(*bytes);
+  } else if (key == "duid") {
+    out.duid = std::move(*bytes);
+  } else if (key == "circuit-id") {
+    out.circuit_id = std::move(*bytes);
+  } else {
+    reader.warn(node, node.path +
+                          ": flex-id reservations need Kea's flex_id hook, which blackstart "
+                          "does not have; as in Kea without the hook, this one never matches");
   }
   return {};
 }
 
-Status read_reservation_details(const Reader& reader, const Node& entry, const Subnet& subnet,
+Status read_identifiers(const Reader& reader, const Node& entry, Reservation& out) {
+  bool any = false;
+  for (std::string_view key : kIdentifierKeys) {
+    const auto node = entry.find(key);
+    if (!node) continue;
+    any = true;
+    if (auto ok = read_identifier(reader, *node, key, out); !ok) return ok;
+  }
+  if (any) return {};
+  return tl::unexpected(reader.error(
+      entry, entry.path + " needs an identifier: \"hw-address\", \"client-id\", \"duid\", "
+                          "\"circuit-id\" or \"flex-id\""));
+}
+
+Status read_reservation_details(const Reader& reader, const Node& entry, const Subnet* subnet,
                                 Reservation& out) {
   if (const auto ip = entry.find("ip-address")) {
     auto address = reader.get_ip4(*ip);
     if (!address) return tl::unexpected(address.error());
-    if (!address->is_zero() && !subnet.contains(*address)) {
+    if (subnet != nullptr && !address->is_zero() && !subnet->contains(*address)) {
       return tl::unexpected(reader.error(*ip, ip->path + " " + to_string(*address) +
                                                   " is not inside the subnet " +
-                                                  prefix_text(subnet.prefix, subnet.prefix_len)));
+                                                  prefix_text(subnet->prefix, subnet->prefix_len)));
     }
     out.ip_address = *address;
   }
@@ -221,11 +263,13 @@ Status read_reservation_details(const Reader& reader, const Node& entry, const S
     if (!list) return tl::unexpected(list.error());
     out.options = std::move(*list);
   }
-  return {};
+  return read_boot_fields(reader, entry, out.boot);
 }
 
+}  // namespace
+
 Result<Reservation> read_reservation(const Reader& reader, const Node& entry,
-                                     const Subnet& subnet) {
+                                     const Subnet* subnet) {
   if (auto ok = reader.expect_object(entry); !ok) return tl::unexpected(ok.error());
   if (auto ok = reader.check_keys(entry, Scope::Reservation, kReservationKeys); !ok) {
     return tl::unexpected(ok.error());
@@ -237,6 +281,8 @@ Result<Reservation> read_reservation(const Reader& reader, const Node& entry,
   }
   return out;
 }
+
+namespace {
 
 // Remembers the first use of each value so a repeat can name both places.
 class DuplicateFinder {
@@ -257,7 +303,7 @@ Status read_reservations(const Reader& reader, const Node& list, Subnet& subnet)
   DuplicateFinder addresses, identifiers;
   for (size_t i = 0; i < list.value->size(); ++i) {
     const Node entry = list.element(i);
-    auto reservation = read_reservation(reader, entry, subnet);
+    auto reservation = read_reservation(reader, entry, &subnet);
     if (!reservation) return tl::unexpected(reservation.error());
     std::vector<std::pair<std::optional<Node>, std::string>> clashes;
     if (!reservation->ip_address.is_zero()) {
@@ -267,9 +313,15 @@ Status read_reservations(const Reader& reader, const Node& list, Subnet& subnet)
       clashes.emplace_back(identifiers.seen("hw:" + to_string(*reservation->hw_address), entry),
                            "hw-address");
     }
-    if (!reservation->client_id.empty()) {
-      clashes.emplace_back(identifiers.seen("id:" + to_hex_colon(reservation->client_id), entry),
-                           "client-id");
+    const std::pair<const Bytes*, std::string_view> others[] = {
+        {&reservation->client_id, "client-id"},
+        {&reservation->duid, "duid"},
+        {&reservation->circuit_id, "circuit-id"},
+    };
+    for (const auto& [bytes, key] : others) {
+      if (bytes->empty()) continue;
+      clashes.emplace_back(identifiers.seen(std::string(key) + ":" + to_hex_colon(*bytes), entry),
+                           key);
     }
     for (const auto& [earlier, key] : clashes) {
       if (!earlier) continue;
@@ -330,13 +382,10 @@ Status read_prefix(const Reader& reader, const Node& entry, Subnet& subnet) {
   return {};
 }
 
+// Without "id" the subnet stays 0 here and number_subnets assigns one.
 Status read_subnet_id(const Reader& reader, const Node& entry, Subnet& subnet) {
   const auto node = entry.find("id");
-  if (!node) {
-    return tl::unexpected(reader.error(
-        entry, entry.path + " needs an \"id\" (1 to 4294967294); blackstart does not number "
-                            "subnets itself because leases are stored by subnet id"));
-  }
+  if (!node) return {};
   auto id = reader.get_u32(*node, 1, kMaxSubnetId);
   if (!id) return tl::unexpected(id.error());
   subnet.id = *id;
@@ -372,13 +421,29 @@ Status read_subnet_interface(const Reader& reader, const Node& entry, Subnet& su
   return {};
 }
 
+Status read_subnet_network(const Reader& reader, const Node& entry, Subnet& subnet) {
+  NetworkSettings settings;
+  if (auto ok = read_network_settings(reader, entry, settings); !ok) return ok;
+  subnet.min_valid_lifetime_s = settings.min_valid_lifetime_s;
+  subnet.max_valid_lifetime_s = settings.max_valid_lifetime_s;
+  subnet.tee = settings.tee;
+  subnet.match_client_id = settings.match_client_id;
+  subnet.authoritative = settings.authoritative;
+  subnet.reservations_global = settings.reservations_global;
+  subnet.reservations_in_subnet = settings.reservations_in_subnet;
+  subnet.reservations_out_of_pool = settings.reservations_out_of_pool;
+  subnet.boot = settings.boot;
+  return {};
+}
+
 Result<Subnet> read_subnet(const Reader& reader, const Node& entry) {
   if (auto ok = reader.expect_object(entry); !ok) return tl::unexpected(ok.error());
-  if (auto ok = reader.check_keys(entry, Scope::Subnet, kSubnetKeys); !ok) {
+  if (auto ok = reader.check_keys(entry, Scope::Subnet, subnet_keys()); !ok) {
     return tl::unexpected(ok.error());
   }
   Subnet subnet;
-  for (auto step : {read_subnet_id, read_prefix, read_subnet_timers, read_subnet_interface}) {
+  for (auto step : {read_subnet_id, read_prefix, read_subnet_timers, read_subnet_interface,
+                    read_subnet_network}) {
     if (auto ok = step(reader, entry, subnet); !ok) return tl::unexpected(ok.error());
   }
   if (const auto relay = entry.find("relay")) {
@@ -407,11 +472,18 @@ Status check_subnets_distinct(const Reader& reader, const Node& list,
   for (size_t i = 0; i < subnets.size(); ++i) {
     const auto [it, inserted] = index_by_id.emplace(subnets[i].id, i);
     if (!inserted) {
-      const Node earlier = *list.element(it->second).find("id");
-      const Node id = *list.element(i).find("id");
-      return tl::unexpected(reader.error(id, id.path + " " + std::to_string(subnets[i].id) +
-                                                 " is already used by " + earlier.path + " (line " +
-                                                 std::to_string(reader.line_of(earlier)) + ")"));
+      // An explicit id clashing with one Kea 2.2 would have numbered.
+      const Node earlier_entry = list.element(it->second);
+      const Node entry = list.element(i);
+      const Node earlier = earlier_entry.find("id").value_or(earlier_entry);
+      const Node id = entry.find("id").value_or(entry);
+      const bool numbered = !earlier_entry.find("id") || !entry.find("id");
+      return tl::unexpected(reader.error(
+          id, id.path + " " + std::to_string(subnets[i].id) + " is already used by " +
+                  earlier.path + " (line " + std::to_string(reader.line_of(earlier)) + ")" +
+                  (numbered ? "; subnets without \"id\" are numbered 1, 2, ... in file order, "
+                              "as Kea 2.2 does"
+                            : "")));
     }
     const Prefix prefix{subnets[i].prefix, subnets[i].prefix_len};
     spans.push_back({prefix.network.value, last_address(prefix), i});
@@ -438,10 +510,33 @@ Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list)
     if (!subnet) return tl::unexpected(subnet.error());
     subnets.push_back(std::move(*subnet));
   }
+  if (auto ok = number_subnets(reader, list, subnets); !ok) return tl::unexpected(ok.error());
   if (auto ok = check_subnets_distinct(reader, list, subnets); !ok) {
     return tl::unexpected(ok.error());
   }
   return subnets;
+}
+
+// Kea 2.2 gives every subnet without "id" the next value of a counter that
+// starts at 1 on each (re)configuration and counts only such subnets, in file
+// order; explicit ids do not move it, and a clash is an error (Kea: "ID of
+// the new IPv4 subnet is already in use"). Leases are stored by subnet id,
+// so the numbering must be exactly Kea's for a Kea lease file to fit.
+Status number_subnets(const Reader& reader, const Node& list, std::vector<Subnet>& subnets) {
+  uint32_t next_id = 1;
+  bool numbered = false;
+  for (Subnet& subnet : subnets) {
+    if (subnet.id != 0) continue;
+    subnet.id = next_id++;
+    numbered = true;
+  }
+  if (numbered) {
+    reader.warn(list, list.path +
+                          ": subnets without \"id\" are numbered from 1 in file order, as Kea "
+                          "2.2 does; leases are stored by subnet id, so inserting a subnet moves "
+                          "the ids of the ones after it. Give each subnet an \"id\"");
+  }
+  return {};
 }
 
 }  // namespace bs::config

@@ -144,7 +144,8 @@ class Parser {
       out = std::move(text);
       return true;
     }
-    if (c == '-' || is_digit(c)) return parse_number(out);
+    // Kea's lexer also takes a real with no digit before the point (".5").
+    if (c == '-' || is_digit(c) || (c == '.' && is_digit(peek(1)))) return parse_number(out);
     if (is_word_char(c)) return parse_word(out);
     if (c == '\'') return fail(line_, "strings must be in double quotes, not single quotes");
     if (c == '<' && peek(1) == '?') {
@@ -332,10 +333,11 @@ class Parser {
   bool parse_number(json& out) {
     const size_t start = pos_;
     if (at('-')) ++pos_;
+    const bool leading_point = at('.') && is_digit(peek(1));
     if (at('0')) {
       ++pos_;
       if (is_digit(peek())) return fail(line_, "numbers must not have leading zeros");
-    } else if (!skip_digits()) {
+    } else if (!leading_point && !skip_digits()) {
       return fail(line_, "invalid number");
     }
     bool integral = true;
@@ -350,7 +352,12 @@ class Parser {
       if (at('+') || at('-')) ++pos_;
       if (!skip_digits()) return fail(line_, "invalid number: digits must follow the exponent");
     }
-    return store_number(text_.substr(start, pos_ - start), integral, out);
+    std::string_view digits = text_.substr(start, pos_ - start);
+    if (!leading_point) return store_number(digits, integral, out);
+    // from_chars wants a digit before the point: ".5" -> "0.5".
+    std::string padded(digits);
+    padded.insert(padded.front() == '-' ? 1 : 0, "0");
+    return store_number(padded, integral, out);
   }
 
   bool store_number(std::string_view digits, bool integral, json& out) {

@@ -29,27 +29,11 @@ constexpr std::string_view kDdnsKeys[] = {
 constexpr std::string_view kGlobalKeys[] = {
     "shared-networks",
     "client-classes",
-    "hooks-libraries",
-    "host-reservation-identifiers",
     "dhcp-ddns",
-    "multi-threading",
-    "expired-leases-processing",
     "option-def",
-    "next-server",
-    "server-hostname",
-    "boot-file-name",
-    "match-client-id",
-    "calculate-tee-times",
-    "t1-percent",
-    "t2-percent",
     "sanity-checks",
     "hosts-database",
     "hosts-databases",
-    "reservations",
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
     "reservations-lookup-first",
     "early-global-reservations-lookup",
     "ip-reservations-unique",
@@ -57,7 +41,6 @@ constexpr std::string_view kGlobalKeys[] = {
     "stash-agent-options",
     "cache-threshold",
     "cache-max-age",
-    "echo-client-id",
     "dhcp4o6-port",
     "config-control",
     "server-tag",
@@ -66,8 +49,6 @@ constexpr std::string_view kGlobalKeys[] = {
     "dhcp-queue-control",
     "compatibility",
     "parked-packet-limit",
-    "min-valid-lifetime",
-    "max-valid-lifetime",
     "offer-lifetime",
     "allocator",
     "adaptive-lease-time-threshold",
@@ -81,41 +62,20 @@ constexpr std::string_view kSubnetKeys[] = {
     "client-classes",
     "require-client-classes",
     "evaluate-additional-classes",
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
-    "match-client-id",
-    "authoritative",
-    "next-server",
-    "server-hostname",
-    "boot-file-name",
-    "calculate-tee-times",
-    "t1-percent",
-    "t2-percent",
     "store-extended-info",
     "cache-threshold",
     "cache-max-age",
-    "min-valid-lifetime",
-    "max-valid-lifetime",
     "offer-lifetime",
 };
 
 constexpr std::string_view kPoolKeys[] = {
-    "option-data",
-    "client-class",
-    "client-classes",
-    "require-client-classes",
-    "evaluate-additional-classes",
+    "client-class", "client-classes", "require-client-classes", "evaluate-additional-classes",
     "pool-id",
 };
 
-constexpr std::string_view kReservationKeys[] = {
-    "duid",        "circuit-id",      "flex-id",        "client-classes",
-    "next-server", "server-hostname", "boot-file-name",
-};
+constexpr std::string_view kReservationKeys[] = {"client-classes"};
 
-constexpr std::string_view kOptionDataKeys[] = {"never-send", "client-classes"};
+constexpr std::string_view kOptionDataKeys[] = {"client-classes"};
 
 constexpr std::string_view kInterfacesKeys[] = {
     "outbound-interface",
@@ -213,6 +173,12 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.conflict-probing";
     case Scope::StarvationGuard:
       return "Dhcp4.starvation-guard";
+    case Scope::ExpiredLeases:
+      return "Dhcp4.expired-leases-processing";
+    case Scope::MultiThreading:
+      return "Dhcp4.multi-threading";
+    case Scope::HookLibrary:
+      return "Dhcp4.hooks-libraries[]";
   }
   return "";
 }

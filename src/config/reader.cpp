@@ -104,6 +104,10 @@ ConfigError Reader::key_error(const Node& node, std::string message) const {
   return ConfigError{file_name_, document_.key_line(node.pointer), std::move(message)};
 }
 
+void Reader::warn(const Node& node, std::string message) const {
+  warnings_.push_back(key_error(node, std::move(message)));
+}
+
 Status Reader::expect_object(const Node& node) const {
   if (node.value->is_object()) return {};
   return tl::unexpected(
@@ -151,6 +155,12 @@ Result<uint32_t> Reader::get_u32(const Node& node, uint32_t min, uint32_t max) c
   return get_integer(node, min, max).map([](uint64_t value) {
     return static_cast<uint32_t>(value);
   });
+}
+
+Result<double> Reader::get_real(const Node& node) const {
+  if (node.value->is_number()) return node.value->get<double>();
+  return tl::unexpected(
+      error(node, node.path + " must be a number, got " + describe_value(*node.value)));
 }
 
 Result<Ip4> Reader::get_ip4(const Node& node) const {

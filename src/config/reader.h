@@ -50,6 +50,9 @@ enum class Scope : uint8_t {
   ControlAuthentication,
   ConflictProbing,
   StarvationGuard,
+  ExpiredLeases,
+  MultiThreading,
+  HookLibrary,
 };
 
 // Scope of a Kea key that blackstart does not implement yet.
@@ -73,6 +76,9 @@ class Reader {
   // presence point at the key's line.
   ConfigError error(const Node& node, std::string message) const;
   ConfigError key_error(const Node& node, std::string message) const;
+  // A setting that is accepted but does less than in Kea; kept for -t.
+  void warn(const Node& node, std::string message) const;
+  std::vector<ConfigError> take_warnings() const { return std::move(warnings_); }
 
   Status expect_object(const Node& node) const;
   Status expect_array(const Node& node) const;
@@ -80,6 +86,8 @@ class Reader {
   Result<bool> get_bool(const Node& node) const;
   Result<uint64_t> get_integer(const Node& node, uint64_t min, uint64_t max) const;
   Result<uint32_t> get_u32(const Node& node, uint32_t min = 0, uint32_t max = UINT32_MAX) const;
+  // Any JSON number (Kea's "real"), e.g. 0.5 or .5.
+  Result<double> get_real(const Node& node) const;
   Result<Ip4> get_ip4(const Node& node) const;
 
   // Rejects members other than `allowed`, "comment" and "user-context",
@@ -90,6 +98,8 @@ class Reader {
  private:
   const JsoncDocument& document_;
   const std::string& file_name_;
+  // Collected while the otherwise read-only reader walks the document.
+  mutable std::vector<ConfigError> warnings_;
 };
 
 // "the string \"abc\"", "the number 1.5", ... for "must be X, got Y" messages.
@@ -110,5 +120,33 @@ Status read_control_sockets(const Reader& reader, const Node& dhcp4, Config& con
 Status read_conflict_probing(const Reader& reader, const Node& node, Config& config);
 // "starvation-guard" (config_guard.cpp), a blackstart extension; absent = off.
 Status read_starvation_guard(const Reader& reader, const Node& dhcp4, Config& config);
+
+// Settings Kea allows both globally and per subnet (config_network.cpp):
+// lifetime bounds, T1/T2 rules, client-id handling, authoritative,
+// reservation flags and the BOOTP fields. Everything optional, for inheritance.
+struct NetworkSettings {
+  std::optional<uint32_t> min_valid_lifetime_s, max_valid_lifetime_s;
+  TeeTimes tee;
+  std::optional<bool> match_client_id, authoritative;
+  std::optional<bool> reservations_global, reservations_in_subnet, reservations_out_of_pool;
+  BootFields boot;
+};
+// The keys read_network_settings understands, for check_keys lists.
+std::span<const std::string_view> network_setting_keys();
+Status read_network_settings(const Reader& reader, const Node& scope, NetworkSettings& out);
+// "next-server", "server-hostname", "boot-file-name" (also in reservations).
+Status read_boot_fields(const Reader& reader, const Node& scope, BootFields& out);
+// Kea's Dhcp4-only extras (config_kea.cpp): echo-client-id,
+// host-reservation-identifiers, expired-leases-processing, multi-threading,
+// hooks-libraries and the global "reservations"; then the inheritance of
+// the network settings into every subnet and the lifetime checks.
+std::span<const std::string_view> kea_global_keys();
+Status read_kea_globals(const Reader& reader, const Node& dhcp4, Config& config);
+Status resolve_subnets(const Reader& reader, const Node& dhcp4, const NetworkSettings& global,
+                       Config& config);
+// One reservation; `subnet` null for a global one (no containment check).
+Result<Reservation> read_reservation(const Reader& reader, const Node& entry, const Subnet* subnet);
+// Kea 2.2 numbers subnets without "id" itself (config_subnets.cpp).
+Status number_subnets(const Reader& reader, const Node& list, std::vector<Subnet>& subnets);
 
 }  // namespace bs::config

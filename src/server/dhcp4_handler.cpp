@@ -21,10 +21,33 @@ HandlerResult dropped(DropReason reason) {
   return result;
 }
 
-alloc::ClientIdentity identify(const wire::Packet& packet) {
+// RFC 3046 sub-option 1 of the relay agent option, if the relay sent one.
+Bytes circuit_id_of(const wire::Packet& packet) {
+  const wire::Option* relay = packet.find(wire::opt::kRelayAgentInfo);
+  if (relay == nullptr) return {};
+  const Bytes& data = relay->data;
+  for (size_t i = 0; i + 2 <= data.size();) {
+    const uint8_t code = data[i];
+    const size_t length = data[i + 1];
+    if (i + 2 + length > data.size()) break;
+    if (code == 1)
+      return Bytes(data.begin() + static_cast<ptrdiff_t>(i + 2),
+                   data.begin() + static_cast<ptrdiff_t>(i + 2 + length));
+    i += 2 + length;
+  }
+  return {};
+}
+
+alloc::ClientIdentity identify(const wire::Packet& packet, const config::Config& config,
+                               const config::Subnet& subnet) {
   alloc::ClientIdentity client;
   client.hw_address = packet.hw_address();
-  if (const wire::Option* id = packet.find(wire::opt::kClientId)) client.client_id = id->data;
+  if (const wire::Option* id = packet.find(wire::opt::kClientId)) client.sent_client_id = id->data;
+  // Kea's match-client-id false: leases are the hardware address's, so a
+  // client whose option 61 changes (PXE then OS) keeps its address.
+  if (subnet.match_client_id.value_or(config.match_client_id)) {
+    client.client_id = client.sent_client_id;
+  }
   if (const wire::Option* name = packet.find(wire::opt::kHostName)) {
     // Repeated option 12s arrive joined (RFC 3396), so this can be far
     // longer than any name; the lease keeps what lease4-add would accept.
@@ -32,6 +55,8 @@ alloc::ClientIdentity identify(const wire::Packet& packet) {
                                  name->data.size());
     client.hostname = capped_hostname(bytes);
   }
+  client.requested_lifetime_s = packet.option_u32(wire::opt::kLeaseTime).value_or(0);
+  client.circuit_id = circuit_id_of(packet);
   return client;
 }
 
@@ -44,7 +69,7 @@ HandlerResult Dhcp4Handler::handle(const wire::Packet& packet, const io::Interfa
   if (!type) return dropped(DropReason::NoMessageType);
   const config::Subnet* subnet = select_subnet(config_, packet, link);
   if (subnet == nullptr) return dropped(DropReason::NoSubnet);
-  const Query query{packet, link, *subnet, identify(packet), now_s};
+  const Query query{packet, link, *subnet, identify(packet, config_, *subnet), now_s};
   switch (*type) {
     case MessageType::Discover:
       return on_discover(query);
@@ -116,7 +141,8 @@ HandlerResult Dhcp4Handler::on_request(const Query& query) {
   if (change.error() == alloc::AllocError::AddressInUse) {
     if (auto mark = adopt_conflict_mark(query, address)) return ack(query, *mark, admission);
   }
-  if (change.error() == alloc::AllocError::NotInPool && !config_.authoritative) {
+  const bool authoritative = query.subnet.authoritative.value_or(config_.authoritative);
+  if (change.error() == alloc::AllocError::NotInPool && !authoritative) {
     return dropped(DropReason::Silent);  // no record of this client (4.3.2)
   }
   return nak(query, alloc::to_string(change.error()));
@@ -154,8 +180,9 @@ HandlerResult Dhcp4Handler::on_inform(const Query& query) {
   wire::Packet reply = make_reply(query.packet, MessageType::Ack, query.link.address);
   reply.ciaddr = query.packet.ciaddr;
   reply.set_ip(wire::opt::kSubnetMask, Ip4{prefix_mask(query.subnet.prefix_len)});
-  add_configured_options(reply, query.packet, config_, &query.subnet,
-                         engine_.find_reservation(query.subnet, query.client));
+  const config::Reservation* reservation = engine_.find_reservation(query.subnet, query.client);
+  set_boot_fields(reply, query.subnet, reservation);
+  add_configured_options(reply, query.packet, config_, &query.subnet, reservation);
   HandlerResult result;
   result.reply = route_reply(query.packet, reply, query.link);
   result.reply_type = MessageType::Ack;
@@ -201,7 +228,8 @@ std::optional<LeaseChange> Dhcp4Handler::adopt_conflict_mark(const Query& query,
   lease.client_id = query.client.client_id;
   lease.hostname = query.client.hostname;
   lease.subnet_id = query.subnet.id;
-  lease.valid_lifetime_s = lease_times(config_, query.subnet).valid_lifetime_s;
+  lease.valid_lifetime_s =
+      config::valid_lifetime_for(config_, query.subnet, query.client.requested_lifetime_s);
   lease.cltt_s = query.now_s;
   lease.state = LeaseState::Assigned;
   return engine_.put_lease(lease, query.now_s);
@@ -211,9 +239,9 @@ HandlerResult Dhcp4Handler::nak(const Query& query, const char* message) {
   wire::Packet reply = make_reply(query.packet, MessageType::Nak, query.link.address);
   const std::string_view text(message);
   reply.set(wire::opt::kMessage, Bytes(text.begin(), text.end()));
-  if (const wire::Option* client_id = query.packet.find(wire::opt::kClientId)) {
+  const wire::Option* client_id = query.packet.find(wire::opt::kClientId);
+  if (client_id != nullptr && config_.echo_client_id)
     reply.set(wire::opt::kClientId, client_id->data);
-  }
   if (const wire::Option* relay = query.packet.find(wire::opt::kRelayAgentInfo)) {
     reply.set(wire::opt::kRelayAgentInfo, relay->data);
   }
@@ -229,12 +257,13 @@ HandlerResult Dhcp4Handler::lease_reply(const Query& query, MessageType type, co
   wire::Packet reply = make_reply(query.packet, type, query.link.address);
   reply.yiaddr = lease.address;
   reply.ciaddr = query.packet.ciaddr;
-  const LeaseTimes times = lease_times(config_, query.subnet);
+  const LeaseTimes times = lease_times(config_, query.subnet, lease.valid_lifetime_s);
   reply.set_u32(wire::opt::kLeaseTime, lease.valid_lifetime_s);
-  reply.set_u32(wire::opt::kRenewalTime, times.renew_timer_s);
-  reply.set_u32(wire::opt::kRebindingTime, times.rebind_timer_s);
+  if (times.renew_timer_s != 0) reply.set_u32(wire::opt::kRenewalTime, times.renew_timer_s);
+  if (times.rebind_timer_s != 0) reply.set_u32(wire::opt::kRebindingTime, times.rebind_timer_s);
   reply.set_ip(wire::opt::kSubnetMask, Ip4{prefix_mask(query.subnet.prefix_len)});
   const config::Reservation* reservation = engine_.find_reservation(query.subnet, query.client);
+  set_boot_fields(reply, query.subnet, reservation);
   if (reservation != nullptr && !reservation->hostname.empty()) {
     const std::string& name = reservation->hostname;
     reply.set(wire::opt::kHostName, Bytes(name.begin(), name.end()));

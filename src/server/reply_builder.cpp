@@ -7,7 +7,9 @@
 #include "server/reply_builder.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
+#include <span>
 
 namespace bs::server {
 namespace {
@@ -15,9 +17,19 @@ namespace {
 constexpr size_t kIpUdpHeaderSize = 28;
 constexpr size_t kEthernetPayloadMax = 1500 - kIpUdpHeaderSize;
 
+// The pool holding the address the reply is about, for pool-level options.
+const config::Pool* pool_of(const wire::Packet& reply, const config::Subnet* subnet) {
+  if (subnet == nullptr) return nullptr;
+  const Ip4 address = reply.yiaddr.is_zero() ? reply.ciaddr : reply.yiaddr;
+  for (const auto& pool : subnet->pools) {
+    if (pool.first <= address && address <= pool.last) return &pool;
+  }
+  return nullptr;
+}
+
 // Finds option `code` in the most specific scope that configures it.
 const config::OptionData* configured(uint8_t code, const config::Config& config,
-                                     const config::Subnet* subnet,
+                                     const config::Subnet* subnet, const config::Pool* pool,
                                      const config::Reservation* reservation) {
   auto find_in = [code](const std::vector<config::OptionData>& list) -> const config::OptionData* {
     for (const auto& option : list) {
@@ -28,10 +40,18 @@ const config::OptionData* configured(uint8_t code, const config::Config& config,
   if (reservation != nullptr) {
     if (const auto* found = find_in(reservation->options)) return found;
   }
+  if (pool != nullptr) {
+    if (const auto* found = find_in(pool->options)) return found;
+  }
   if (subnet != nullptr) {
     if (const auto* found = find_in(subnet->options)) return found;
   }
   return find_in(config.options);
+}
+
+void copy_field(std::span<uint8_t> field, const std::string& text) {
+  std::fill(field.begin(), field.end(), uint8_t{0});
+  std::copy_n(text.begin(), std::min(text.size(), field.size() - 1), field.begin());
 }
 
 // Sent whenever configured, asked for or not, as Kea 2.2 does (its
@@ -45,7 +65,7 @@ constexpr uint8_t kBasicOptions[] = {wire::opt::kRouters, wire::opt::kDomainName
 // Codes to send, in order: the client's request list, the basic options,
 // then always-send ones.
 std::vector<uint8_t> wanted_codes(const wire::Packet& query, const config::Config& config,
-                                  const config::Subnet* subnet,
+                                  const config::Subnet* subnet, const config::Pool* pool,
                                   const config::Reservation* reservation) {
   std::vector<uint8_t> codes;
   if (const wire::Option* prl = query.find(wire::opt::kParameterRequestList)) {
@@ -58,6 +78,7 @@ std::vector<uint8_t> wanted_codes(const wire::Packet& query, const config::Confi
     }
   };
   if (reservation != nullptr) add_always(reservation->options);
+  if (pool != nullptr) add_always(pool->options);
   if (subnet != nullptr) add_always(subnet->options);
   add_always(config.options);
   return codes;
@@ -79,15 +100,50 @@ wire::Packet make_reply(const wire::Packet& query, wire::MessageType type, Ip4 s
   return reply;
 }
 
-LeaseTimes lease_times(const config::Config& config, const config::Subnet& subnet) {
+LeaseTimes lease_times(const config::Config& config, const config::Subnet& subnet,
+                       uint32_t valid_lifetime_s) {
   LeaseTimes times;
-  times.valid_lifetime_s = subnet.valid_lifetime_s.value_or(config.valid_lifetime_s);
-  const uint64_t valid = times.valid_lifetime_s;
-  times.renew_timer_s = subnet.renew_timer_s.value_or(
-      config.renew_timer_s.value_or(static_cast<uint32_t>(valid / 2)));
-  times.rebind_timer_s = subnet.rebind_timer_s.value_or(
-      config.rebind_timer_s.value_or(static_cast<uint32_t>(valid * 7 / 8)));
+  times.valid_lifetime_s = valid_lifetime_s;
+  // Unset, calculate-tee-times keeps blackstart's default of sending the
+  // RFC 2131 shares; Kea's default (false) sends no T1/T2 at all.
+  const bool calculate = subnet.tee.calculate.value_or(config.tee.calculate.value_or(true));
+  auto share = [valid_lifetime_s](double percent) {
+    return static_cast<uint32_t>(std::llround(percent * valid_lifetime_s));
+  };
+  uint32_t rebind = 0;
+  if (const auto explicit_s =
+          subnet.rebind_timer_s ? subnet.rebind_timer_s : config.rebind_timer_s) {
+    rebind = *explicit_s;
+  } else if (calculate) {
+    rebind = share(subnet.tee.t2_percent.value_or(config.tee.t2_percent.value_or(0.875)));
+  }
+  uint32_t ceiling = valid_lifetime_s;
+  if (rebind > 0 && rebind < ceiling) {
+    times.rebind_timer_s = rebind;
+    ceiling = rebind;
+  }
+  uint32_t renew = 0;
+  if (const auto explicit_s = subnet.renew_timer_s ? subnet.renew_timer_s : config.renew_timer_s) {
+    renew = *explicit_s;
+  } else if (calculate) {
+    renew = share(subnet.tee.t1_percent.value_or(config.tee.t1_percent.value_or(0.5)));
+  }
+  if (renew > 0 && renew < ceiling) times.renew_timer_s = renew;
   return times;
+}
+
+void set_boot_fields(wire::Packet& reply, const config::Subnet& subnet,
+                     const config::Reservation* reservation) {
+  config::BootFields fields = subnet.boot;
+  if (reservation != nullptr) {
+    const config::BootFields& own = reservation->boot;
+    if (own.next_server) fields.next_server = own.next_server;
+    if (own.server_hostname) fields.server_hostname = own.server_hostname;
+    if (own.boot_file_name) fields.boot_file_name = own.boot_file_name;
+  }
+  if (fields.next_server) reply.siaddr = *fields.next_server;
+  if (fields.server_hostname) copy_field(reply.sname, *fields.server_hostname);
+  if (fields.boot_file_name) copy_field(reply.file, *fields.boot_file_name);
 }
 
 size_t max_reply_size(const wire::Packet& query) {
@@ -101,13 +157,15 @@ size_t max_reply_size(const wire::Packet& query) {
 void add_configured_options(wire::Packet& reply, const wire::Packet& query,
                             const config::Config& config, const config::Subnet* subnet,
                             const config::Reservation* reservation) {
-  if (const wire::Option* client_id = query.find(wire::opt::kClientId)) {
+  const wire::Option* client_id = query.find(wire::opt::kClientId);
+  if (client_id != nullptr && config.echo_client_id) {
     reply.set(wire::opt::kClientId, client_id->data);  // RFC 6842
   }
-  for (uint8_t code : wanted_codes(query, config, subnet, reservation)) {
+  const config::Pool* pool = pool_of(reply, subnet);
+  for (uint8_t code : wanted_codes(query, config, subnet, pool, reservation)) {
     if (reply.find(code) != nullptr) continue;  // already set, or asked twice
-    const config::OptionData* option = configured(code, config, subnet, reservation);
-    if (option != nullptr) reply.set(code, option->data);
+    const config::OptionData* option = configured(code, config, subnet, pool, reservation);
+    if (option != nullptr && !option->never_send) reply.set(code, option->data);
   }
   if (const wire::Option* relay_info = query.find(wire::opt::kRelayAgentInfo))
     reply.set(wire::opt::kRelayAgentInfo, relay_info->data);

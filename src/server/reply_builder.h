@@ -17,20 +17,32 @@ wire::Packet make_reply(const wire::Packet& query, wire::MessageType type, Ip4 s
 
 struct LeaseTimes {
   uint32_t valid_lifetime_s = 0;
-  uint32_t renew_timer_s = 0;
-  uint32_t rebind_timer_s = 0;
+  uint32_t renew_timer_s = 0;   // 0: option 58 is not sent
+  uint32_t rebind_timer_s = 0;  // 0: option 59 is not sent
 };
-// Valid lifetime and T1/T2 for a subnet; T1 and T2 default to 50% and 87.5%.
-LeaseTimes lease_times(const config::Config& config, const config::Subnet& subnet);
+// T1/T2 for a lease of `valid_lifetime_s` in `subnet`, Kea's way: explicit
+// renew-timer/rebind-timer, else a share of the lifetime (t1-/t2-percent,
+// 50% and 87.5% by default) unless calculate-tee-times is false. Like Kea,
+// T2 is only sent below the lifetime and T1 only below T2.
+LeaseTimes lease_times(const config::Config& config, const config::Subnet& subnet,
+                       uint32_t valid_lifetime_s);
+
+// siaddr, sname and file from next-server, server-hostname and
+// boot-file-name: the reservation's, else the subnet's (which inherited
+// the global ones).
+void set_boot_fields(wire::Packet& reply, const config::Subnet& subnet,
+                     const config::Reservation* reservation);
 
 // The largest DHCP payload the client accepts (option 57, at least 576 bytes
 // of IP datagram), capped by an Ethernet MTU.
 size_t max_reply_size(const wire::Packet& query);
 
-// Adds configured options: reservation over subnet over global, the ones the
-// client asked for (option 55), routers, domain-name-servers and domain-name
-// (as Kea, asked for or not) plus always-send ones, while they fit in the
-// budget left for the reply. Echoes option 61 and, last, option 82.
+// Adds configured options: reservation over pool (of the reply's yiaddr or
+// ciaddr) over subnet over global, the ones the client asked for (option 55),
+// routers, domain-name-servers and domain-name (as Kea, asked for or not)
+// plus always-send ones, minus never-send ones, while they fit in the budget
+// left for the reply. Echoes option 61 (unless echo-client-id is false) and,
+// last, option 82.
 void add_configured_options(wire::Packet& reply, const wire::Packet& query,
                             const config::Config& config, const config::Subnet* subnet,
                             const config::Reservation* reservation);

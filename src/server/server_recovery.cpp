@@ -12,9 +12,11 @@ namespace bs::server {
 namespace {
 
 uint32_t longest_lifetime_s(const config::Config& config) {
-  uint32_t longest = config.valid_lifetime_s;
+  // A client may have asked for up to max-valid-lifetime (option 51).
+  uint32_t longest = std::max(config.valid_lifetime_s,
+                              config.max_valid_lifetime_s.value_or(config.valid_lifetime_s));
   for (const auto& subnet : config.subnets) {
-    longest = std::max(longest, subnet.valid_lifetime_s.value_or(config.valid_lifetime_s));
+    longest = std::max(longest, config::max_valid_lifetime(config, subnet));
   }
   return longest;
 }

@@ -82,17 +82,22 @@ TEST(OptionText, IpListIsWhitespaceTolerant) {
 }
 
 TEST(OptionText, IpListErrors) {
-  EXPECT_EQ(error_of("routers", "198.18.0.1,"), "empty IPv4 address");
   EXPECT_EQ(error_of("routers", ""), "empty IPv4 address");
-  EXPECT_EQ(error_of("routers", "198.18.0.1,, 198.18.0.2"), "empty IPv4 address");
   EXPECT_EQ(error_of("routers", "198.18.0.256"), "'198.18.0.256' is not a valid IPv4 address");
   EXPECT_EQ(error_of("ntp-servers", "ntp.example"), "'ntp.example' is not a valid IPv4 address");
+}
+
+// Kea's tokenizer drops empty values, so stray commas are harmless.
+TEST(OptionText, EmptyValuesAreDroppedAsKeaDoes) {
+  const Bytes two{198, 18, 0, 1, 198, 18, 0, 2};
+  EXPECT_EQ(encode_named("routers", "198.18.0.1,"), (Bytes{198, 18, 0, 1}));
+  EXPECT_EQ(encode_named("routers", "198.18.0.1,, 198.18.0.2"), two);
 }
 
 TEST(OptionText, SingleAddress) {
   EXPECT_EQ(encode_named("subnet-mask", " 255.255.255.0 "), (Bytes{255, 255, 255, 0}));
   EXPECT_EQ(error_of("subnet-mask", "255.255.255.0, 255.0.0.0"),
-            "'255.255.255.0, 255.0.0.0' is not a valid IPv4 address");
+            "'255.255.255.0, 255.0.0.0' takes one value, got 2");
 }
 
 TEST(OptionText, UnsignedIntegers) {
@@ -136,12 +141,72 @@ TEST(OptionText, Booleans) {
   EXPECT_EQ(error_of("ip-forwarding", "yes"), "'yes' is not a boolean (true/false)");
 }
 
-TEST(OptionText, StringsAreVerbatim) {
+// Kea trims values and reads "\," as a comma inside one; an unescaped comma
+// would make Kea drop the rest, so blackstart refuses it instead.
+TEST(OptionText, StringsAreTrimmedAndCommasEscaped) {
   EXPECT_EQ(encode_named("domain-name", "corp.example"),
             Bytes({'c', 'o', 'r', 'p', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e'}));
-  EXPECT_EQ(encode_named("vendor-class-identifier", " a, b "),
-            (Bytes{' ', 'a', ',', ' ', 'b', ' '}));
+  EXPECT_EQ(encode_named("vendor-class-identifier", " a\\, b "), (Bytes{'a', ',', ' ', 'b'}));
+  EXPECT_EQ(encode_named("boot-file-name", "EST5EDT4\\,M3.2.0/02:00"),
+            Bytes({'E', 'S', 'T', '5', 'E', 'D', 'T', '4', ',', 'M', '3',
+                   '.', '2', '.', '0', '/', '0', '2', ':', '0', '0'}));
+  EXPECT_EQ(encode_named("root-path", "a\\\\b"), (Bytes{'a', '\\', 'b'}));
+  EXPECT_EQ(error_of("vendor-class-identifier", " a, b "),
+            "' a, b ' contains a comma; Kea keeps only the text before it, so write \\, for a "
+            "comma inside the text");
   EXPECT_EQ(error_of("host-name", ""), "empty string");
+}
+
+TEST(OptionText, HexIntegersAsInKeaExamples) {
+  EXPECT_EQ(encode_named("default-ip-ttl", "0xf0"), (Bytes{0xf0}));
+  EXPECT_EQ(encode_named("interface-mtu", "0X05DC"), (Bytes{0x05, 0xdc}));
+  EXPECT_EQ(error_of("default-ip-ttl", "0x"), "'0x' is not a valid uint8");
+  EXPECT_EQ(error_of("default-ip-ttl", "0xg1"), "'0xg1' is not a valid uint8");
+}
+
+TEST(OptionText, DomainNamesInDnsWireForm) {
+  const Bytes one{7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0};
+  EXPECT_EQ(encode_named("v4-access-domain", "example.com"), one);
+  EXPECT_EQ(encode_named("v4-access-domain", "example.com."), one);
+  Bytes two{2, 'm', 'y', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0};
+  two.insert(two.end(), one.begin(), one.end());
+  EXPECT_EQ(encode_named("domain-search", "my.example.com, example.com"), two);
+  EXPECT_EQ(error_of("domain-search", "a..b"), "'a..b' is not a valid domain name");
+  EXPECT_EQ(error_of("domain-search", std::string(64, 'a')),
+            "'" + std::string(64, 'a') + "' is not a valid domain name");
+}
+
+TEST(OptionText, RecordsArraysAndKeaSpecials) {
+  // fqdn (81): flags, rcode1, rcode2, name.
+  EXPECT_EQ(encode_named("fqdn", "1, 0, 0, a.b"), (Bytes{1, 0, 0, 1, 'a', 1, 'b', 0}));
+  EXPECT_EQ(error_of("fqdn", "1, 0"), "needs 4 comma-separated values, got 2");
+  // slp-directory-agent (78): an array record, the last field repeats.
+  EXPECT_EQ(encode_named("slp-directory-agent", "true, 198.18.0.1, 198.18.0.2"),
+            (Bytes{1, 198, 18, 0, 1, 198, 18, 0, 2}));
+  EXPECT_EQ(encode_named("client-system", "0, 7"), (Bytes{0, 0, 0, 7}));
+  EXPECT_EQ(encode_named("vivco-suboptions", "4491, 0a0b"), (Bytes{0, 0, 0x11, 0x8b, 0x0a, 0x0b}));
+  // vivso (125) with no sub-options: enterprise id and an empty block.
+  EXPECT_EQ(encode_named("vivso-suboptions", "4491"), (Bytes{0, 0, 0x11, 0x8b, 0}));
+  // RFC 3442: width, significant octets of the network, router.
+  EXPECT_EQ(encode_named("classless-static-route",
+                         "10.229.0.128/25 - 10.229.0.1, 0.0.0.0/0 - 198.18.0.1"),
+            (Bytes{25, 10, 229, 0, 128, 10, 229, 0, 1, 0, 198, 18, 0, 1}));
+  // RFC 7618: length, then the PSID left-aligned in 16 bits.
+  EXPECT_EQ(encode_named("v4-portparams", "2, 0x34/6"), (Bytes{2, 6, 0xd0, 0x00}));
+  EXPECT_EQ(encode_named("v4-sztp-redirect", "https://a"),
+            (Bytes{0, 9, 'h', 't', 't', 'p', 's', ':', '/', '/', 'a'}));
+  EXPECT_EQ(encode_named("cablelabs-client-conf", ""), Bytes{});
+}
+
+TEST(OptionDefs, TableCoversKeaStandardNames) {
+  // Names Kea 2.2 and later define that real configs use.
+  for (std::string_view name :
+       {"domain-search", "v6-only-preferred", "v4-captive-portal", "vivso-suboptions",
+        "classless-static-route", "tcode", "pcode", "v4-lost", "sip-ua-cs-domains", "option-6rd",
+        "rdnss-selection", "uuid-guid", "client-ndi", "nisplus-servers"}) {
+    EXPECT_NE(find_option_def(name), nullptr) << name;
+  }
+  EXPECT_GE(option_defs().size(), 110u);
 }
 
 TEST(OptionText, BinaryIsHex) {
