@@ -475,9 +475,7 @@ tl::expected<std::string, ConfigError> read_config_text(const std::string& path)
 
 tl::expected<Config, ConfigError> load_config_file(const std::string& path) {
   auto text = read_config_text(path);
-  if (!text) {
-    return tl::unexpected(ConfigError{path, 0, "cannot read configuration file: " + text.error()});
-  }
+  if (!text) return tl::unexpected(text.error());
   if (text->find("<?include") == std::string::npos) return parse_config(*text, path);
   auto expanded = expand_includes(path, *text);
   if (!expanded) return tl::unexpected(expanded.error());

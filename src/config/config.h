@@ -214,7 +214,9 @@ uint32_t max_valid_lifetime(const Config& config, const Subnet& subnet);
 
 tl::expected<Config, ConfigError> parse_config(std::string_view text, const std::string& file_name);
 tl::expected<Config, ConfigError> load_config_file(const std::string& path);
-// The file's text, at most 16 MiB (a bigger file, /dev/zero, is an error).
+// The file's text, at most kMaxConfigFileBytes (a bigger file, /dev/zero, is
+// an error). Included files have the same bound.
+inline constexpr size_t kMaxConfigFileBytes = size_t{16} * 1024 * 1024;
 tl::expected<std::string, ConfigError> read_config_text(const std::string& path);
 
 // The Kea Dhcp4 settings that blackstart recognises but does not implement

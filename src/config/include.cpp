@@ -4,23 +4,14 @@
 // resumes on a new line, so every combined line has one origin.
 #include "config/include.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
+#include "common/file_read.h"
 
 namespace bs::config {
 namespace {
 
 // Kea's limit, which also stops a file including itself.
 constexpr int kMaxIncludeDepth = 10;
-// A generous bound: real configs are a few KiB, and the line map costs memory.
-constexpr size_t kMaxConfigFileBytes = size_t{16} * 1024 * 1024;
 constexpr std::string_view kDirective = "<?include";
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
 
 class Expander {
  public:
@@ -110,7 +101,7 @@ class Expander {
       return fail("include " + quote_path(included) + " is nested more than " +
                   std::to_string(kMaxIncludeDepth) + " levels deep (does a file include itself?)");
     }
-    auto content = read_config_text(included);
+    auto content = read_bounded_file(included, kMaxConfigFileBytes);
     if (!content) return fail("cannot include " + quote_path(included) + ": " + content.error());
     out_.text.push_back('\n');
     if (auto ok = expand(included, *content, depth + 1); !ok) return tl::unexpected(ok.error());
@@ -125,25 +116,6 @@ class Expander {
 };
 
 }  // namespace
-
-tl::expected<std::string, std::string> read_config_text(const std::string& path) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return tl::unexpected(std::string(std::strerror(errno)));
-  std::string text;
-  char buffer[8192];
-  while (true) {
-    const size_t count = std::fread(buffer, 1, sizeof buffer, file.get());
-    text.append(buffer, count);
-    if (text.size() > kMaxConfigFileBytes) {
-      return tl::unexpected("the file is larger than " + std::to_string(kMaxConfigFileBytes) +
-                            " bytes");
-    }
-    if (count < sizeof buffer) break;
-  }
-  // Reading a directory opens fine but fails here with EISDIR.
-  if (std::ferror(file.get())) return tl::unexpected(std::string(std::strerror(errno)));
-  return text;
-}
 
 tl::expected<ExpandedText, ConfigError> expand_includes(const std::string& path,
                                                         const std::string& text) {

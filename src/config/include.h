@@ -30,7 +30,4 @@ tl::expected<ExpandedText, ConfigError> expand_includes(const std::string& path,
 // Points `error` (a line of the combined text) back at its own file.
 void map_to_origin(const ExpandedText& expanded, ConfigError& error);
 
-// Reads a whole configuration file (bounded in size).
-tl::expected<std::string, std::string> read_config_text(const std::string& path);
-
 }  // namespace bs::config
