@@ -107,6 +107,8 @@ struct LeaseDatabase {
   // (0 = never), and how many unreadable rows a load tolerates (0 = any).
   uint32_t lfc_interval_s = 3600;
   uint32_t max_row_errors = 0;
+
+  bool operator==(const LeaseDatabase&) const = default;
 };
 
 // blackstart's extension "conflict-probing": before handing out an address

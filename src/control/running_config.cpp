@@ -49,11 +49,8 @@ tl::expected<RunningConfig, config::ConfigError> load_running_config(const std::
 std::optional<std::string> restart_only_change(const config::Config& running,
                                                const config::Config& next) {
   if (!same_interfaces(running, next)) return "\"interfaces-config\" changed";
-  const auto& old_db = running.lease_database;
-  const auto& new_db = next.lease_database;
-  if (old_db.type != new_db.type || old_db.name != new_db.name || old_db.fsync != new_db.fsync) {
-    return "\"lease-database\" changed";
-  }
+  // The store is opened once at start with every one of these settings.
+  if (running.lease_database != next.lease_database) return "\"lease-database\" changed";
   if (!same_control(running.control, next.control)) return "\"control-sockets\" changed";
   return std::nullopt;
 }
