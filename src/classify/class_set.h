@@ -25,6 +25,11 @@ class ClassSet {
   static constexpr size_t kMaxClasses = 64;
   static constexpr size_t kMaxVendorClassBytes = 255;
 
+  ClassSet() = default;
+  // Copies re-point the VENDOR_CLASS_ name at their own buffer.
+  ClassSet(const ClassSet& other);
+  ClassSet& operator=(const ClassSet& other);
+
   // `name` must outlive the set (config-owned or a constant above).
   // Returns false when the set is full. Adding a name twice keeps one.
   bool add(std::string_view name);
