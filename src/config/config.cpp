@@ -444,6 +444,12 @@ std::string ConfigError::to_string() const {
   return file + ":" + std::to_string(line) + ": " + message;
 }
 
+bool ClassGuard::allows(const classify::ClassSet& client) const {
+  if (classes.empty()) return true;
+  return std::any_of(classes.begin(), classes.end(),
+                     [&client](const std::string& name) { return client.contains(name); });
+}
+
 const Subnet* Config::find_subnet(uint32_t id) const {
   const auto it = std::find_if(subnets.begin(), subnets.end(),
                                [id](const Subnet& subnet) { return subnet.id == id; });

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "classify/class_set.h"
 #include "common/types.h"
 
 namespace bs::config {
@@ -22,9 +23,21 @@ struct OptionData {
   bool never_send = false;   // Kea's "never-send": leave out even if requested
 };
 
+// Kea's "client-class" (2.2, one name) or "client-classes" (2.7+, a list) on
+// a subnet, pool or shared network: only a client in one of these classes
+// may use it. Empty lets every client in.
+struct ClassGuard {
+  std::vector<std::string> classes;
+  bool allows(const classify::ClassSet& client) const;
+};
+
 struct Pool {
   Ip4 first, last;                    // inclusive
   std::vector<OptionData> options{};  // Kea's pool "option-data": for addresses of this pool
+  ClassGuard client_classes{};
+  // Kea 2.2's "require-client-classes" (2.7+: "evaluate-additional-classes"):
+  // classes evaluated only once this pool is chosen.
+  std::vector<std::string> required_classes{};
 };
 
 // Kea's "next-server", "server-hostname" and "boot-file-name": the BOOTP
@@ -77,6 +90,8 @@ struct Subnet {
   std::vector<Reservation> reservations;
   std::vector<Ip4> relay_addresses;  // "relay": {"ip-addresses": [...]}
   std::string interface;             // Kea's per-subnet "interface", may be empty
+  ClassGuard client_classes;
+  std::vector<std::string> required_classes;  // see Pool::required_classes
   // Per-subnet overrides of the global settings (Kea semantics); empty = inherit.
   std::optional<uint32_t> valid_lifetime_s, renew_timer_s, rebind_timer_s;
   std::optional<uint32_t> min_valid_lifetime_s, max_valid_lifetime_s;

@@ -60,6 +60,18 @@ alloc::ClientIdentity identify(const wire::Packet& packet, const config::Config&
   return client;
 }
 
+// Kea's built-in classes: every query is in ALL, and a client sending a
+// vendor class (option 60) is in VENDOR_CLASS_<its bytes>.
+classify::ClassSet classify_query(const wire::Packet& packet) {
+  classify::ClassSet classes;
+  classes.add(classify::kAll);
+  if (const wire::Option* vendor = packet.find(wire::opt::kVendorClassId)) {
+    classes.add_vendor_class(
+        std::string_view(reinterpret_cast<const char*>(vendor->data.data()), vendor->data.size()));
+  }
+  return classes;
+}
+
 }  // namespace
 
 HandlerResult Dhcp4Handler::handle(const wire::Packet& packet, const io::InterfaceInfo& link,
@@ -67,9 +79,10 @@ HandlerResult Dhcp4Handler::handle(const wire::Packet& packet, const io::Interfa
   if (packet.op != wire::Op::BootRequest) return dropped(DropReason::NotARequest);
   const auto type = packet.message_type();
   if (!type) return dropped(DropReason::NoMessageType);
-  const config::Subnet* subnet = select_subnet(config_, packet, link);
+  const classify::ClassSet classes = classify_query(packet);
+  const config::Subnet* subnet = select_subnet(config_, packet, link, classes);
   if (subnet == nullptr) return dropped(DropReason::NoSubnet);
-  const Query query{packet, link, *subnet, identify(packet, config_, *subnet), now_s};
+  const Query query{packet, link, *subnet, classes, identify(packet, config_, *subnet), now_s};
   switch (*type) {
     case MessageType::Discover:
       return on_discover(query);

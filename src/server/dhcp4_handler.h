@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "alloc/engine.h"
+#include "classify/class_set.h"
 #include "config/config.h"
 #include "io/transport.h"
 #include "server/counters.h"
@@ -48,6 +49,9 @@ class Dhcp4Handler {
     const wire::Packet& packet;
     const io::InterfaceInfo& link;
     const config::Subnet& subnet;
+    // The client classes the query belongs to (ALL, VENDOR_CLASS_..., and
+    // those whose test matched), decided before the subnet.
+    const classify::ClassSet& classes;
     alloc::ClientIdentity client;
     int64_t now_s;
   };

@@ -8,26 +8,35 @@
 namespace bs::server {
 namespace {
 
-const config::Subnet* containing(const config::Config& config, Ip4 address) {
+const config::Subnet* containing(const config::Config& config, Ip4 address,
+                                 const classify::ClassSet& classes) {
   for (const auto& subnet : config.subnets) {
-    if (subnet.contains(address)) return &subnet;
+    if (subnet.contains(address) && subnet.client_classes.allows(classes)) return &subnet;
   }
   return nullptr;
 }
 
-const config::Subnet* for_relay(const config::Config& config, Ip4 giaddr) {
+const config::Subnet* for_relay(const config::Config& config, Ip4 giaddr,
+                                const classify::ClassSet& classes) {
   for (const auto& subnet : config.subnets) {
     const auto& relays = subnet.relay_addresses;
-    if (std::find(relays.begin(), relays.end(), giaddr) != relays.end()) return &subnet;
+    if (std::find(relays.begin(), relays.end(), giaddr) != relays.end() &&
+        subnet.client_classes.allows(classes)) {
+      return &subnet;
+    }
   }
-  return containing(config, giaddr);
+  return containing(config, giaddr, classes);
 }
 
-const config::Subnet* for_link(const config::Config& config, const io::InterfaceInfo& link) {
+const config::Subnet* for_link(const config::Config& config, const io::InterfaceInfo& link,
+                               const classify::ClassSet& classes) {
   for (const auto& subnet : config.subnets) {
-    if (!subnet.interface.empty() && subnet.interface == link.name) return &subnet;
+    if (!subnet.interface.empty() && subnet.interface == link.name &&
+        subnet.client_classes.allows(classes)) {
+      return &subnet;
+    }
   }
-  const config::Subnet* subnet = containing(config, link.address);
+  const config::Subnet* subnet = containing(config, link.address, classes);
   // A subnet bound to another interface by name is not served on this link.
   if (subnet != nullptr && !subnet->interface.empty() && subnet->interface != link.name) {
     return nullptr;
@@ -38,14 +47,15 @@ const config::Subnet* for_link(const config::Config& config, const io::Interface
 }  // namespace
 
 const config::Subnet* select_subnet(const config::Config& config, const wire::Packet& query,
-                                    const io::InterfaceInfo& arrived_on) {
-  if (!query.giaddr.is_zero()) return for_relay(config, query.giaddr);
+                                    const io::InterfaceInfo& arrived_on,
+                                    const classify::ClassSet& classes) {
+  if (!query.giaddr.is_zero()) return for_relay(config, query.giaddr, classes);
   if (!query.ciaddr.is_zero()) {
     // A renewing client may reach us by unicast across routers; its ciaddr
     // names its subnet better than the link the packet arrived on.
-    if (const config::Subnet* subnet = containing(config, query.ciaddr)) return subnet;
+    if (const config::Subnet* subnet = containing(config, query.ciaddr, classes)) return subnet;
   }
-  return for_link(config, arrived_on);
+  return for_link(config, arrived_on, classes);
 }
 
 }  // namespace bs::server
