@@ -15,7 +15,8 @@ constexpr std::string_view kSubnetOwnKeys[] = {
     "id",    "subnet",    "pools",          "option-data", "reservations",
     "relay", "interface", "valid-lifetime", "renew-timer", "rebind-timer",
 };
-constexpr std::string_view kPoolKeys[] = {"pool", "option-data"};
+// "pool-id" labels a pool in Kea's statistics; accepted, not used.
+constexpr std::string_view kPoolKeys[] = {"pool", "option-data", "pool-id"};
 constexpr std::string_view kReservationKeys[] = {
     "hw-address", "client-id",   "duid",        "circuit-id",      "flex-id",        "ip-address",
     "hostname",   "option-data", "next-server", "server-hostname", "boot-file-name",

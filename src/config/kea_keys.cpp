@@ -7,51 +7,9 @@
 namespace bs::config {
 namespace {
 
-// DDNS and host name sanitising settings appear globally and per subnet in Kea.
-constexpr std::string_view kDdnsKeys[] = {
-    "ddns-send-updates",
-    "ddns-override-no-update",
-    "ddns-override-client-update",
-    "ddns-replace-client-name",
-    "ddns-generated-prefix",
-    "ddns-qualifying-suffix",
-    "ddns-update-on-renew",
-    "ddns-use-conflict-resolution",
-    "ddns-conflict-resolution-mode",
-    "ddns-ttl-percent",
-    "ddns-ttl",
-    "ddns-ttl-min",
-    "ddns-ttl-max",
-    "hostname-char-set",
-    "hostname-char-replacement",
-};
-
 constexpr std::string_view kGlobalKeys[] = {
-    "shared-networks",
-    "client-classes",
-    "dhcp-ddns",
-    "option-def",
-    "sanity-checks",
-    "hosts-database",
-    "hosts-databases",
-    "reservations-lookup-first",
-    "early-global-reservations-lookup",
-    "ip-reservations-unique",
-    "store-extended-info",
-    "stash-agent-options",
-    "cache-threshold",
-    "cache-max-age",
-    "dhcp4o6-port",
-    "config-control",
-    "server-tag",
-    "statistic-default-sample-count",
-    "statistic-default-sample-age",
-    "dhcp-queue-control",
-    "compatibility",
-    "parked-packet-limit",
-    "offer-lifetime",
-    "allocator",
-    "adaptive-lease-time-threshold",
+    "shared-networks", "client-classes", "option-def",     "hosts-database",
+    "hosts-databases", "dhcp4o6-port",   "config-control",
 };
 
 constexpr std::string_view kSubnetKeys[] = {
@@ -62,27 +20,18 @@ constexpr std::string_view kSubnetKeys[] = {
     "client-classes",
     "require-client-classes",
     "evaluate-additional-classes",
-    "store-extended-info",
-    "cache-threshold",
-    "cache-max-age",
-    "offer-lifetime",
 };
 
 constexpr std::string_view kPoolKeys[] = {
-    "client-class", "client-classes", "require-client-classes", "evaluate-additional-classes",
-    "pool-id",
+    "client-class",
+    "client-classes",
+    "require-client-classes",
+    "evaluate-additional-classes",
 };
 
 constexpr std::string_view kReservationKeys[] = {"client-classes"};
 
 constexpr std::string_view kOptionDataKeys[] = {"client-classes"};
-
-constexpr std::string_view kInterfacesKeys[] = {
-    "outbound-interface",
-    "service-sockets-require-all",
-    "service-sockets-retry-wait-time",
-    "service-sockets-max-retries",
-};
 
 // Keys of Kea's SQL backends. memfile's own keys ("persist",
 // "lfc-interval", "max-row-errors") are read in config.cpp.
@@ -121,11 +70,8 @@ void add(std::vector<KeaKey>& table, Scope scope, std::span<const std::string_vi
 std::vector<KeaKey> build_table() {
   std::vector<KeaKey> table;
   add(table, Scope::Dhcp4, kGlobalKeys);
-  add(table, Scope::Dhcp4, kDdnsKeys);
-  add(table, Scope::InterfacesConfig, kInterfacesKeys);
   add(table, Scope::LeaseDatabase, kLeaseDatabaseKeys);
   add(table, Scope::Subnet, kSubnetKeys);
-  add(table, Scope::Subnet, kDdnsKeys);
   add(table, Scope::Pool, kPoolKeys);
   add(table, Scope::Reservation, kReservationKeys);
   add(table, Scope::OptionData, kOptionDataKeys);

@@ -136,6 +136,14 @@ std::span<const std::string_view> network_setting_keys();
 Status read_network_settings(const Reader& reader, const Node& scope, NetworkSettings& out);
 // "next-server", "server-hostname", "boot-file-name" (also in reservations).
 Status read_boot_fields(const Reader& reader, const Node& scope, BootFields& out);
+// Kea settings that tune Kea's machinery (config_kea_tuning.cpp): validated,
+// accepted, and warned about where blackstart behaves differently. The
+// scoped ones are allowed wherever network settings are (read by
+// read_network_settings); the global ones only in Dhcp4.
+std::span<const std::string_view> kea_tuning_global_keys();
+std::span<const std::string_view> kea_tuning_scoped_keys();
+Status read_kea_tuning_globals(const Reader& reader, const Node& dhcp4);
+Status read_kea_tuning_scoped(const Reader& reader, const Node& scope);
 // Kea's Dhcp4-only extras (config_kea.cpp): echo-client-id,
 // host-reservation-identifiers, expired-leases-processing, multi-threading,
 // hooks-libraries and the global "reservations"; then the inheritance of
