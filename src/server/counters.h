@@ -26,8 +26,10 @@ enum class DropReason : uint8_t {
   ProbeBacklog,     // every conflict-probe slot busy; the client's retransmission retries
   ProbeConflict,    // several addresses in a row answered probes; the client retries later
   StarvationShare,  // its relay port or link already holds its share of the pool
+  IntakeFull,       // the intake was full of packets of its priority or higher
+  Stale,            // waited in the intake past its client's retransmission
 };
-inline constexpr size_t kDropReasonCount = 16;
+inline constexpr size_t kDropReasonCount = 18;
 const char* to_string(DropReason reason);
 
 struct Counters {

@@ -43,6 +43,10 @@ const char* to_string(DropReason reason) {
       return "probe_conflict";
     case DropReason::StarvationShare:
       return "starvation_share";
+    case DropReason::IntakeFull:
+      return "intake_full";
+    case DropReason::Stale:
+      return "stale";
   }
   return "unknown";
 }
@@ -73,24 +77,53 @@ Server::Server(const config::Config& config, store::LeaseStore& store, io::Trans
       engine_(std::make_unique<alloc::Engine>(config_)),
       handler_(std::make_unique<Dhcp4Handler>(config_, *engine_)),
       probes_(config_.probing.max_pending),
-      store_health_(store.describe()) {
+      store_health_(store.describe()),
+      intake_(options.intake) {
   BS_ASSERT(options_.batch_max > 0);
   received_.reserve(options_.batch_max);
 }
 
 size_t Server::run_once() {
-  received_.clear();
-  const size_t count = transport_.receive(received_, options_.batch_max, receive_timeout_ms());
-  BS_ASSERT(count <= options_.batch_max);
+  fill_intake();
+  const int64_t now_ms = clock_.monotonic_ms();
+  batch_.clear();
+  while (batch_.size() < options_.batch_max) {
+    auto packet = intake_.pop(now_ms);
+    if (!packet) break;
+    batch_.push_back(std::move(*packet));
+  }
+  count_intake_drops();
+  const size_t count = batch_.size();
   const int64_t now_s = clock_.now_s();
   batch_now_s_ = now_s;
   check_recovery_end(now_s);
   engine_->reclaim_expired(now_s, options_.reclaim_per_batch);
-  for (const io::RxPacket& packet : received_) process(packet, now_s);
+  for (const io::RxPacket& packet : batch_) process(packet, now_s);
   poll_probes(now_s);
   commit_and_send();
   rogue_watch_.poll(transport_.interfaces(), clock_, events_);
   return count;
+}
+
+// Reads what has arrived into the intake, more than one batch, so that
+// under overload the intake's priority order decides what waits, not the
+// kernel's socket buffer. Waits for traffic only when nothing is queued.
+void Server::fill_intake() {
+  received_.clear();
+  const int timeout_ms = intake_.empty() ? receive_timeout_ms() : 0;
+  const size_t read_max = options_.batch_max * kReadAheadBatches;
+  const size_t count = transport_.receive(received_, read_max, timeout_ms);
+  BS_ASSERT(count <= read_max);
+  counters_.packets_received += count;
+  const int64_t now_ms = clock_.monotonic_ms();
+  for (io::RxPacket& packet : received_) intake_.push(packet, priority_.band_of(packet), now_ms);
+}
+
+void Server::count_intake_drops() {
+  const IntakeCounters& now = intake_.counters();
+  const uint64_t full = now.evicted + now.refused;
+  counters_.drops[static_cast<size_t>(DropReason::IntakeFull)] = full;
+  counters_.drops[static_cast<size_t>(DropReason::Stale)] = now.stale;
 }
 
 const io::InterfaceInfo* Server::find_link(int ifindex) const {
@@ -101,8 +134,6 @@ const io::InterfaceInfo* Server::find_link(int ifindex) const {
 }
 
 void Server::process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_attempt) {
-  // A query handled again after a probe conflict was counted the first time.
-  if (probe_attempt == 0) ++counters_.packets_received;
   const io::InterfaceInfo* link = find_link(packet.ifindex);
   if (link == nullptr) {
     counters_.drop(DropReason::UnknownInterface);

@@ -20,6 +20,8 @@
 #include "server/dhcp4_handler.h"
 #include "server/events.h"
 #include "server/histogram.h"
+#include "server/intake_queue.h"
+#include "server/priority.h"
 #include "server/probe_table.h"
 #include "server/rate_limited_log.h"
 #include "server/rogue_watch.h"
@@ -36,6 +38,7 @@ struct ServerOptions {
   size_t batch_max = 256;
   int receive_timeout_ms = 200;  // also the reclaim cadence when idle
   size_t reclaim_per_batch = 256;
+  IntakeOptions intake{};
 };
 
 class Server {
@@ -75,6 +78,9 @@ class Server {
   bool in_recovery() const { return recovery_until_s_ != 0; }
   int64_t recovery_until_s() const { return recovery_until_s_; }
   const PipelineHistograms& histograms() const { return histograms_; }
+  // Which intake band each packet joins (priority.h); off by default.
+  void set_priority(PriorityPolicy policy) { priority_ = std::move(policy); }
+  const IntakeQueue& intake() const { return intake_; }
   // Is the lease store failing, since when, why (store_health.h).
   const StoreHealth& store_health() const { return store_health_; }
 
@@ -103,6 +109,8 @@ class Server {
   void mark_conflict(const PendingProbe& entry, const io::ProbeAnswer& answer, int64_t now_s);
   void abandon_probes();
   int receive_timeout_ms() const;
+  void fill_intake();
+  void count_intake_drops();
   void commit_and_send();
   void check_recovery_end(int64_t now_s);
   void record_change_event(const LeaseChange& change, int64_t now_s);
@@ -129,7 +137,12 @@ class Server {
   StoreHealth store_health_;
 
   // Per batch; reused to avoid allocation on the hot path.
-  std::vector<io::RxPacket> received_;
+  std::vector<io::RxPacket> received_;  // read this round, on the way into the intake
+  std::vector<io::RxPacket> batch_;     // taken from the intake, handled this round
+  // The intake reads up to this many batches ahead of the pipeline.
+  static constexpr size_t kReadAheadBatches = 4;
+  IntakeQueue intake_;
+  PriorityPolicy priority_;
   std::vector<LeaseChange> changes_;
   std::vector<io::TxPacket> durable_replies_;  // wait for the commit
   std::vector<io::TxPacket> free_replies_;     // promise nothing durable (OFFER, NAK)
