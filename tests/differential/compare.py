@@ -182,10 +182,10 @@ def main():
     for entry_id in stale:
         print(f"STALE     known difference {entry_id} no longer occurs; remove it from the list and the doc")
     total = sum(counts.values())
-    print(f"differential: {total} cases: {counts['same'] + counts['cosmetic']} same "
-          f"({counts['cosmetic']} of them, marked same*, only in option order or the test's MACs), "
-          f"{counts['known']} differ only as documented, {counts['unexplained']} differ "
-          f"unexplained; {len(stale)} stale allow-list entries")
+    print(f"differential: {total} cases: {counts['same']} identical, {counts['cosmetic']} same* "
+          f"(differ only in option order or the test's MACs), {counts['known']} differ only as "
+          f"documented, {counts['unexplained']} differ unexplained; "
+          f"{len(stale)} stale allow-list entries")
     return 0 if counts["unexplained"] == 0 and not stale and doc_ok else 1
 
 
