@@ -294,8 +294,11 @@ def run_cases(client):
     case("reservation_hw_address", "02:dd:00:00:00:01", prl=STD_PRL + [12]).dora()
     case("reservation_client_id", "02:ee:00:00:00:02", prl=STD_PRL + [12],
          client_id=b"\x01" + mac_bytes("02:dd:00:00:00:02")).dora()
+    case("reservation_hostname_not_requested", "02:dd:00:00:00:01").dora()
     hostname = case("client_hostname", "02:aa:00:00:00:14", prl=STD_PRL + [12])
     hostname.dora(extra=[("hostname", b"diffhost")])
+    odd_name = case("client_hostname_odd_characters", "02:aa:00:00:00:16")
+    odd_name.dora(extra=[("hostname", b"Diff_Host.Example")])
     case("boot_options_requested", "02:aa:00:00:00:15", prl=[1, 3, 66, 67]).dora()
     # Last, because Kea's and blackstart's allocators may part ways here
     # (see docs/KEA_DIFFERENCES.md) and every later offer would differ too.
