@@ -271,6 +271,18 @@ def run_cases(client):
         other = case("init_reboot_other_subnet_authoritative", plain.mac)
         other.send("REQUEST(init-reboot)", "request", requested="198.18.3.120")
 
+        thief = case("renew_of_another_clients_address", "02:aa:00:00:00:17")
+        with_address(client.iface, addr, lambda: thief.send(
+            "REQUEST(renewing)", "request", ciaddr=addr, unicast_from=addr))
+
+    hint = case("discover_requested_address", "02:aa:00:00:00:18")
+    hint.send("DISCOVER", "discover", requested="198.18.1.145")
+    chooser = case("selecting_address_not_offered", "02:aa:00:00:00:19")
+    chooser.send("REQUEST(selecting)", "request", requested="198.18.1.146",
+                 server_id=client.server_ip)
+    relayed_inform = case("inform_relayed", "02:aa:00:00:00:1a", relayed=True)
+    relayed_inform.send("INFORM", "inform", ciaddr="198.18.3.77")
+
     stranger = case("init_reboot_unknown_client", "02:aa:00:00:00:09")
     stranger.send("REQUEST(init-reboot)", "request", requested="198.18.1.140")
 
