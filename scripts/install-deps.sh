@@ -25,11 +25,14 @@ powercut_pkgs=(iproute2 procps kea-dhcp4-server dnsmasq-base)
 # lease file is taken over by blackstart and back. The service never starts
 # on the host (policy-rc.d below); the test runs kea-dhcp4 in a namespace.
 kea_pkgs=(kea-dhcp4-server)
+# The differential test against Kea (tests/differential): scapy builds and
+# parses the scripted clients' raw DHCP packets.
+diff_pkgs=(python3-scapy)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${diff_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
   *) echo "usage: $0 build|test|demo|powercut" >&2; exit 2 ;;
 esac

@@ -21,6 +21,19 @@ HandlerResult dropped(DropReason reason) {
   return result;
 }
 
+// The Host Name (12) a reply gives back to a client that sent one, as Kea
+// 2.2 does with its defaults (hostname-char-set "[^A-Za-z0-9.-]" replaced
+// by nothing, and the name lower-cased as DNS names are compared).
+Bytes echoed_hostname(std::string_view sent) {
+  Bytes name;
+  for (const char c : sent) {
+    const bool kept = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '-';
+    if (kept) name.push_back(static_cast<uint8_t>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  }
+  return name;
+}
+
 // RFC 3046 sub-option 1 of the relay agent option, if the relay sent one.
 Bytes circuit_id_of(const wire::Packet& packet) {
   const wire::Option* relay = packet.find(wire::opt::kRelayAgentInfo);
@@ -280,6 +293,8 @@ HandlerResult Dhcp4Handler::lease_reply(const Query& query, MessageType type, co
   if (reservation != nullptr && !reservation->hostname.empty()) {
     const std::string& name = reservation->hostname;
     reply.set(wire::opt::kHostName, Bytes(name.begin(), name.end()));
+  } else if (Bytes name = echoed_hostname(query.client.hostname); !name.empty()) {
+    reply.set(wire::opt::kHostName, std::move(name));
   }
   add_configured_options(reply, query.packet, config_, &query.subnet, reservation);
   HandlerResult result;
