@@ -210,6 +210,13 @@ std::string difference(std::string_view key, const nlohmann::json& value) {
     return "blackstart gives a client its previous address, else the lowest free one, whatever "
            "the allocator";
   }
+  const bool text = value.is_string();
+  if (key == "hostname-char-set" && text && value.get<std::string>() != "[^A-Za-z0-9.-]") {
+    return "blackstart cleans a client's host name with Kea's default set, \"[^A-Za-z0-9.-]\"";
+  }
+  if (key == "hostname-char-replacement" && text && !value.get<std::string>().empty()) {
+    return "blackstart removes characters outside the host name set (Kea's default, \"\")";
+  }
   if (key == "adaptive-lease-time-threshold") {
     return "lease times do not shrink as the pool fills";
   }
@@ -245,11 +252,11 @@ Status read_one_global(const Reader& reader, const Node& node, std::string_view 
 // Said once per scope that has any of them.
 void warn_ddns_inert(const Reader& reader, const Node& scope) {
   for (std::string_view key : kTuningScopedKeys) {
-    if (!key.starts_with("ddns-") && !key.starts_with("hostname-char")) continue;
+    if (!key.starts_with("ddns-")) continue;
     if (const auto value = scope.find(key)) {
       reader.warn(*value, value->path +
-                              ": blackstart sends no DNS updates, so the ddns-* and "
-                              "hostname-char-* settings change nothing");
+                              ": blackstart sends no DNS updates, so the ddns-* settings "
+                              "change nothing");
       return;
     }
   }

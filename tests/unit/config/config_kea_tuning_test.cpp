@@ -64,6 +64,7 @@ TEST(ConfigKeaTuning, ScopedSettingsWorkInSubnetsToo) {
       "hostname-char-set": "[^A-Za-z0-9.-]", "offer-lifetime": 60,
       "pools": [{"pool": "198.18.1.10-198.18.1.20", "pool-id": 7}]}]}})");
   EXPECT_TRUE(warned(config, "sends no DNS updates"));
+  EXPECT_TRUE(warned(config, "Kea's default set"));
   EXPECT_TRUE(warned(config, "holds an offered address"));
 }
 
