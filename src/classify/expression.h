@@ -85,6 +85,16 @@ class Expression {
   // never an error.
   bool matches(const PacketContext& packet, const ClassSet& classes, EvalScratch& scratch) const;
 
+  // Evaluates an expression parsed by parse_string_expression (Kea's string
+  // expressions, e.g. flex-id or template classes). The view points into
+  // `scratch` or the packet and is valid until the next evaluation.
+  // nullopt when evaluation fails the way Kea throws (addrtotext of 3
+  // bytes, a value past the scratch bound); for a class test it is "true"
+  // or "false".
+  std::optional<std::string_view> evaluate_string(const PacketContext& packet,
+                                                  const ClassSet& classes,
+                                                  EvalScratch& scratch) const;
+
   // The text it was parsed from, for messages and config-get.
   const std::string& text() const;
 
@@ -93,11 +103,20 @@ class Expression {
  private:
   friend tl::expected<Expression, ExprError> parse_expression(std::string_view,
                                                               const ParseContext&);
+  friend tl::expected<Expression, ExprError> parse_string_expression(std::string_view,
+                                                                     const ParseContext&);
   std::shared_ptr<const Impl> impl_;
 };
 
 // Parses Kea's syntax (doc/sphinx/arm/classify.rst): a boolean expression.
+// Refused (with the position): text longer than 4 KiB, nesting deeper than
+// 64 levels, unknown words or option names, member() of a class that
+// ParseContext::class_known does not know, arguments of the wrong type.
 tl::expected<Expression, ExprError> parse_expression(std::string_view text,
                                                      const ParseContext& context);
+// The same language, but the expression must be a string (Kea's
+// TOPLEVEL_STRING), for evaluate_string.
+tl::expected<Expression, ExprError> parse_string_expression(std::string_view text,
+                                                            const ParseContext& context);
 
 }  // namespace bs::classify
