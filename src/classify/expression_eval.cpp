@@ -296,9 +296,10 @@ void Evaluator::push_generic_text(uint8_t code, View data) {
     *p++ = static_cast<char>('0' + v / 10 % 10);
     *p++ = static_cast<char>('0' + v % 10);
   };
-  std::memcpy(p, "type=", 5), p += 5;
+  auto put = [&p](std::string_view s) { p = std::copy(s.begin(), s.end(), p); };
+  put("type=");
   put3(code);
-  std::memcpy(p, ", len=", 6), p += 6;
+  put(", len=");
   put3(data.size());
   *p++ = ':';
   *p++ = ' ';
@@ -530,10 +531,11 @@ void Evaluator::int_to_text(IntKind kind) {
   const View b = bytes(v);
   uint32_t u = 0;
   for (uint8_t byte : b) u = u << 8 | byte;
+  // Sign-extend the signed kinds from their width.
   int64_t value = u;
-  if (kind == IntKind::Int8) value = static_cast<int8_t>(u);
-  if (kind == IntKind::Int16) value = static_cast<int16_t>(u);
-  if (kind == IntKind::Int32) value = static_cast<int32_t>(u);
+  const bool is_signed = kind == IntKind::Int8 || kind == IntKind::Int16 || kind == IntKind::Int32;
+  const uint32_t bits = width * 8;
+  if (is_signed && (u >> (bits - 1)) != 0) value -= int64_t{1} << bits;
   char text[24];
   const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
   push_text(std::string_view(text, static_cast<size_t>(end - text)));

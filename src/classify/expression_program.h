@@ -20,7 +20,7 @@ inline constexpr size_t kMaxExpressionBytes = 4096;
 inline constexpr int kMaxNestingDepth = 64;
 // Bounds applied while evaluating: hexstring() triples its input, and nested
 // calls could grow a value without limit; past this the test is false.
-inline constexpr size_t kMaxArenaBytes = 256 * 1024;
+inline constexpr size_t kMaxArenaBytes = size_t{256} * 1024;
 
 enum class Op : uint8_t {
   PushConst,        // consts[a, a+b)
