@@ -48,6 +48,10 @@ struct ParseContext {
   // member('X'): true when X is a class the expression may refer to (a
   // built-in class, or one defined earlier in the file, as Kea requires).
   std::function<bool(std::string_view name)> class_known;
+  // option[N].text gives the option's bytes when N is string-typed (Kea's
+  // OptionString), else Kea's debug text of it. Unset: string-typed means
+  // so in the standard table; set it to also honour option-def types.
+  std::function<bool(uint8_t code)> option_is_string;
 };
 
 // Values produced while evaluating, reused across packets so evaluation

@@ -83,7 +83,7 @@ class Parser {
     if (c == '\'') return lex_string(i);
     if (c == '=' && i + 1 < text_.size() && text_[i + 1] == '=')
       return emit_token(Tok::Equal, i, 2);
-    if (std::strchr("()[].,*", c) != nullptr) return emit_token(Tok::Punct, i, 1);
+    if (std::strchr("()[].,*+", c) != nullptr) return emit_token(Tok::Punct, i, 1);
     if (auto n = ip6_length(i)) return emit_token(Tok::Ip, i, n);
     if (c == '0' && i + 2 < text_.size() && (text_[i + 1] == 'x' || text_[i + 1] == 'X') &&
         is_hex(text_[i + 2])) {
@@ -224,16 +224,32 @@ class Parser {
 
   std::optional<Type> parse_compare() {
     const size_t start = tok_.pos;
-    auto left = parse_atom();
+    auto left = parse_sum();
     if (!left || tok_.kind != Tok::Equal) return left;
     if (*left != Type::String) return failn(start, "'==' compares strings, not booleans");
     if (!advance()) return std::nullopt;
     const size_t pos = tok_.pos;
-    auto right = parse_atom();
+    auto right = parse_sum();
     if (!right) return std::nullopt;
     if (*right != Type::String) return failn(pos, "'==' compares strings, not booleans");
     emit(Instr{.op = Op::Equal}, -1);
     return Type::Bool;
+  }
+
+  // `a + b`: Kea's infix concat, left-associative, binding tighter than ==.
+  std::optional<Type> parse_sum() {
+    const size_t start = tok_.pos;
+    auto left = parse_atom();
+    while (left && is("+")) {
+      if (*left != Type::String) return failn(start, "'+' concatenates strings, not booleans");
+      if (!advance()) return std::nullopt;
+      const size_t pos = tok_.pos;
+      auto right = parse_atom();
+      if (!right) return std::nullopt;
+      if (*right != Type::String) return failn(pos, "'+' concatenates strings, not booleans");
+      emit(Instr{.op = Op::Concat}, -1);
+    }
+    return left;
   }
 
   std::optional<Type> parse_atom() {
@@ -405,8 +421,11 @@ std::optional<Type> Parser::parse_option_chain(Op op, size_t pos, bool allow_nam
   }
   in.b = static_cast<uint32_t>(out_.paths.size() - in.a);
   if (op == Op::PushOption && in.b == 1) {
-    const auto* def = wire::find_option_def(out_.paths[in.a]);
-    in.text_is_string = def != nullptr && def->type == wire::OptionType::String;
+    const uint8_t code = out_.paths[in.a];
+    const auto* def = wire::find_option_def(code);
+    in.text_is_string = context_.option_is_string
+                            ? context_.option_is_string(code)
+                            : def != nullptr && def->type == wire::OptionType::String;
   }
   return finish_repr(in, pos);
 }

@@ -41,6 +41,7 @@ SEEDS = {
     "substring_negative": "substring('foobar', -3, -2) == 'ob' or substring('foobar', 1, all) == 'oobar'",
     "split": "split(option[60].text, 'a', 2) == 'str'",
     "concat": "concat(concat('a', option[60].hex), 'z') == 'x'",
+    "plus": "'a' + 'b' + option[60].hex == 'abAastra6731i'",
     "ifelse": "ifelse(option[60].exists, 'yes', 'no') == 'yes'",
     "hexstring": "hexstring(pkt4.mac, ':') == '00:11:22:33:44:55'",
     "case": "lcase(option[60].hex) == ucase('x')",

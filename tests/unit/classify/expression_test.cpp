@@ -147,6 +147,9 @@ const Case kCases[] = {
     {"split('a.b.c', '.', 0)", ""},
     {"split('a.b.c', '', 1)", "a.b.c"},
     {"concat('foo', 'bar')", "foobar"},
+    {"'foo' + 'bar'", "foobar"},
+    {"'a' + 'b' + option[60].hex == 'abAastra6731i'", "true"},
+    {"'a' + ('b' + 'c')", "abc"},
     {"concat(concat('a', option[60].hex), 'z')", "aAastra6731iz"},
     {"ifelse(option[60].exists, 'yes', 'no')", "yes"},
     {"ifelse(option[61].exists, 'yes', 'no')", "no"},
@@ -231,6 +234,16 @@ TEST(Expression, UsesTheConfigsOptionNames) {
   const wire::Packet packet = make_query();
   EvalScratch scratch;
   EXPECT_TRUE(parsed->matches({packet, "eth0", {}, {}, 0}, ClassSet{}, scratch));
+  // A string-typed option-def makes .text the option's bytes, as Kea's
+  // OptionString does; without it, Kea's debug text.
+  parsed = parse_string_expression("option[222].text", context);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(*parsed->evaluate_string({packet, "eth0", {}, {}, 0}, ClassSet{}, scratch),
+            "type=222, len=002: 41:01");
+  context.option_is_string = [](uint8_t code) { return code == 222; };
+  parsed = parse_string_expression("option[222].text", context);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(*parsed->evaluate_string({packet, "eth0", {}, {}, 0}, ClassSet{}, scratch), "A\x01");
 }
 
 struct BadCase {
@@ -278,6 +291,7 @@ const BadCase kBadCases[] = {
     {"pkt6.msgtype == 1", 0, "DHCPv6 only"},
     {"vendor[x].exists", 7, "expected an enterprise number"},
     {"1.2.3.999 == 'a'", 0, "not an IP address"},
+    {"'a' + known == 'a'", 6, "'+' concatenates strings"},
     {"4294967296 == 'a'", 0, "out of range"},
 };
 
