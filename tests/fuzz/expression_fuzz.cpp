@@ -68,7 +68,8 @@ void evaluate(const Expression& expression, bool boolean, EvalScratch& scratch) 
     const auto value = expression.evaluate_string(context, classes, scratch);
     const bool matched = expression.matches(context, classes, scratch);
     if (boolean && value) check(*value == "true" || *value == "false", "test value not a boolean");
-    if (boolean) check(matched == (value && *value == "true"), "matches() disagrees with the value");
+    if (boolean)
+      check(matched == (value && *value == "true"), "matches() disagrees with the value");
   }
 }
 
