@@ -49,8 +49,9 @@ struct ParseContext {
   // built-in class, or one defined earlier in the file, as Kea requires).
   std::function<bool(std::string_view name)> class_known;
   // option[N].text gives the option's bytes when N is string-typed (Kea's
-  // OptionString), else Kea's debug text of it. Unset: string-typed means
-  // so in the standard table; set it to also honour option-def types.
+  // OptionString), else Kea's debug text of it. When set, this alone says
+  // which codes are string-typed (the standard table plus option-defs);
+  // unset, the standard table decides.
   std::function<bool(uint8_t code)> option_is_string;
 };
 

@@ -590,7 +590,6 @@ std::optional<Type> Parser::parse_function(std::string_view name, size_t pos) {
       {"int8totext", IntKind::Int8},     {"int16totext", IntKind::Int16},
       {"int32totext", IntKind::Int32},   {"uint8totext", IntKind::Uint8},
       {"uint16totext", IntKind::Uint16}, {"uint32totext", IntKind::Uint32}};
-  Depth depth(nesting_);
   for (const auto& [fname, op] : kUnary) {
     if (name != fname) continue;
     if (!expect("(") || !arg(Type::String, name) || !expect(")")) return std::nullopt;

@@ -318,6 +318,15 @@ TEST(Expression, BoundsTextLengthAndNesting) {
   std::string fine;
   for (int i = 0; i < 30; ++i) fine += "not ";
   EXPECT_TRUE(parse_expression(fine + "known", {}));
+
+  // Each function call is one level: 60 nested lcase() parse, 70 do not.
+  auto nested = [](int levels) {
+    std::string text = "'a'";
+    for (int i = 0; i < levels; ++i) text = "lcase(" + text + ")";
+    return text + " == 'a'";
+  };
+  EXPECT_TRUE(parse_expression(nested(60), {}));
+  EXPECT_FALSE(parse_expression(nested(70), {}));
 }
 
 // hexstring() of hexstring() grows a value threefold per level; past the
