@@ -30,7 +30,6 @@ constexpr std::string_view kGlobalKeys[] = {
     "shared-networks",
     "client-classes",
     "dhcp-ddns",
-    "option-def",
     "sanity-checks",
     "hosts-database",
     "hosts-databases",
@@ -161,6 +160,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.subnet4[].relay";
     case Scope::OptionData:
       return "option-data[]";
+    case Scope::OptionDef:
+      return "option-def[]";
     case Scope::Logger:
       return "Dhcp4.loggers[]";
     case Scope::OutputOption:
