@@ -192,4 +192,21 @@ Status read_option_defs(const Reader& reader, const Node& list, wire::OptionDefi
   return {};
 }
 
+Result<std::vector<OptionData>> read_class_option_data(const Reader& reader,
+                                                       const Node& class_entry) {
+  const wire::OptionDefinitions* outer = reader.option_definitions();
+  wire::OptionDefinitions class_defs(outer);
+  if (const auto defs = class_entry.find("option-def")) {
+    if (auto ok = read_option_defs(reader, *defs, class_defs, true); !ok) {
+      return tl::unexpected(ok.error());
+    }
+  }
+  const auto data = class_entry.find("option-data");
+  if (!data) return std::vector<OptionData>{};
+  reader.use_option_definitions(&class_defs);
+  auto options = read_option_data(reader, *data);
+  reader.use_option_definitions(outer);
+  return options;
+}
+
 }  // namespace bs::config

@@ -133,6 +133,11 @@ Result<std::vector<OptionData>> read_option_data(const Reader& reader, const Nod
 // `class_level` allows, as Kea does there, only dhcp4 options 43 and 224-254.
 Status read_option_defs(const Reader& reader, const Node& list, wire::OptionDefinitions& into,
                         bool class_level);
+// A client class's "option-data", read against its own "option-def" on top
+// of the global ones (Kea's vendor-specific.json: a class defines 43 as
+// encapsulating its vendor's space). For the client-classes parser.
+Result<std::vector<OptionData>> read_class_option_data(const Reader& reader,
+                                                       const Node& class_entry);
 Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list);
 // "control-sockets" / "control-socket" (config_control.cpp); reads from the
 // Dhcp4 object because either spelling may be present.

@@ -7,7 +7,10 @@
 #include <string>
 
 #include "config/config.h"
+#include "config/jsonc.h"
+#include "config/reader.h"
 #include "unit/config/test_util.h"
+#include "wire/option_space.h"
 
 namespace bs::config {
 namespace {
@@ -245,6 +248,42 @@ TEST(ConfigOptionDefs, OptionDataErrorsInOtherSpaces) {
   EXPECT_NE(error_of(big, R"({"name": "top"}, {"name": "b1", "space": "p", "data": ")" + hex +
                               R"("}, {"name": "b2", "space": "p", "data": ")" + hex + R"("})")
                 .find("one option holds at most 255"),
+            std::string::npos);
+}
+
+// Kea's vendor-specific.json: global definitions of space "339", a class
+// that defines 43 as encapsulating it. The global 43 is unchanged.
+TEST(ConfigOptionDefs, ClassLevelDefinitionOfOption43) {
+  const auto document = parse_jsonc(R"({
+    "option-def": [{"name": "vlanid", "code": 2, "space": "339", "type": "uint32"},
+                   {"name": "dls", "code": 3, "space": "339", "type": "string"}],
+    "class": {"name": "VENDOR_CLASS_339",
+      "option-def": [{"code": 43, "encapsulate": "339", "name": "vendor-encapsulated-options",
+                      "type": "empty"}],
+      "option-data": [{"name": "vendor-encapsulated-options"},
+                      {"always-send": true, "data": "123", "name": "vlanid", "space": "339"},
+                      {"always-send": true, "data": "sdlp://192.0.2.11:18443", "name": "dls",
+                       "space": "339"}]},
+    "bad-class": {"option-def": [{"code": 3, "name": "gw", "type": "ipv4-address"}]}})");
+  ASSERT_TRUE(document);
+  const std::string file = "classes.json";
+  const Reader reader(*document, file);
+  wire::OptionDefinitions global;
+  ASSERT_TRUE(read_option_defs(reader, *reader.root().find("option-def"), global, false));
+  reader.use_option_definitions(&global);
+  auto options = read_class_option_data(reader, *reader.root().find("class"));
+  ASSERT_TRUE(options) << options.error().to_string();
+  ASSERT_EQ(options->size(), 1u);
+  const Bytes dls = text_bytes("sdlp://192.0.2.11:18443");
+  EXPECT_EQ((*options)[0].code, 43);
+  EXPECT_EQ((*options)[0].data,
+            cat({{2, 4, 0, 0, 0, 123}, {3, static_cast<uint8_t>(dls.size())}, dls}));
+  EXPECT_EQ(reader.option_definitions(), &global);
+  EXPECT_EQ(global.find("dhcp4", uint8_t{43})->encapsulate, "vendor-encapsulated-options-space");
+  // Kea lets a class define only the options it unpacks late (43, 224-254).
+  auto refused = read_class_option_data(reader, *reader.root().find("bad-class"));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("not allowed option definition for code '3'"),
             std::string::npos);
 }
 
