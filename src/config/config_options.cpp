@@ -5,6 +5,7 @@
 // at load time, so no reply ever encodes a sub-option. Options the server
 // computes itself are refused, because overriding them breaks the protocol.
 #include <algorithm>
+#include <map>
 
 #include "config/reader.h"
 #include "wire/option_defs.h"
@@ -240,28 +241,60 @@ Result<ParsedOption> read_option(const Reader& reader, const Node& entry) {
   return out;
 }
 
-// Spaces nest (an option of one space encapsulating another); Kea's own
-// example goes two deep. Deeper is a loop in the definitions.
-constexpr int kMaxNesting = 8;
+// Packs the options of other spaces into the options that carry them. Each
+// space is packed once per list and kept (its bytes do not depend on which
+// option carries it), so nesting costs one pass per space, and a space met
+// again while it is being packed is a loop in the definitions.
+class Packer {
+ public:
+  Packer(const Reader& reader, const std::vector<ParsedOption>& list)
+      : reader_(reader), list_(list) {}
 
-struct Packer {
-  const Reader& reader;
-  const std::vector<ParsedOption>& list;
+  // The option's own bytes followed by those of the space it carries.
+  Result<Bytes> with_suboptions(const ParsedOption& parent) {
+    if (parent.def == nullptr) return parent.option.data;
+    if (parent.def->type == wire::OptionType::Vivso && parent.space == wire::kDhcp4Space &&
+        parent.option.data.size() == 5) {
+      return vivso(parent);
+    }
+    if (parent.def->encapsulate.empty()) return parent.option.data;
+    auto subs = pack_space(parent, std::string(parent.def->encapsulate), false);
+    if (!subs) return subs;
+    Bytes out = parent.option.data;
+    out.insert(out.end(), subs->begin(), subs->end());
+    return out;
+  }
 
-  Result<Bytes> with_suboptions(const ParsedOption& parent, int depth) const;
-
+ private:
   // The options of `space` in this list as code-length-data, in code order
   // as Kea packs them. Vendor spaces take only "always-send" options: Kea
   // 2.2 puts the others in option 125 only when a DOCSIS modem's ORO asks.
-  Result<Bytes> pack_space(std::string_view space, bool always_send_only, int depth) const {
+  Result<Bytes> pack_space(const ParsedOption& carrier, const std::string& space,
+                           bool always_send_only) {
+    if (const auto done = packed_.find(space); done != packed_.end()) return done->second;
+    if (std::find(in_progress_.begin(), in_progress_.end(), space) != in_progress_.end()) {
+      return tl::unexpected(
+          reader_.error(carrier.entry, carrier.entry.path +
+                                           ": option spaces encapsulate each other in a loop "
+                                           "(through \"" +
+                                           space + "\")"));
+    }
+    in_progress_.push_back(space);
+    auto out = pack_members(space, always_send_only);
+    in_progress_.pop_back();
+    if (out) packed_.emplace(space, *out);
+    return out;
+  }
+
+  Result<Bytes> pack_members(std::string_view space, bool always_send_only) {
     std::vector<const ParsedOption*> members;
-    for (const ParsedOption& option : list) {
+    for (const ParsedOption& option : list_) {
       if (option.space != space) continue;
       if (always_send_only && !option.option.always_send) {
-        reader.warn(option.entry, option.entry.path + ": not sent: an option of vendor space \"" +
-                                      option.space +
-                                      "\" goes into option 125 only with \"always-send\" (as in "
-                                      "Kea 2.2; DOCSIS ORO requests are not honoured)");
+        reader_.warn(option.entry, option.entry.path + ": not sent: an option of vendor space \"" +
+                                       option.space +
+                                       "\" goes into option 125 only with \"always-send\" (as in "
+                                       "Kea 2.2; DOCSIS ORO requests are not honoured)");
         continue;
       }
       members.push_back(&option);
@@ -270,25 +303,25 @@ struct Packer {
                      [](const auto* a, const auto* b) { return a->option.code < b->option.code; });
     Bytes out;
     for (const ParsedOption* member : members) {
-      auto data = with_suboptions(*member, depth + 1);
+      auto data = with_suboptions(*member);
       if (!data) return data;
       if (auto ok = wire::append_tlv(out, member->option.code, *data); !ok) {
-        return tl::unexpected(reader.error(member->entry, member->entry.path + ": " + ok.error()));
+        return tl::unexpected(reader_.error(member->entry, member->entry.path + ": " + ok.error()));
       }
     }
     return out;
   }
 
   // RFC 3925: enterprise number, length, then the vendor space's options.
-  Result<Bytes> vivso(const ParsedOption& parent) const {
+  Result<Bytes> vivso(const ParsedOption& parent) {
     const Bytes& data = parent.option.data;
     const uint32_t enterprise =
         (uint32_t{data[0]} << 24) | (uint32_t{data[1]} << 16) | (uint32_t{data[2]} << 8) | data[3];
     const std::string space = std::string(wire::kVendorSpacePrefix) + std::to_string(enterprise);
-    auto subs = pack_space(space, true, 1);
+    auto subs = pack_space(parent, space, true);
     if (!subs) return subs;
     if (subs->size() > UINT8_MAX) {
-      return tl::unexpected(reader.error(
+      return tl::unexpected(reader_.error(
           parent.entry, parent.entry.path + ": the options of \"" + space + "\" take " +
                             std::to_string(subs->size()) + " bytes; RFC 3925 allows 255"));
     }
@@ -297,25 +330,12 @@ struct Packer {
     out.insert(out.end(), subs->begin(), subs->end());
     return out;
   }
-};
 
-Result<Bytes> Packer::with_suboptions(const ParsedOption& parent, int depth) const {
-  if (depth > kMaxNesting) {
-    return tl::unexpected(reader.error(
-        parent.entry, parent.entry.path + ": option spaces encapsulate each other in a loop"));
-  }
-  if (parent.def == nullptr) return parent.option.data;
-  if (parent.def->type == wire::OptionType::Vivso && parent.space == wire::kDhcp4Space &&
-      parent.option.data.size() == 5) {
-    return vivso(parent);
-  }
-  if (parent.def->encapsulate.empty()) return parent.option.data;
-  auto subs = pack_space(parent.def->encapsulate, false, depth);
-  if (!subs) return subs;
-  Bytes out = parent.option.data;
-  out.insert(out.end(), subs->begin(), subs->end());
-  return out;
-}
+  const Reader& reader_;
+  const std::vector<ParsedOption>& list_;
+  std::map<std::string, Bytes, std::less<>> packed_;
+  std::vector<std::string> in_progress_;
+};
 
 Status check_duplicates(const Reader& reader, const Node& list,
                         const std::vector<ParsedOption>& parsed) {
@@ -348,11 +368,11 @@ Result<std::vector<OptionData>> read_option_data(const Reader& reader, const Nod
   }
   if (auto ok = check_duplicates(reader, list, parsed); !ok) return tl::unexpected(ok.error());
   // Packed once here, so a reply copies the finished bytes of 43 or 125.
-  const Packer packer{reader, parsed};
+  Packer packer(reader, parsed);
   std::vector<OptionData> options;
   for (const ParsedOption& option : parsed) {
     if (option.space != wire::kDhcp4Space) continue;
-    auto data = packer.with_suboptions(option, 0);
+    auto data = packer.with_suboptions(option);
     if (!data) return tl::unexpected(data.error());
     if (data->size() > kMaxOptionBytes) {
       return tl::unexpected(reader.error(option.entry, option.entry.path + ": option data is " +
