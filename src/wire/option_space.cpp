@@ -25,6 +25,24 @@ bool is_docsis_space(std::string_view space) {
          std::end(kDocsisSpaces);
 }
 
+// Options Kea defines in dhcp4 that blackstart's table leaves out because
+// the server or the client sets them; they are standard all the same.
+struct ManagedName {
+  uint8_t code;
+  std::string_view name;
+};
+constexpr ManagedName kManaged[] = {
+    {50, "dhcp-requested-address"}, {52, "dhcp-option-overload"},        {53, "dhcp-message-type"},
+    {54, "dhcp-server-identifier"}, {55, "dhcp-parameter-request-list"}, {56, "dhcp-message"},
+    {57, "dhcp-max-message-size"},  {61, "dhcp-client-identifier"},      {82, "dhcp-agent-options"},
+};
+
+bool is_managed(uint8_t code, std::string_view name) {
+  return std::any_of(std::begin(kManaged), std::end(kManaged), [&](const ManagedName& managed) {
+    return managed.code == code || managed.name == name;
+  });
+}
+
 struct TypeName {
   std::string_view name;
   OptionType type;
@@ -146,6 +164,10 @@ tl::expected<void, std::string> OptionDefinitions::add(CustomOptionDef def) {
       return tl::unexpected("unable to override definition of option " + quoted(what) +
                             " in standard option space " + quoted(def.space));
     }
+  }
+  if (dhcp4 && is_managed(def.code, def.name)) {
+    return tl::unexpected("unable to override definition of option " + quoted(code_text) + " (" +
+                          def.name + ") in standard option space 'dhcp4'");
   }
   auto entry = std::make_unique<Entry>();
   entry->owned = std::move(def);

@@ -132,6 +132,10 @@ TEST(OptionSpace, StandardDefinitionsCannotBeOverridden) {
   const auto by_name = defs.add(custom("routers", 230, OptionType::Ip4, "dhcp4"));
   ASSERT_FALSE(by_name);
   EXPECT_NE(by_name.error().find("'routers'"), std::string::npos);
+  // Kea's table also has the options the server or client sets itself.
+  EXPECT_FALSE(defs.add(custom("my-type", 53, OptionType::U8, "dhcp4")));
+  EXPECT_FALSE(defs.add(custom("dhcp-agent-options", 231, OptionType::Binary, "dhcp4")));
+  EXPECT_TRUE(defs.add(custom("my-type", 53, OptionType::U8, "my-space")));
   EXPECT_FALSE(defs.add(custom("tftp-servers", 9, OptionType::Ip4, "vendor-4491")));
   EXPECT_FALSE(defs.add(custom("x", 1, OptionType::U8, "docsis3-v4")));
 }
