@@ -14,6 +14,7 @@
 #include "config/include.h"
 #include "config/jsonc.h"
 #include "config/reader.h"
+#include "wire/option_space.h"
 
 namespace bs::config {
 namespace {
@@ -28,7 +29,7 @@ constexpr std::string_view kDhcp4Keys[] = {
     "renew-timer",       "rebind-timer",     "decline-probation-period",
     "authoritative",     "subnet4",          "option-data",
     "loggers",           "control-sockets",  "control-socket",
-    "conflict-probing",  "starvation-guard",
+    "conflict-probing",  "starvation-guard", "option-def",
 };
 // "dhcp-socket-type" and "re-detect" only tune how Kea opens its sockets;
 // blackstart always uses a UDP socket plus a packet socket and never
@@ -378,7 +379,7 @@ Status read_loggers(const Reader& reader, const Node& list, Config& config) {
   return {};
 }
 
-Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
+Status read_defined_sections(const Reader& reader, const Node& dhcp4, Config& config) {
   NetworkSettings global;
   if (auto ok = read_network_settings(reader, dhcp4, global); !ok) return ok;
   if (auto ok = read_kea_globals(reader, dhcp4, config); !ok) return ok;
@@ -409,6 +410,19 @@ Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
   if (auto ok = read_starvation_guard(reader, dhcp4, config); !ok) return ok;
   if (const auto node = dhcp4.find("loggers")) return read_loggers(reader, *node, config);
   return {};
+}
+
+Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
+  // Every option-data list, a client class's too, is read against these
+  // definitions; the reader only points at them, so they live here.
+  wire::OptionDefinitions option_defs;
+  if (const auto node = dhcp4.find("option-def")) {
+    if (auto ok = read_option_defs(reader, *node, option_defs, false); !ok) return ok;
+  }
+  reader.use_option_definitions(&option_defs);
+  auto status = read_defined_sections(reader, dhcp4, config);
+  reader.use_option_definitions(nullptr);
+  return status;
 }
 
 Status check_top_level(const Reader& reader, const Node& root) {

@@ -8,7 +8,7 @@ namespace bs::config {
 namespace {
 
 constexpr std::string_view kGlobalKeys[] = {
-    "shared-networks", "client-classes", "option-def",     "hosts-database",
+    "shared-networks", "client-classes", "hosts-database",
     "hosts-databases", "dhcp4o6-port",   "config-control",
 };
 
@@ -107,6 +107,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.subnet4[].relay";
     case Scope::OptionData:
       return "option-data[]";
+    case Scope::OptionDef:
+      return "option-def[]";
     case Scope::Logger:
       return "Dhcp4.loggers[]";
     case Scope::OutputOption:

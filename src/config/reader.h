@@ -16,6 +16,10 @@
 #include "config/config.h"
 #include "config/jsonc.h"
 
+namespace bs::wire {
+class OptionDefinitions;
+}
+
 namespace bs::config {
 
 template <class T>
@@ -44,6 +48,7 @@ enum class Scope : uint8_t {
   Reservation,
   Relay,
   OptionData,
+  OptionDef,
   Logger,
   OutputOption,
   ControlSocket,
@@ -80,6 +85,14 @@ class Reader {
   void warn(const Node& node, std::string message) const;
   std::vector<ConfigError> take_warnings() const { return std::move(warnings_); }
 
+  // The definitions "option-data" is read against: the global "option-def"
+  // set, or a client class's set (whose parent is the global one) while
+  // that class is read. Null: only the built-in definitions.
+  const wire::OptionDefinitions* option_definitions() const { return option_definitions_; }
+  void use_option_definitions(const wire::OptionDefinitions* defs) const {
+    option_definitions_ = defs;
+  }
+
   Status expect_object(const Node& node) const;
   Status expect_array(const Node& node) const;
   Result<std::string> get_string(const Node& node) const;  // non-empty
@@ -100,6 +113,7 @@ class Reader {
   const std::string& file_name_;
   // Collected while the otherwise read-only reader walks the document.
   mutable std::vector<ConfigError> warnings_;
+  mutable const wire::OptionDefinitions* option_definitions_ = nullptr;
 };
 
 // "the string \"abc\"", "the number 1.5", ... for "must be X, got Y" messages.
@@ -111,7 +125,19 @@ std::string quote(std::string_view text);
 bool is_valid_interface_name(std::string_view name);
 
 // Section parsers, one per Kea section, each in the file named after it.
+// "option-data": the dhcp4 options of the list, with the options of other
+// spaces already packed into the option that encapsulates them (43, 125 or
+// an "option-def" with "encapsulate"), so replies copy bytes (config_options.cpp).
 Result<std::vector<OptionData>> read_option_data(const Reader& reader, const Node& list);
+// "option-def" (config_option_defs.cpp), global or a client class's:
+// `class_level` allows, as Kea does there, only dhcp4 options 43 and 224-254.
+Status read_option_defs(const Reader& reader, const Node& list, wire::OptionDefinitions& into,
+                        bool class_level);
+// A client class's "option-data", read against its own "option-def" on top
+// of the global ones (Kea's vendor-specific.json: a class defines 43 as
+// encapsulating its vendor's space). For the client-classes parser.
+Result<std::vector<OptionData>> read_class_option_data(const Reader& reader,
+                                                       const Node& class_entry);
 Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list);
 // "control-sockets" / "control-socket" (config_control.cpp); reads from the
 // Dhcp4 object because either spelling may be present.
