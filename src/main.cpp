@@ -216,6 +216,12 @@ int serve(bs::control::RunningConfig running) {
     spdlog::critical("{}", prober.error().message);
     return 1;
   }
+  // libdhcp_run_script's equivalent: its own thread, fed after each commit.
+  if (!config.run_script.path.empty()) {
+    (*server)->attach_script_runner(
+        std::make_unique<bs::server::ProcessScriptRunner>(config.run_script.path));
+    spdlog::info("run_script: running {} on lease events", config.run_script.path);
+  }
   // Detection is a warning light, not a reason to refuse service.
   if (auto rogue = bs::io::open_linux_rogue_listener((*transport)->interfaces())) {
     (*server)->watch_for_rogues(std::move(*rogue), bs::server::rogue_options_from_env());
