@@ -118,7 +118,7 @@ Status read_ping_check(const Reader& reader, const Node& parameters, const Node&
                            "thread without blocking it");
   }
   // "conflict-probing" is read after the hooks and overrides what it sets.
-  if (const auto own = dhcp4.find("conflict-probing")) {
+  if (dhcp4.find("conflict-probing")) {
     reader.warn(parameters, parameters.path +
                                 ": \"conflict-probing\" is also given and its settings take "
                                 "precedence over libdhcp_ping_check's");
