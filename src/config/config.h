@@ -140,6 +140,14 @@ struct ConflictProbing {
   uint32_t max_pending = 4096;  // parked replies; beyond this DISCOVERs wait for a retransmit
 };
 
+// Kea's libdhcp_run_script, built in ("hooks-libraries"): the script is run
+// with Kea's arguments and environment once a lease event is durable, from
+// a thread of its own, never on the packet path (server/script_runner.h).
+struct RunScript {
+  std::string path;  // empty: no script
+  bool operator==(const RunScript&) const = default;
+};
+
 // The HTTP control API ("control-sockets", Kea 2.7's shape). Without a
 // control socket in the file the API listens on 127.0.0.1:8004; an empty
 // "control-sockets" list turns it off. Any other address needs credentials.
@@ -215,6 +223,7 @@ struct Config {
   ConflictProbing probing;
   StarvationGuardConfig starvation_guard;
   ExpiredLeasesProcessing expiry;
+  RunScript run_script;
   // Settings accepted from a Kea file that change nothing or less than in
   // Kea (e.g. a top-level "Logging"); `blackstart -t` prints them.
   std::vector<ConfigError> warnings;

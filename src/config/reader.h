@@ -144,6 +144,10 @@ Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list)
 Status read_control_sockets(const Reader& reader, const Node& dhcp4, Config& config);
 // blackstart's "conflict-probing" (config_probing.cpp).
 Status read_conflict_probing(const Reader& reader, const Node& node, Config& config);
+// "hooks-libraries" (config_hooks.cpp): built-in equivalents or a refusal.
+// `dhcp4` is where "conflict-probing", which overrides libdhcp_ping_check, lives.
+Status read_hooks_libraries(const Reader& reader, const Node& list, const Node& dhcp4,
+                            Config& config);
 // "starvation-guard" (config_guard.cpp), a blackstart extension; absent = off.
 Status read_starvation_guard(const Reader& reader, const Node& dhcp4, Config& config);
 

@@ -52,6 +52,8 @@ std::optional<std::string> restart_only_change(const config::Config& running,
   // The store is opened once at start with every one of these settings.
   if (running.lease_database != next.lease_database) return "\"lease-database\" changed";
   if (!same_control(running.control, next.control)) return "\"control-sockets\" changed";
+  // The script runner's thread is started once with its script.
+  if (running.run_script != next.run_script) return "libdhcp_run_script's script changed";
   return std::nullopt;
 }
 

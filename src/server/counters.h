@@ -51,6 +51,8 @@ struct Counters {
   uint64_t probe_self_answers = 0;
   uint64_t probe_timeouts = 0;
   uint64_t probes_pending = 0;  // a gauge: replies parked right now
+  // run_script: lease events lost because the script queue was full.
+  uint64_t script_events_dropped = 0;
 
   void drop(DropReason reason) { ++drops[static_cast<size_t>(reason)]; }
   uint64_t dropped(DropReason reason) const { return drops[static_cast<size_t>(reason)]; }

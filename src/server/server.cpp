@@ -165,13 +165,16 @@ void Server::process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_at
   }
   if (type == wire::MessageType::Decline && result.change) ++counters_.declines;
   if (result.probe && prober_ && park(packet, *query, result, probe_attempt)) return;
-  queue_result(result);
+  queue_result(result, &packet);
 }
 
 // Into this batch: the change to commit, and the reply either after the
 // commit (it promises the change) or right away.
-void Server::queue_result(HandlerResult& result) {
+void Server::queue_result(HandlerResult& result, const io::RxPacket* query) {
   const bool durable = result.change.has_value();
+  if (durable && script_runner_ && query != nullptr) {
+    script_sources_.emplace_back(changes_.size(), *query);
+  }
   if (durable) changes_.push_back(std::move(*result.change));
   if (!result.reply) return;
   BS_ASSERT(result.reply_type.has_value());
@@ -188,6 +191,7 @@ void Server::commit_and_send() {
   // OFFERs and NAKs promise nothing durable, so they need not wait for the
   // fsync; only replies carrying a change do.
   if (!free_replies_.empty()) transport_.send(free_replies_);
+  bool committed_batch = false;
   if (!changes_.empty()) {
     const auto commit_started = std::chrono::steady_clock::now();
     auto committed = store_.commit(changes_);
@@ -195,6 +199,7 @@ void Server::commit_and_send() {
     histograms_.commit_batch_size.observe(static_cast<double>(changes_.size()));
     note_commit(committed);
     if (committed) {
+      committed_batch = true;
       ++counters_.commits;
       counters_.leases_committed += changes_.size();
       for (const LeaseChange& change : changes_) record_change_event(change, batch_now_s_);
@@ -217,11 +222,47 @@ void Server::commit_and_send() {
   for (auto type : free_types_) ++counters_.sent_by_type[static_cast<size_t>(type)];
   counters_.packets_sent += durable_replies_.size() + free_replies_.size();
   if (!durable_replies_.empty()) transport_.send(durable_replies_);
+  // Only what the store committed: on a failure the changes were reverted
+  // and no event is queued either.
+  if (committed_batch && !script_sources_.empty()) submit_script_events();
+  script_sources_.clear();
   changes_.clear();
   durable_replies_.clear();
   free_replies_.clear();
   durable_types_.clear();
   free_types_.clear();
+}
+
+// After the commit and the replies: the script runner's queue never holds
+// up a reply, and a full queue costs an event, not a client.
+void Server::submit_script_events() {
+  for (auto& [index, query] : script_sources_) {
+    BS_ASSERT(index < changes_.size());
+    ScriptEvent event;
+    event.change = changes_[index];
+    if (const io::InterfaceInfo* link = find_link(query.ifindex)) {
+      event.interface_name = link->name;
+      event.interface_address = link->address;
+      event.interface_mac = link->mac;
+    }
+    event.query = std::move(query);
+    const Lease* lease = event.change.after
+                             ? &*event.change.after
+                             : (event.change.before ? &*event.change.before : nullptr);
+    if (lease != nullptr) {
+      if (const config::Subnet* subnet = config_.find_subnet(lease->subnet_id)) {
+        event.subnet_id = subnet->id;
+        event.subnet_prefix = subnet->prefix;
+        event.subnet_prefix_len = subnet->prefix_len;
+      }
+    }
+    if (!script_runner_->submit(std::move(event))) {
+      ++counters_.script_events_dropped;
+      script_log_.warn("script-queue",
+                       "run_script: event queue full, lease event dropped (script not run)",
+                       clock_.monotonic_ms());
+    }
+  }
 }
 
 // One line when the store starts failing and one when it recovers

@@ -25,6 +25,7 @@
 #include "server/probe_table.h"
 #include "server/rate_limited_log.h"
 #include "server/rogue_watch.h"
+#include "server/script_runner.h"
 #include "server/store_health.h"
 #include "store/lease_store.h"
 
@@ -70,6 +71,13 @@ class Server {
   void attach_prober(std::unique_ptr<io::Prober> prober) { prober_ = std::move(prober); }
   size_t probes_pending() const { return probes_.size(); }
 
+  // libdhcp_run_script's equivalent (script_runner.h): after each commit,
+  // every change a client's query made is handed to `runner`. Without one
+  // nothing is copied or queued.
+  void attach_script_runner(std::unique_ptr<ScriptRunner> runner) {
+    script_runner_ = std::move(runner);
+  }
+
   // Recovery mode (server_recovery.cpp): after an unclean shutdown the
   // server may have forgotten leases, so for one lease lifetime it treats
   // every address it believes free as uncertain.
@@ -99,7 +107,8 @@ class Server {
          const Clock& clock, ServerOptions options);
 
   void process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_attempt = 0);
-  void queue_result(HandlerResult& result);
+  void queue_result(HandlerResult& result, const io::RxPacket* query = nullptr);
+  void submit_script_events();
   // server_probe.cpp
   bool park(const io::RxPacket& packet, const wire::Packet& query, HandlerResult& result,
             uint8_t attempt);
@@ -135,6 +144,8 @@ class Server {
   ProbeTable probes_;
   std::vector<io::ProbeAnswer> probe_answers_;
   StoreHealth store_health_;
+  std::unique_ptr<ScriptRunner> script_runner_;
+  RateLimitedLog script_log_;
 
   // Per batch; reused to avoid allocation on the hot path.
   std::vector<io::RxPacket> received_;  // read this round, on the way into the intake
@@ -144,6 +155,9 @@ class Server {
   IntakeQueue intake_;
   PriorityPolicy priority_;
   std::vector<LeaseChange> changes_;
+  // With a script runner: which of changes_ a client's query made, and the
+  // query, for the events submitted once the batch is durable.
+  std::vector<std::pair<size_t, io::RxPacket>> script_sources_;
   std::vector<io::TxPacket> durable_replies_;  // wait for the commit
   std::vector<io::TxPacket> free_replies_;     // promise nothing durable (OFFER, NAK)
   std::vector<wire::MessageType> durable_types_, free_types_;
