@@ -37,7 +37,6 @@ constexpr Refusal kDocumentedRefusals[] = {
     {"config backend", "\"server-tag\""},
     {"DHCPv4-over-DHCPv6", "\"dhcp4o6-port\""},
     {"DHCPv4-over-DHCPv6", "\"4o6-"},
-    {"UNIX control socket (issue 10 part 3)", "\"unix\""},
     {"vendor option spaces", "options in other spaces"},
     {"option definitions", "\"option-def\""},
     {"hook library without a built-in equivalent", "hook library"},
