@@ -103,6 +103,10 @@ answer=$(unix_cmd '{"command": "no-such-command"}' || true)
 jq_check "an unknown command is Kea's result 2" "$answer" '.result == 2'
 answer=$(unix_cmd 'GET / HTTP/1.1' || true)
 jq_check "HTTP spoken to the unix socket is refused with an answer" "$answer" '.result == 1'
+check "blackstart-ctl --url unix:PATH lists the lease" \
+  bash -c "ip netns exec $SRV timeout 30 $BST_CTL leases --url unix:$SOCK | grep -qF $IP1"
+check "blackstart-ctl --url unix:PATH to a missing socket exits 69" \
+  bash -c "ip netns exec $SRV timeout 30 $BST_CTL status --url unix:$SOCKDIR/none >/dev/null 2>&1; [ \$? -eq 69 ]"
 jq_check "the HTTP socket serves at the same time" "$(api '{"command": "lease4-get-all"}')" \
   "(.arguments.leases | map(.\"ip-address\")) == [\"$IP1\"]"
 
