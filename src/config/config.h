@@ -148,11 +148,16 @@ struct RunScript {
   bool operator==(const RunScript&) const = default;
 };
 
-// The HTTP control API ("control-sockets", Kea 2.7's shape). Without a
-// control socket in the file the API listens on 127.0.0.1:8004; an empty
-// "control-sockets" list turns it off. Any other address needs credentials.
+// One control socket ("control-sockets" entry, or Kea 2.2's single
+// "control-socket"). "http" and "https" serve the HTTP control API, status
+// page and metrics ("https" with TLS, optionally mutual); "unix" serves
+// Kea's command protocol on a UNIX socket file, whose permissions are its
+// authentication. Any address other than loopback needs credentials or
+// client certificates (config_control.cpp).
+enum class ControlSocketType { kHttp, kHttps, kUnix };
+
 struct ControlSocket {
-  bool enabled = true;
+  ControlSocketType type = ControlSocketType::kHttp;
   Ip4 address{0x7f000001u};  // 127.0.0.1
   uint16_t port = 8004;
   std::string realm = "blackstart";
@@ -160,6 +165,13 @@ struct ControlSocket {
   std::vector<std::pair<std::string, std::string>> basic_clients;
   // blackstart's extension: "authentication": {"type": "bearer", "token": ...}.
   std::string bearer_token;
+  // "unix": the socket file's absolute path.
+  std::string socket_name;
+  // "https": PEM files, Kea's keys. trust-anchor may be a directory.
+  std::string cert_file;
+  std::string key_file;
+  std::string trust_anchor;
+  bool cert_required = true;  // clients must present a certificate (mutual TLS)
 
   bool needs_auth() const { return !basic_clients.empty() || !bearer_token.empty(); }
 };
@@ -219,7 +231,9 @@ struct Config {
   std::vector<OptionData> options;  // global option-data
   std::vector<Subnet> subnets;
   std::string log_severity = "INFO";
-  ControlSocket control;
+  // Without a control socket in the file the HTTP API listens on
+  // 127.0.0.1:8004; an empty "control-sockets" list turns it off.
+  std::vector<ControlSocket> control_sockets{ControlSocket{}};
   ConflictProbing probing;
   StarvationGuardConfig starvation_guard;
   ExpiredLeasesProcessing expiry;

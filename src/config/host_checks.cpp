@@ -61,17 +61,34 @@ void check_interfaces(const Config& config, const HostView& host, const Locator&
   }
 }
 
-void check_control_socket(const Config& config, const HostView& host, const Locator& locate,
-                          std::vector<ConfigError>& out) {
-  const ControlSocket& socket = config.control;
-  if (!socket.enabled) return;
-  auto problem = host.tcp_bind_problem(socket.address, socket.port);
-  if (!problem) return;
-  out.push_back(locate({"/Dhcp4/control-sockets/0/socket-address", "/Dhcp4/control-sockets/0",
-                        "/Dhcp4/control-socket/socket-address", "/Dhcp4/control-socket", "/Dhcp4"},
-                       "control socket " + to_string(socket.address) + ":" +
-                           std::to_string(socket.port) + " cannot be bound here: " + *problem +
-                           "; -c would fail to start the control API"));
+// Each control socket: an HTTP(S) one must bind, a UNIX one needs a
+// writable directory for its file.
+void check_control_sockets(const Config& config, const HostView& host, const Locator& locate,
+                           std::vector<ConfigError>& out) {
+  for (size_t i = 0; i < config.control_sockets.size(); ++i) {
+    const ControlSocket& socket = config.control_sockets[i];
+    const std::string entry = "/Dhcp4/control-sockets/" + std::to_string(i);
+    if (socket.type == ControlSocketType::kUnix) {
+      const size_t slash = socket.socket_name.rfind('/');
+      const std::string directory =
+          slash == std::string::npos || slash == 0 ? "/" : socket.socket_name.substr(0, slash);
+      auto problem = host.directory_problem(directory);
+      if (!problem) continue;
+      out.push_back(locate({entry + "/socket-name", entry, "/Dhcp4/control-socket/socket-name",
+                            "/Dhcp4/control-socket", "/Dhcp4"},
+                           "control socket " + quote(socket.socket_name) + ": directory " +
+                               quote(directory) + " " + *problem +
+                               "; -c would fail to create the socket"));
+      continue;
+    }
+    auto problem = host.tcp_bind_problem(socket.address, socket.port);
+    if (!problem) continue;
+    out.push_back(locate({entry + "/socket-address", entry, "/Dhcp4/control-socket/socket-address",
+                          "/Dhcp4/control-socket", "/Dhcp4"},
+                         "control socket " + to_string(socket.address) + ":" +
+                             std::to_string(socket.port) + " cannot be bound here: " + *problem +
+                             "; -c would fail to start the control API"));
+  }
 }
 
 void check_script(const Config& config, const HostView& host, const Locator& locate,
@@ -178,7 +195,7 @@ std::vector<ConfigError> check_host(const Config& config, const HostView& host,
   std::vector<ConfigError> problems;
   check_lease_file(config, host, locate, problems);
   check_interfaces(config, host, locate, problems);
-  check_control_socket(config, host, locate, problems);
+  check_control_sockets(config, host, locate, problems);
   check_script(config, host, locate, problems);
   return problems;
 }

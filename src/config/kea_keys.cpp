@@ -56,10 +56,8 @@ constexpr std::string_view kLeaseDatabaseKeys[] = {
     "ssl-mode",
 };
 
-// TLS and extra headers on the control socket (Kea's "https").
-constexpr std::string_view kControlSocketKeys[] = {
-    "trust-anchor", "cert-file", "key-file", "cert-required", "http-headers",
-};
+// Extra response headers on an HTTP control socket (Kea 2.7).
+constexpr std::string_view kControlSocketKeys[] = {"http-headers"};
 
 constexpr std::string_view kControlAuthKeys[] = {"directory"};
 

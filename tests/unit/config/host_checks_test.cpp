@@ -121,6 +121,29 @@ TEST(HostChecks, ControlAddressNotOnThisHostAndNoSocketAtAll) {
   EXPECT_TRUE(check(R"({"Dhcp4": {"control-sockets": []}})", host).empty());
 }
 
+TEST(HostChecks, EveryControlSocketIsCheckedAUnixOneByItsDirectory) {
+  FakeHost host;
+  host.busy_ports.insert(8443);
+  const std::string text = R"({"Dhcp4": {"control-sockets": [
+      {"socket-type": "unix", "socket-name": "/run/kea/kea4-ctrl-socket"},
+      {"socket-type": "http", "socket-address": "127.0.0.1", "socket-port": 8004},
+      {"socket-type": "http", "socket-address": "127.0.0.1", "socket-port": 8443}]}})";
+  auto problems = check(text, host);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].message.find("\"/run/kea/kea4-ctrl-socket\": directory \"/run/kea\" "
+                                     "does not exist"),
+            std::string::npos)
+      << problems[0].message;
+  EXPECT_EQ(problems[0].line, 2);
+  EXPECT_NE(problems[1].message.find("127.0.0.1:8443 cannot be bound here: the port is in use"),
+            std::string::npos)
+      << problems[1].message;
+  EXPECT_EQ(problems[1].line, 4);
+  host.directories.insert("/run/kea");
+  host.busy_ports.clear();
+  EXPECT_TRUE(check(text, host).empty());
+}
+
 TEST(HostChecks, SystemHostViewSeesThisMachine) {
   const SystemHostView host;
   EXPECT_TRUE(host.interface_exists("lo"));

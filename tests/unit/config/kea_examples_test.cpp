@@ -37,7 +37,6 @@ constexpr Refusal kDocumentedRefusals[] = {
     {"config backend", "\"server-tag\""},
     {"DHCPv4-over-DHCPv6", "\"dhcp4o6-port\""},
     {"DHCPv4-over-DHCPv6", "\"4o6-"},
-    {"UNIX control socket (issue 10 part 3)", "\"unix\""},
     {"hook library without a built-in equivalent", "hook library"},
     {"options the server sets itself (52, 54, 56, 57 in all-options.json)",
      "is managed by the server"},
