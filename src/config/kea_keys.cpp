@@ -28,7 +28,6 @@ constexpr std::string_view kDdnsKeys[] = {
 
 constexpr std::string_view kGlobalKeys[] = {
     "shared-networks",
-    "client-classes",
     "dhcp-ddns",
     "option-def",
     "sanity-checks",
@@ -55,25 +54,14 @@ constexpr std::string_view kGlobalKeys[] = {
 };
 
 constexpr std::string_view kSubnetKeys[] = {
-    "4o6-interface",
-    "4o6-interface-id",
-    "4o6-subnet",
-    "client-class",
-    "client-classes",
-    "require-client-classes",
-    "evaluate-additional-classes",
-    "store-extended-info",
-    "cache-threshold",
-    "cache-max-age",
-    "offer-lifetime",
+    "4o6-interface",   "4o6-interface-id", "4o6-subnet",     "store-extended-info",
+    "cache-threshold", "cache-max-age",    "offer-lifetime",
 };
 
-constexpr std::string_view kPoolKeys[] = {
-    "client-class", "client-classes", "require-client-classes", "evaluate-additional-classes",
-    "pool-id",
-};
+constexpr std::string_view kPoolKeys[] = {"pool-id"};
 
-constexpr std::string_view kReservationKeys[] = {"client-classes"};
+// Kea 2.3+ class templates and per-class offer lifetimes.
+constexpr std::string_view kClientClassKeys[] = {"template-test", "offer-lifetime"};
 
 constexpr std::string_view kOptionDataKeys[] = {"client-classes"};
 
@@ -127,7 +115,7 @@ std::vector<KeaKey> build_table() {
   add(table, Scope::Subnet, kSubnetKeys);
   add(table, Scope::Subnet, kDdnsKeys);
   add(table, Scope::Pool, kPoolKeys);
-  add(table, Scope::Reservation, kReservationKeys);
+  add(table, Scope::ClientClass, kClientClassKeys);
   add(table, Scope::OptionData, kOptionDataKeys);
   add(table, Scope::ControlSocket, kControlSocketKeys);
   add(table, Scope::ControlAuthentication, kControlAuthKeys);
@@ -179,6 +167,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.multi-threading";
     case Scope::HookLibrary:
       return "Dhcp4.hooks-libraries[]";
+    case Scope::ClientClass:
+      return "Dhcp4.client-classes[]";
   }
   return "";
 }

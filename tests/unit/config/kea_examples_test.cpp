@@ -27,8 +27,6 @@ struct Refusal {
 };
 constexpr Refusal kDocumentedRefusals[] = {
     {"memfile lease file (issue 10 part 1, another branch)", "\"memfile\""},
-    {"client classes", "\"client-classes\""},
-    {"client classes", "\"client-class\""},
     {"shared networks", "\"shared-networks\""},
     {"DDNS", "\"dhcp-ddns\""},
     {"DDNS", "\"ddns-"},
