@@ -26,8 +26,9 @@ enum class DropReason : uint8_t {
   ProbeBacklog,     // every conflict-probe slot busy; the client's retransmission retries
   ProbeConflict,    // several addresses in a row answered probes; the client retries later
   StarvationShare,  // its relay port or link already holds its share of the pool
+  DropClass,        // the query is in Kea's DROP client class
 };
-inline constexpr size_t kDropReasonCount = 16;
+inline constexpr size_t kDropReasonCount = 17;
 const char* to_string(DropReason reason);
 
 struct Counters {
