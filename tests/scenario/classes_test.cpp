@@ -306,12 +306,17 @@ TEST_F(ClassesTest, RequiredClassesOnlyAfterSelection) {
 
 TEST_F(ClassesTest, RequiredClassCannotOpenASubnet) {
   start(office_config(R"~([{"name": "voip", "only-if-required": true,
-                           "test": "option[60].text == 'SIP-phone'"}])~",
-                      R"~(, "client-class": "voip", "require-client-classes": ["voip"])~"));
+                            "test": "option[60].text == 'SIP-phone'"},
+                           {"name": "desk", "test": "option[60].text == 'desk-phone'"}])~",
+                      R"~(, "client-classes": ["voip", "desk"],
+                            "require-client-classes": ["voip"])~"));
   TestClient phone = client(1);
   phone.extra_options = {{wire::opt::kVendorClassId, text_bytes("SIP-phone")}};
+  TestClient desk = client(2);
+  desk.extra_options = {{wire::opt::kVendorClassId, text_bytes("desk-phone")}};
   EXPECT_FALSE(phone.discover());
   EXPECT_EQ(server_->counters().dropped(server::DropReason::NoSubnet), 1u);
+  EXPECT_TRUE(desk.discover());
 }
 
 TEST_F(ClassesTest, PoolRequiredClasses) {
