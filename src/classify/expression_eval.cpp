@@ -275,8 +275,7 @@ void Evaluator::push_option(const Instr& in, std::optional<View> found) {
   if (repr == Repr::Exists) return push_bool(found.has_value());
   if (!found) return push(View{});
   if (repr == Repr::Hex || in.text_is_string) return push(*found);
-  push_generic_text(
-      in.op == Op::PushOption && in.b == 1 ? p_.paths[in.a] : p_.paths[in.a + in.b - 1], *found);
+  push_generic_text(p_.paths[in.a + in.b - 1], *found);  // the innermost code
 }
 
 // Kea's .text of an option it has no string definition for is the option's

@@ -82,6 +82,7 @@ const Case kCases[] = {
     {"relay4[1].exists", "true"},
     {"relay4[9].exists", "false"},
     {"relay4[9].hex", ""},
+    {"relay4[1].text", "type=001, len=005: 70:6f:72:74:31 'port1'"},
     // packet fields, in Kea's binary forms
     {"pkt4.mac", std::string("\x00\x11\x22\x33\x44\x55", 6)},
     {"pkt4.mac == 0x001122334455", "true"},
