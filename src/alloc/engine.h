@@ -32,6 +32,9 @@ struct ClientIdentity {
   // The option 61 the client sent, kept for reservations by "client-id" or
   // "duid" when match-client-id is false empties client_id.
   Bytes sent_client_id{};
+  // The lifetime of the client's classes, if one sets it: it replaces the
+  // subnet's (config::valid_lifetime_for).
+  std::optional<config::LifetimeTriplet> class_lifetime{};
 };
 
 // Whether `lease` is this client's (by option 61 if the lease has one,

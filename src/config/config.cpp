@@ -30,6 +30,7 @@ constexpr std::string_view kDhcp4Keys[] = {
     "authoritative",     "subnet4",          "option-data",
     "loggers",           "control-sockets",  "control-socket",
     "conflict-probing",  "starvation-guard", "option-def",
+    "client-classes",
 };
 // "dhcp-socket-type" and "re-detect" only tune how Kea opens its sockets;
 // blackstart always uses a UDP socket plus a packet socket and never
@@ -396,11 +397,13 @@ Status read_defined_sections(const Reader& reader, const Node& dhcp4, Config& co
     if (!options) return tl::unexpected(options.error());
     config.options = std::move(*options);
   }
+  if (auto ok = read_client_classes(reader, dhcp4, config); !ok) return ok;
   if (const auto node = dhcp4.find("subnet4")) {
     auto subnets = read_subnets(reader, *node);
     if (!subnets) return tl::unexpected(subnets.error());
     config.subnets = std::move(*subnets);
   }
+  warn_unknown_classes(reader, dhcp4, config);
   if (auto ok = check_all_timers(reader, dhcp4, config); !ok) return ok;
   if (auto ok = resolve_subnets(reader, dhcp4, global, config); !ok) return ok;
   if (auto ok = read_control_sockets(reader, dhcp4, config); !ok) return ok;
@@ -504,6 +507,13 @@ const Subnet* Config::find_subnet(uint32_t id) const {
   const auto it = std::find_if(subnets.begin(), subnets.end(),
                                [id](const Subnet& subnet) { return subnet.id == id; });
   return it == subnets.end() ? nullptr : &*it;
+}
+
+const ClientClass* Config::find_class(std::string_view name) const {
+  const auto it =
+      std::find_if(client_classes.begin(), client_classes.end(),
+                   [name](const ClientClass& client_class) { return client_class.name == name; });
+  return it == client_classes.end() ? nullptr : &*it;
 }
 
 tl::expected<Config, ConfigError> parse_config(std::string_view text,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "classify/class_set.h"
+#include "classify/expression.h"
 #include "common/types.h"
 
 namespace bs::config {
@@ -60,6 +61,9 @@ struct Reservation {
   std::vector<OptionData> options;
   BootFields boot;
   bool global = false;  // from Dhcp4 "reservations", copied into each subnet using them
+  // Kea's host "client-classes": classes a client matching this reservation
+  // is put in (config_classes.cpp checks nothing else about them, as Kea).
+  std::vector<std::string> client_classes{};
 };
 
 // Kea's "host-reservation-identifiers": which client identifiers are looked
@@ -203,6 +207,28 @@ struct ExpiredLeasesProcessing {
   uint32_t unwarned_reclaim_cycles = 5;
 };
 
+// Kea's lifetime triplet on a client class: "valid-lifetime" with its
+// "min-" and "max-" bounds, completed as Kea does (a missing bound is the
+// default, a missing default is the one bound given).
+struct LifetimeTriplet {
+  uint32_t valid_s = 0, min_s = 0, max_s = 0;
+};
+
+// One entry of Kea's "client-classes" (config_classes.cpp).
+struct ClientClass {
+  std::string name;
+  std::optional<classify::Expression> test;  // none: only reservations or built-ins assign it
+  // The test uses known/unknown (or member() of a class that does), so it
+  // is evaluated only after the host reservation lookup, as in Kea.
+  bool depends_on_known = false;
+  // Kea 2.2 "only-if-required" (Kea 2.7+ "only-in-additional-list"):
+  // evaluated only when a subnet or pool names it in require-client-classes.
+  bool only_if_required = false;
+  std::vector<OptionData> options;
+  BootFields boot;
+  std::optional<LifetimeTriplet> lifetime;
+};
+
 struct ConfigError {
   std::string file;
   int line = 0;  // 1-based; 0 when the problem is not tied to a line
@@ -230,6 +256,7 @@ struct Config {
   BootFields boot;
   std::vector<OptionData> options;  // global option-data
   std::vector<Subnet> subnets;
+  std::vector<ClientClass> client_classes;  // in file order, the order Kea evaluates them
   std::string log_severity = "INFO";
   // Without a control socket in the file the HTTP API listens on
   // 127.0.0.1:8004; an empty "control-sockets" list turns it off.
@@ -243,12 +270,16 @@ struct Config {
   std::vector<ConfigError> warnings;
 
   const Subnet* find_subnet(uint32_t id) const;
+  const ClientClass* find_class(std::string_view name) const;
 };
 
 // The valid lifetime a client gets in `subnet`, Kea's way: the configured
 // value, or the client's requested lease time (option 51; 0 = none) clamped
 // to min-/max-valid-lifetime when those are set.
-uint32_t valid_lifetime_for(const Config& config, const Subnet& subnet, uint32_t requested_s);
+// A client class's lifetime (the first of the client's classes that sets
+// one, as Kea) replaces the subnet's, bounds included.
+uint32_t valid_lifetime_for(const Config& config, const Subnet& subnet, uint32_t requested_s,
+                            const std::optional<LifetimeTriplet>& class_lifetime = std::nullopt);
 // The longest lifetime any client can get in `subnet`.
 uint32_t max_valid_lifetime(const Config& config, const Subnet& subnet);
 

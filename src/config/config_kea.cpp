@@ -254,7 +254,12 @@ Status resolve_subnets(const Reader& reader, const Node& dhcp4, const NetworkSet
   return {};
 }
 
-uint32_t valid_lifetime_for(const Config& config, const Subnet& subnet, uint32_t requested_s) {
+uint32_t valid_lifetime_for(const Config& config, const Subnet& subnet, uint32_t requested_s,
+                            const std::optional<LifetimeTriplet>& class_lifetime) {
+  if (class_lifetime) {
+    if (requested_s == 0) return class_lifetime->valid_s;
+    return std::clamp(requested_s, class_lifetime->min_s, class_lifetime->max_s);
+  }
   const uint32_t valid = subnet.valid_lifetime_s.value_or(config.valid_lifetime_s);
   if (requested_s == 0) return valid;
   const uint32_t min =

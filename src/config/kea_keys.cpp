@@ -8,28 +8,17 @@ namespace bs::config {
 namespace {
 
 constexpr std::string_view kGlobalKeys[] = {
-    "shared-networks", "client-classes", "hosts-database",
-    "hosts-databases", "dhcp4o6-port",   "config-control",
+    "shared-networks", "hosts-database", "hosts-databases", "dhcp4o6-port", "config-control",
 };
 
 constexpr std::string_view kSubnetKeys[] = {
     "4o6-interface",
     "4o6-interface-id",
     "4o6-subnet",
-    "client-class",
-    "client-classes",
-    "require-client-classes",
-    "evaluate-additional-classes",
 };
 
-constexpr std::string_view kPoolKeys[] = {
-    "client-class",
-    "client-classes",
-    "require-client-classes",
-    "evaluate-additional-classes",
-};
-
-constexpr std::string_view kReservationKeys[] = {"client-classes"};
+// Kea 2.3+ class templates and per-class offer lifetimes.
+constexpr std::string_view kClientClassKeys[] = {"template-test", "offer-lifetime"};
 
 constexpr std::string_view kOptionDataKeys[] = {"client-classes"};
 
@@ -70,8 +59,7 @@ std::vector<KeaKey> build_table() {
   add(table, Scope::Dhcp4, kGlobalKeys);
   add(table, Scope::LeaseDatabase, kLeaseDatabaseKeys);
   add(table, Scope::Subnet, kSubnetKeys);
-  add(table, Scope::Pool, kPoolKeys);
-  add(table, Scope::Reservation, kReservationKeys);
+  add(table, Scope::ClientClass, kClientClassKeys);
   add(table, Scope::OptionData, kOptionDataKeys);
   add(table, Scope::ControlSocket, kControlSocketKeys);
   add(table, Scope::ControlAuthentication, kControlAuthKeys);
@@ -125,6 +113,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.multi-threading";
     case Scope::HookLibrary:
       return "Dhcp4.hooks-libraries[]";
+    case Scope::ClientClass:
+      return "Dhcp4.client-classes[]";
   }
   return "";
 }

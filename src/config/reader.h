@@ -58,6 +58,7 @@ enum class Scope : uint8_t {
   ExpiredLeases,
   MultiThreading,
   HookLibrary,
+  ClientClass,
 };
 
 // Scope of a Kea key that blackstart does not implement yet.
@@ -184,6 +185,15 @@ Status resolve_subnets(const Reader& reader, const Node& dhcp4, const NetworkSet
                        Config& config);
 // One reservation; `subnet` null for a global one (no containment check).
 Result<Reservation> read_reservation(const Reader& reader, const Node& entry, const Subnet* subnet);
+// Client classification (config_classes.cpp): Dhcp4 "client-classes"; a
+// subnet's or pool's "client-class"/"client-classes" guard and
+// "require-client-classes"/"evaluate-additional-classes"; a reservation's
+// "client-classes"; and, after the subnets, warnings for undefined names.
+Status read_client_classes(const Reader& reader, const Node& dhcp4, Config& config);
+Status read_class_guard(const Reader& reader, const Node& scope, ClassGuard& guard,
+                        std::vector<std::string>& required);
+Status read_host_classes(const Reader& reader, const Node& entry, Reservation& out);
+void warn_unknown_classes(const Reader& reader, const Node& dhcp4, const Config& config);
 // Kea 2.2 numbers subnets without "id" itself (config_subnets.cpp).
 Status number_subnets(const Reader& reader, const Node& list, std::vector<Subnet>& subnets);
 

@@ -26,10 +26,11 @@ enum class DropReason : uint8_t {
   ProbeBacklog,     // every conflict-probe slot busy; the client's retransmission retries
   ProbeConflict,    // several addresses in a row answered probes; the client retries later
   StarvationShare,  // its relay port or link already holds its share of the pool
+  DropClass,        // the query is in Kea's DROP client class
   IntakeFull,       // the intake was full of packets of its priority or higher
   Stale,            // waited in the intake past its client's retransmission
 };
-inline constexpr size_t kDropReasonCount = 18;
+inline constexpr size_t kDropReasonCount = 19;
 const char* to_string(DropReason reason);
 
 struct Counters {

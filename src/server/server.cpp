@@ -43,6 +43,8 @@ const char* to_string(DropReason reason) {
       return "probe_conflict";
     case DropReason::StarvationShare:
       return "starvation_share";
+    case DropReason::DropClass:
+      return "drop_class";
     case DropReason::IntakeFull:
       return "intake_full";
     case DropReason::Stale:
@@ -156,7 +158,7 @@ void Server::process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_at
     return;
   }
   const auto handle_started = std::chrono::steady_clock::now();
-  HandlerResult result = handler_->handle(*query, *link, now_s);
+  HandlerResult result = handler_->handle(*query, *link, now_s, &packet);
   histograms_.handle_s.observe(seconds_since(handle_started));
   if (result.drop) counters_.drop(*result.drop);
   if (result.reply_type == wire::MessageType::Nak) {
