@@ -227,6 +227,11 @@ struct ClientClass {
   std::vector<OptionData> options;
   BootFields boot;
   std::optional<LifetimeTriplet> lifetime;
+  // blackstart's "user-context": {"blackstart-priority": N}, 1 to 6: under
+  // overload the class's queries are taken before lower ones (server/
+  // priority.h). In user-context so that Kea, which ignores it, runs the
+  // same file. 0: no priority.
+  uint8_t priority = 0;
 };
 
 struct ConfigError {

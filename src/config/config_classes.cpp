@@ -15,6 +15,9 @@
 namespace bs::config {
 namespace {
 
+// Bands 1-6 of the intake; 7 is for renewals (server/priority.h).
+constexpr uint32_t kMaxClassPriority = 6;
+
 constexpr std::string_view kClassKeys[] = {
     "name",
     "test",
@@ -88,11 +91,29 @@ class ClassReader {
     out.options = std::move(*options);
     if (auto ok = read_boot(entry, out); !ok) return ok;
     if (auto ok = read_lifetime(entry, out); !ok) return ok;
+    if (auto ok = read_priority(entry, out); !ok) return ok;
     config_.client_classes.push_back(std::move(out));
     return {};
   }
 
  private:
+  // blackstart's priority, kept in the class's user-context (see config.h).
+  Status read_priority(const Node& entry, ClientClass& out) const {
+    const auto context = entry.find("user-context");
+    if (!context) return {};
+    const auto priority = context->find("blackstart-priority");
+    if (!priority) return {};
+    auto value = reader_.get_u32(*priority, 1, kMaxClassPriority);
+    if (!value) return tl::unexpected(value.error());
+    if (out.only_if_required) {
+      return tl::unexpected(reader_.error(
+          *priority, priority->path + ": a class evaluated only when required cannot have a "
+                                      "priority (priorities are decided when a packet arrives)"));
+    }
+    out.priority = static_cast<uint8_t>(*value);
+    return {};
+  }
+
   // Kea: "user-context" must be a map; "comment" is text.
   Status check_context(const Node& entry) const {
     if (const auto context = entry.find("user-context"); context && !context->value->is_object()) {

@@ -4,14 +4,19 @@
 // - a renewal (a REQUEST carrying ciaddr: RENEWING or REBINDING) joins the
 //   top band, so a working device keeps its place ahead of newcomers; a
 //   renewal is cheap and its rate is bounded by the lease time;
-// - a query from a client in a priority class joins that class's band
-//   (1 to kMaxClassBand; the highest of its classes wins);
+// - a query from a client in a class with "blackstart-priority" N joins
+//   band N (1 to kMaxClassBand; the highest of its classes wins), decided
+//   by the same first classification pass the handler makes (classes that
+//   do not depend on KNOWN/UNKNOWN);
 // - everything else joins band 0.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <string_view>
 
+#include "classify/expression.h"
+#include "config/config.h"
 #include "io/transport.h"
 #include "wire/packet.h"
 
@@ -22,14 +27,18 @@ class PriorityPolicy {
   static constexpr uint8_t kRenewalBand = 7;
   static constexpr uint8_t kMaxClassBand = 6;
   // The highest priority of the classes a decoded query belongs to, 0 if none.
-  using ClassPriority = std::function<uint8_t(const wire::Packet& query, int ifindex)>;
+  using ClassPriority = std::function<uint8_t(const classify::PacketContext& query)>;
 
   PriorityPolicy() = default;  // off: every packet in band 0
   explicit PriorityPolicy(ClassPriority class_priority)
       : class_priority_(std::move(class_priority)) {}
+  // Off unless some client class has a priority. `config` must outlive the
+  // policy (the server's own copy does).
+  static PriorityPolicy from_config(const config::Config& config);
 
   bool enabled() const { return static_cast<bool>(class_priority_); }
-  uint8_t band_of(const io::RxPacket& packet) const;
+  // `iface` is the name of the link the packet arrived on (for pkt.iface).
+  uint8_t band_of(const io::RxPacket& packet, std::string_view iface, Ip4 local_address) const;
 
  private:
   ClassPriority class_priority_;

@@ -80,7 +80,8 @@ Server::Server(const config::Config& config, store::LeaseStore& store, io::Trans
       handler_(std::make_unique<Dhcp4Handler>(config_, *engine_)),
       probes_(config_.probing.max_pending),
       store_health_(store.describe()),
-      intake_(options.intake) {
+      intake_(options.intake),
+      priority_(PriorityPolicy::from_config(config_)) {
   BS_ASSERT(options_.batch_max > 0);
   received_.reserve(options_.batch_max);
 }
@@ -118,7 +119,14 @@ void Server::fill_intake() {
   BS_ASSERT(count <= read_max);
   counters_.packets_received += count;
   const int64_t now_ms = clock_.monotonic_ms();
-  for (io::RxPacket& packet : received_) intake_.push(packet, priority_.band_of(packet), now_ms);
+  for (io::RxPacket& packet : received_) {
+    uint8_t band = 0;
+    if (priority_.enabled()) {
+      const io::InterfaceInfo* link = find_link(packet.ifindex);
+      if (link != nullptr) band = priority_.band_of(packet, link->name, link->address);
+    }
+    intake_.push(packet, band, now_ms);
+  }
 }
 
 void Server::count_intake_drops() {

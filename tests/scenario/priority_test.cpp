@@ -28,8 +28,8 @@ constexpr const char* kOfficeConfig = R"({"Dhcp4": {
 constexpr uint8_t kCounterBand = 5;
 
 // Stands in for a class test: option 60 "counter" is the public counter.
-uint8_t counter_priority(const wire::Packet& query, int /*ifindex*/) {
-  const wire::Option* vendor = query.find(wire::opt::kVendorClassId);
+uint8_t counter_priority(const classify::PacketContext& context) {
+  const wire::Option* vendor = context.packet.find(wire::opt::kVendorClassId);
   if (vendor == nullptr) return 0;
   const std::string_view text(reinterpret_cast<const char*>(vendor->data.data()),
                               vendor->data.size());
@@ -121,6 +121,27 @@ TEST_F(PriorityTest, ARenewalKeepsItsPlaceAheadOfNewcomers) {
   rx.source = address;
   transport_.inject(std::move(rx));
   EXPECT_EQ(round_of_reply(0x9999, 10), 1);
+}
+
+TEST_F(PriorityTest, AClassWithAPriorityInTheFileIsServedFirst) {
+  // The same office, with the counters' class and its priority in the file
+  // as an administrator writes it.
+  std::string text = kOfficeConfig;
+  const std::string classes = R"("client-classes": [{"name": "counters",
+      "test": "substring(option[60].hex, 0, 7) == 'counter'",
+      "user-context": {"blackstart-priority": 5}}],)";
+  text.insert(text.find("\"valid-lifetime\""), classes);
+  auto parsed = config::parse_config(text, "office.json");
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  ASSERT_EQ(parsed->client_classes.at(0).priority, 5);
+  config_ = *parsed;
+  server::ServerOptions options;
+  options.batch_max = 8;
+  auto created = server::Server::create(config_, store_, transport_, clock_, options);
+  ASSERT_TRUE(created) << created.error();
+  server_ = std::move(*created);
+  flood_then_counter();
+  EXPECT_EQ(round_of_reply(0x7000 + 100, 10), 1);
 }
 
 TEST_F(PriorityTest, AFullIntakeDropsTheLowestBandAndCountsIt) {

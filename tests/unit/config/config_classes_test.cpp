@@ -234,3 +234,27 @@ TEST(ConfigClasses, UnknownClassKeyIsRefused) {
 
 }  // namespace
 }  // namespace bs::config::testing
+
+namespace bs::config::testing {
+namespace {
+
+TEST(ConfigClassesPriority, ReadFromUserContextWithinOneToSix) {
+  const Config config = parse_ok(with_classes(R"~([
+      {"name": "counters", "test": "option[60].text == 'counter'",
+       "user-context": {"blackstart-priority": 6, "note": "citizen services"}},
+      {"name": "pcs", "test": "not member('counters')", "user-context": {"site": "a"}}])~"));
+  EXPECT_EQ(config.client_classes.at(0).priority, 6);
+  EXPECT_EQ(config.client_classes.at(1).priority, 0);
+  for (const char* bad : {"0", "7", "\"high\""}) {
+    const std::string error = parse_error(with_classes(
+        std::string(R"~([{"name": "c", "user-context": {"blackstart-priority": )~") + bad + "}}]"));
+    EXPECT_NE(error.find("blackstart-priority"), std::string::npos) << bad << ": " << error;
+  }
+  const std::string required = parse_error(with_classes(R"~([{"name": "c",
+      "only-if-required": true, "test": "option[60].exists",
+      "user-context": {"blackstart-priority": 2}}])~"));
+  EXPECT_NE(required.find("cannot have a priority"), std::string::npos) << required;
+}
+
+}  // namespace
+}  // namespace bs::config::testing
