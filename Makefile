@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit micro micro-bench bench scale fuzz-replay fuzz integration differential lint format demo clean
+.PHONY: all build deps test unit micro micro-bench bench bench-priority bench-priority-tiny scale fuzz-replay fuzz integration differential lint format demo clean
 
 all: build
 
@@ -36,6 +36,15 @@ micro-bench: build
 bench: build
 	/usr/bin/python3 bench/peer_bench.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load
 	$(MAKE) scale
+
+# Priority under overload (issue #11): public counters (5%) and PCs at 2x
+# and 4x blackstart's sustainable rate, priority on and off, and Kea 2.2 on
+# the same file. About 2 minutes; the tiny run inside make test only checks
+# that the bench still works.
+bench-priority: build
+	/usr/bin/python3 bench/priority_bench.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load --out bench/results/priority.md
+bench-priority-tiny: build
+	/usr/bin/python3 bench/priority_bench.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load --tiny
 
 # Scale report (issue #3): 1,000,000-address pool, 500,000 leases in SQLite:
 # cold start, bytes per lease, allocation rate at 10/50/95% use.
@@ -81,6 +90,7 @@ test:
 	$(MAKE) fuzz
 	$(MAKE) integration
 	$(MAKE) differential
+	$(MAKE) bench-priority-tiny
 	$(MAKE) lint
 
 demo:
