@@ -28,6 +28,7 @@ constexpr std::string_view kTuningGlobalKeys[] = {
     "allocator",
     "server-tag",
     "stash-agent-options",
+    "dhcp4o6-port",
 };
 // Kea allows these globally, in shared networks and in subnets.
 constexpr std::string_view kTuningScopedKeys[] = {
@@ -167,9 +168,10 @@ Status expect_type(const Reader& reader, const Node& node, std::string_view key)
     if (auto number = reader.get_real(node); !number) return tl::unexpected(number.error());
     return {};
   }
-  const bool is_integer = key.starts_with("statistic-") || key == "parked-packet-limit" ||
-                          key == "cache-max-age" || key == "offer-lifetime" || key == "ddns-ttl" ||
-                          key == "ddns-ttl-min" || key == "ddns-ttl-max";
+  const bool is_integer = key.starts_with("statistic-") || key == "dhcp4o6-port" ||
+                          key == "parked-packet-limit" || key == "cache-max-age" ||
+                          key == "offer-lifetime" || key == "ddns-ttl" || key == "ddns-ttl-min" ||
+                          key == "ddns-ttl-max";
   if (is_integer) {
     if (auto number = reader.get_u32(node); !number) return tl::unexpected(number.error());
     return {};
@@ -186,6 +188,10 @@ Status expect_type(const Reader& reader, const Node& node, std::string_view key)
 std::string difference(std::string_view key, const nlohmann::json& value) {
   const bool on = value.is_boolean() && value.get<bool>();
   const bool nonzero = value.is_number() && value.get<double>() > 0;
+  if (key == "dhcp4o6-port" && nonzero) {
+    return "blackstart does not speak DHCPv4-over-DHCPv6 (RFC 7341) and opens no port for "
+           "kea-dhcp6; subnets with \"4o6-*\" settings are refused";
+  }
   if (key == "stash-agent-options" && on) {
     return "a renewing client's stored relay options are not reused (none are stored)";
   }

@@ -8,7 +8,10 @@ namespace bs::config {
 namespace {
 
 constexpr std::string_view kGlobalKeys[] = {
-    "shared-networks", "hosts-database", "hosts-databases", "dhcp4o6-port", "config-control",
+    "shared-networks",
+    "hosts-database",
+    "hosts-databases",
+    "config-control",
 };
 
 constexpr std::string_view kSubnetKeys[] = {

@@ -48,13 +48,14 @@ TEST(ConfigKeaTuning, DifferencesAreWarnedWithTheirLine) {
       "cache-threshold": 0.25,
       "dhcp-queue-control": {"enable-queue": true},
       "interfaces-config": {"interfaces": [], "outbound-interface": "use-routing"},
-      "ddns-send-updates": true)"));
+      "ddns-send-updates": true, "dhcp4o6-port": 6767)"));
   EXPECT_TRUE(warned(config, "whatever the allocator"));
   EXPECT_TRUE(warned(config, "neither rewrites nor deletes stored leases"));
   EXPECT_TRUE(warned(config, "no lease caching"));
   EXPECT_TRUE(warned(config, "bounded intake"));
   EXPECT_TRUE(warned(config, "same-as-inbound"));
   EXPECT_TRUE(warned(config, "sends no DNS updates"));
+  EXPECT_TRUE(warned(config, "DHCPv4-over-DHCPv6"));
   for (const ConfigError& warning : config.warnings) EXPECT_GT(warning.line, 0);
 }
 
