@@ -27,7 +27,6 @@ constexpr std::string_view kDdnsKeys[] = {
 };
 
 constexpr std::string_view kGlobalKeys[] = {
-    "shared-networks",
     "client-classes",
     "dhcp-ddns",
     "option-def",
@@ -62,6 +61,13 @@ constexpr std::string_view kSubnetKeys[] = {
     "client-classes",
     "require-client-classes",
     "evaluate-additional-classes",
+    "store-extended-info",
+    "cache-threshold",
+    "cache-max-age",
+    "offer-lifetime",
+};
+
+constexpr std::string_view kSharedNetworkKeys[] = {
     "store-extended-info",
     "cache-threshold",
     "cache-max-age",
@@ -126,6 +132,8 @@ std::vector<KeaKey> build_table() {
   add(table, Scope::LeaseDatabase, kLeaseDatabaseKeys);
   add(table, Scope::Subnet, kSubnetKeys);
   add(table, Scope::Subnet, kDdnsKeys);
+  add(table, Scope::SharedNetwork, kSharedNetworkKeys);
+  add(table, Scope::SharedNetwork, kDdnsKeys);
   add(table, Scope::Pool, kPoolKeys);
   add(table, Scope::Reservation, kReservationKeys);
   add(table, Scope::OptionData, kOptionDataKeys);
@@ -159,6 +167,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.subnet4[].reservations[]";
     case Scope::Relay:
       return "Dhcp4.subnet4[].relay";
+    case Scope::SharedNetwork:
+      return "Dhcp4.shared-networks[]";
     case Scope::OptionData:
       return "option-data[]";
     case Scope::Logger:

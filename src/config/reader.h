@@ -43,6 +43,7 @@ enum class Scope : uint8_t {
   Pool,
   Reservation,
   Relay,
+  SharedNetwork,
   OptionData,
   Logger,
   OutputOption,
@@ -112,7 +113,23 @@ bool is_valid_interface_name(std::string_view name);
 
 // Section parsers, one per Kea section, each in the file named after it.
 Result<std::vector<OptionData>> read_option_data(const Reader& reader, const Node& list);
+// The subnets of a "subnet4" list, as written: without automatic ids.
 Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list);
+// One "subnet4" entry, and the part of it a shared network can also carry
+// (timers, interface, relay, the network settings).
+Result<Subnet> read_subnet(const Reader& reader, const Node& entry);
+Status read_subnet_settings(const Reader& reader, const Node& entry, Subnet& out);
+// "shared-networks" (config_shared_networks.cpp): appends each network's
+// subnets, with the network's settings inherited, to config.subnets and
+// their entries to `nodes`.
+Status read_shared_networks(const Reader& reader, const Node& list, Config& config,
+                            std::vector<Node>& nodes);
+// Fills each SharedNetwork::subnet_ids once the subnets have their ids.
+void link_shared_networks(Config& config);
+// Once every subnet is read: Kea's automatic ids, then unique ids and no
+// overlapping prefixes across the whole file. `nodes[i]` is subnets[i]'s entry.
+Status finish_subnets(const Reader& reader, const Node& warn_at, std::span<const Node> nodes,
+                      std::vector<Subnet>& subnets);
 // "control-sockets" / "control-socket" (config_control.cpp); reads from the
 // Dhcp4 object because either spelling may be present.
 Status read_control_sockets(const Reader& reader, const Node& dhcp4, Config& config);
@@ -142,8 +159,8 @@ Status read_boot_fields(const Reader& reader, const Node& scope, BootFields& out
 // the network settings into every subnet and the lifetime checks.
 std::span<const std::string_view> kea_global_keys();
 Status read_kea_globals(const Reader& reader, const Node& dhcp4, Config& config);
-Status resolve_subnets(const Reader& reader, const Node& dhcp4, const NetworkSettings& global,
-                       Config& config);
+Status resolve_subnets(const Reader& reader, const Node& dhcp4, std::span<const Node> nodes,
+                       const NetworkSettings& global, Config& config);
 // One reservation; `subnet` null for a global one (no containment check).
 Result<Reservation> read_reservation(const Reader& reader, const Node& entry, const Subnet* subnet);
 // Kea 2.2 numbers subnets without "id" itself (config_subnets.cpp).

@@ -29,7 +29,6 @@ constexpr Refusal kDocumentedRefusals[] = {
     {"memfile lease file (issue 10 part 1, another branch)", "\"memfile\""},
     {"client classes", "\"client-classes\""},
     {"client classes", "\"client-class\""},
-    {"shared networks", "\"shared-networks\""},
     {"DDNS", "\"dhcp-ddns\""},
     {"DDNS", "\"ddns-"},
     {"hosts databases", "\"hosts-database"},
