@@ -45,6 +45,10 @@ const config::OptionData* configured(uint8_t code, const config::Config& config,
   }
   if (subnet != nullptr) {
     if (const auto* found = find_in(subnet->options)) return found;
+    // Kea: a shared network's options come after its subnet's.
+    if (const config::SharedNetwork* network = config.network_of(*subnet)) {
+      if (const auto* found = find_in(network->options)) return found;
+    }
   }
   return find_in(config.options);
 }
@@ -80,6 +84,9 @@ std::vector<uint8_t> wanted_codes(const wire::Packet& query, const config::Confi
   if (reservation != nullptr) add_always(reservation->options);
   if (pool != nullptr) add_always(pool->options);
   if (subnet != nullptr) add_always(subnet->options);
+  if (const config::SharedNetwork* network = subnet ? config.network_of(*subnet) : nullptr) {
+    add_always(network->options);
+  }
   add_always(config.options);
   return codes;
 }

@@ -38,10 +38,10 @@ void set_boot_fields(wire::Packet& reply, const config::Subnet& subnet,
 size_t max_reply_size(const wire::Packet& query);
 
 // Adds configured options: reservation over pool (of the reply's yiaddr or
-// ciaddr) over subnet over global, the ones the client asked for (option 55),
-// routers, domain-name-servers and domain-name (as Kea, asked for or not)
-// plus always-send ones, minus never-send ones, while they fit in the budget
-// left for the reply. Echoes option 61 (unless echo-client-id is false) and,
+// ciaddr) over subnet over shared network over global, the ones the client
+// asked for (option 55), routers, domain-name-servers and domain-name (as
+// Kea, asked for or not) plus always-send ones, minus never-send ones, while
+// they fit in the budget left for the reply. Echoes option 61 (unless echo-client-id is false) and,
 // last, option 82.
 void add_configured_options(wire::Packet& reply, const wire::Packet& query,
                             const config::Config& config, const config::Subnet* subnet,
