@@ -6,17 +6,18 @@ set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
   libsqlite3-dev sqlite3 nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
-  libcpp-httplib-dev libexpected-dev)
+  libcpp-httplib-dev libexpected-dev libssl-dev)
 fuzz_pkgs=(clang libclang-rt-dev)
 net_pkgs=(iproute2 isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay procps iputils-ping)
 lint_pkgs=(clang-format clang-tidy)
 # Kea 2.2's own example configs (doc/examples/kea4), which the config tests
 # feed to `blackstart -t` to measure how much of Kea's syntax is covered.
 kea_doc_pkgs=(kea-doc)
-# Control API tests: curl and jq drive the API, promtool checks /metrics,
+# Control API tests: curl and jq drive the API (socat its UNIX socket,
+# openssl makes the https test's certificates), promtool checks /metrics,
 # chromium + playwright-core (npm) test the status page. A nodejs that
 # already brings npm (NodeSource's does) conflicts with Debian's npm.
-api_pkgs=(curl jq prometheus chromium nodejs python3)
+api_pkgs=(curl jq socat openssl prometheus chromium nodejs python3)
 command -v npm >/dev/null || api_pkgs+=(npm)
 # The peers `make powercut` compares blackstart with. dnsmasq-base, not
 # dnsmasq: the latter ships a service that would start on the host.
@@ -24,12 +25,17 @@ powercut_pkgs=(iproute2 procps kea-dhcp4-server dnsmasq-base)
 # Kea 2.2 itself, for the memfile interop test (test_kea_memfile.sh): its
 # lease file is taken over by blackstart and back. The service never starts
 # on the host (policy-rc.d below); the test runs kea-dhcp4 in a namespace.
-kea_pkgs=(kea-dhcp4-server)
+# kea-ctrl-agent forwards HTTP commands to blackstart's UNIX control socket
+# (test_control_sockets.sh), as it does to Kea's.
+kea_pkgs=(kea-dhcp4-server kea-ctrl-agent)
+# The differential test against Kea (tests/differential): scapy builds and
+# parses the scripted clients' raw DHCP packets.
+diff_pkgs=(python3-scapy)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${diff_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
   *) echo "usage: $0 build|test|demo|powercut" >&2; exit 2 ;;
 esac

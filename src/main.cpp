@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/text.h"
 #include "config/config.h"
+#include "config/host_checks.h"
 #include "control/control.h"
 #include "io/prober.h"
 #include "io/rogue_listener.h"
@@ -68,6 +69,29 @@ tl::expected<bs::config::Config, int> load_or_report(const std::string& path) {
   }
   print_warnings(*config);
   return std::move(*config);
+}
+
+// -t: the file, then this host (host_checks.h). Host problems are warnings
+// (the file may be meant for another machine) unless --strict.
+int test_config(const std::string& path, bool strict) {
+  auto config = load_or_report(path);
+  if (!config) return config.error();
+  const auto text = bs::config::read_config_text(path);
+  const auto locate = bs::config::locator_for_text(path, text ? *text : std::string());
+  const bs::config::SystemHostView host;
+  const auto problems = bs::config::check_host(*config, host, locate);
+  for (const auto& problem : problems) {
+    std::string line = problem.to_string();
+    if (!strict) line.insert(line.size() - problem.message.size(), "warning: ");
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  if (strict && !problems.empty()) {
+    std::fprintf(stderr, "%s: %zu problem(s) at this host (--strict)\n", path.c_str(),
+                 problems.size());
+    return 1;
+  }
+  std::printf("%s: configuration is valid (%zu subnets)\n", path.c_str(), config->subnets.size());
+  return 0;
 }
 
 int show_leases(const bs::config::Config& config) {
@@ -216,6 +240,12 @@ int serve(bs::control::RunningConfig running) {
     spdlog::critical("{}", prober.error().message);
     return 1;
   }
+  // libdhcp_run_script's equivalent: its own thread, fed after each commit.
+  if (!config.run_script.path.empty()) {
+    (*server)->attach_script_runner(
+        std::make_unique<bs::server::ProcessScriptRunner>(config.run_script.path));
+    spdlog::info("run_script: running {} on lease events", config.run_script.path);
+  }
   // Detection is a warning light, not a reason to refuse service.
   if (auto rogue = bs::io::open_linux_rogue_listener((*transport)->interfaces())) {
     (*server)->watch_for_rogues(std::move(*rogue), bs::server::rogue_options_from_env());
@@ -256,9 +286,12 @@ int main(int argc, char** argv) {
   ::umask(027);
   CLI::App app{"blackstart: a DHCPv4 server that never forgets a lease"};
   std::string config_path, test_path, recover_path;
-  bool show = false;
+  bool show = false, strict = false;
   app.add_option("-c,--config", config_path, "run the server with this Kea-style Dhcp4 JSON file");
   app.add_option("-t,--test-config", test_path, "check a config file and exit (0 = valid)");
+  app.add_flag("--strict", strict,
+               "with -t: what -c would fail on at this host (lease directory, interfaces, "
+               "control socket, script) is an error (exit 1), not a warning");
   app.add_flag("--show-leases", show, "print the lease table of -c's lease database and exit");
   app.add_option("--recover-db", recover_path,
                  "salvage a damaged lease database (FILE: the database, or a config naming it): "
@@ -267,13 +300,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", "blackstart 0.1.0");
   CLI11_PARSE(app, argc, argv);
 
-  if (!test_path.empty()) {
-    auto config = load_or_report(test_path);
-    if (!config) return config.error();
-    std::printf("%s: configuration is valid (%zu subnets)\n", test_path.c_str(),
-                config->subnets.size());
-    return 0;
-  }
+  if (!test_path.empty()) return test_config(test_path, strict);
   if (!recover_path.empty()) return recover_db(recover_path);
   if (config_path.empty()) {
     std::fprintf(stderr,

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_store_fixture.h"
 #include "micro_bench.h"
 #include "store/memfile_store.h"
 
@@ -28,43 +29,6 @@ using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
-
-Lease bench_lease(uint32_t n) {
-  Lease lease;
-  lease.address = Ip4{0xC6130000u + n};  // 198.19.x.y, in the file only
-  lease.hw_address =
-      make_hwaddr(std::vector<uint8_t>{2, 0xdd, static_cast<uint8_t>(n >> 16), 0,
-                                       static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
-  lease.client_id = {1,
-                     2,
-                     0xdd,
-                     static_cast<uint8_t>(n >> 16),
-                     static_cast<uint8_t>(n >> 8),
-                     static_cast<uint8_t>(n)};
-  lease.hostname = "host-" + std::to_string(n);
-  lease.subnet_id = 1;
-  lease.valid_lifetime_s = 7200;
-  lease.cltt_s = 1'800'000'000;
-  return lease;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "bs-micro.XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::unique_ptr<store::MemfileLeaseStore> open_store(benchmark::State& state, const TempDir& dir) {
   if (dir.path().empty()) {

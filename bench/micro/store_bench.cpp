@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_store_fixture.h"
 #include "micro_bench.h"
 #include "store/sqlite_store.h"
 
@@ -19,37 +20,6 @@ namespace bs::bench {
 namespace {
 
 constexpr uint32_t kRing = 4096;  // distinct rows rewritten in turn
-
-Lease ring_lease(uint32_t n) {
-  Lease lease;
-  lease.address = Ip4{0xC6130000u + n};  // 198.19.x.y, in the file only
-  lease.hw_address = make_hwaddr(
-      std::vector<uint8_t>{2, 0xdd, 0, 0, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
-  lease.client_id = {1, 2, 0xdd, 0, 0, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
-  lease.hostname = "host-" + std::to_string(n);
-  lease.subnet_id = 1;
-  lease.valid_lifetime_s = 7200;
-  lease.cltt_s = 1'800'000'000;
-  return lease;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "bs-micro.XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 void BM_Commit(benchmark::State& state, bool fsync) {
   const auto batch = static_cast<uint32_t>(state.range(0));
@@ -67,7 +37,7 @@ void BM_Commit(benchmark::State& state, bool fsync) {
   std::vector<LeaseChange> ring;
   ring.reserve(kRing);
   for (uint32_t n = 0; n < kRing; ++n) {
-    const Lease lease = ring_lease(n);
+    const Lease lease = bench_lease(n);
     ring.push_back({lease.address, std::nullopt, lease});
   }
   uint32_t next = 0;

@@ -146,15 +146,15 @@ std::string Engine::State::hostname_for(const ClientContext& ctx,
 
 Lease Engine::State::hold(const ClientContext& ctx, uint32_t address,
                           const ClientIdentity& client) {
-  Lease offer{
-      Ip4{address},
-      client.hw_address,
-      client.client_id,
-      hostname_for(ctx, client),
-      subnet_config(ctx.subnet).id,
-      config::valid_lifetime_for(config, subnet_config(ctx.subnet), client.requested_lifetime_s),
-      ctx.now_s,
-      LeaseState::Offered};
+  Lease offer{Ip4{address},
+              client.hw_address,
+              client.client_id,
+              hostname_for(ctx, client),
+              subnet_config(ctx.subnet).id,
+              config::valid_lifetime_for(config, subnet_config(ctx.subnet),
+                                         client.requested_lifetime_s, client.class_lifetime),
+              ctx.now_s,
+              LeaseState::Offered};
   const Slot* existing = find_slot(address);
   // A binding to this client already holds the address; an overlay would
   // only hide the row.
@@ -279,7 +279,7 @@ tl::expected<LeaseChange, AllocError> Engine::assign(const config::Subnet& subne
                   state.hostname_for(ctx, client),
                   subnet.id,
                   config::valid_lifetime_for(state.config, state.subnet_config(*index),
-                                             client.requested_lifetime_s),
+                                             client.requested_lifetime_s, client.class_lifetime),
                   now_s,
                   LeaseState::Assigned};
   return state.replace_row(address.value, row, now_s);

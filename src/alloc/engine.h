@@ -36,6 +36,9 @@ struct ClientIdentity {
   // (no classes) keeps the client out of every guarded pool. Must outlive
   // the engine call.
   const classify::ClassSet* classes = nullptr;
+  // The lifetime of the client's classes, if one sets it: it replaces the
+  // subnet's (config::valid_lifetime_for).
+  std::optional<config::LifetimeTriplet> class_lifetime{};
 };
 
 // Whether `lease` is this client's (by option 61 if the lease has one,

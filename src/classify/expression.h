@@ -48,6 +48,11 @@ struct ParseContext {
   // member('X'): true when X is a class the expression may refer to (a
   // built-in class, or one defined earlier in the file, as Kea requires).
   std::function<bool(std::string_view name)> class_known;
+  // option[N].text gives the option's bytes when N is string-typed (Kea's
+  // OptionString), else Kea's debug text of it. When set, this alone says
+  // which codes are string-typed (the standard table plus option-defs);
+  // unset, the standard table decides.
+  std::function<bool(uint8_t code)> option_is_string;
 };
 
 // Values produced while evaluating, reused across packets so evaluation
@@ -85,6 +90,16 @@ class Expression {
   // never an error.
   bool matches(const PacketContext& packet, const ClassSet& classes, EvalScratch& scratch) const;
 
+  // Evaluates an expression parsed by parse_string_expression (Kea's string
+  // expressions, e.g. flex-id or template classes). The view points into
+  // `scratch` or the packet and is valid until the next evaluation.
+  // nullopt when evaluation fails the way Kea throws (addrtotext of 3
+  // bytes, a value past the scratch bound); for a class test it is "true"
+  // or "false".
+  std::optional<std::string_view> evaluate_string(const PacketContext& packet,
+                                                  const ClassSet& classes,
+                                                  EvalScratch& scratch) const;
+
   // The text it was parsed from, for messages and config-get.
   const std::string& text() const;
 
@@ -93,11 +108,20 @@ class Expression {
  private:
   friend tl::expected<Expression, ExprError> parse_expression(std::string_view,
                                                               const ParseContext&);
+  friend tl::expected<Expression, ExprError> parse_string_expression(std::string_view,
+                                                                     const ParseContext&);
   std::shared_ptr<const Impl> impl_;
 };
 
 // Parses Kea's syntax (doc/sphinx/arm/classify.rst): a boolean expression.
+// Refused (with the position): text longer than 4 KiB, nesting deeper than
+// 64 levels, unknown words or option names, member() of a class that
+// ParseContext::class_known does not know, arguments of the wrong type.
 tl::expected<Expression, ExprError> parse_expression(std::string_view text,
                                                      const ParseContext& context);
+// The same language, but the expression must be a string (Kea's
+// TOPLEVEL_STRING), for evaluate_string.
+tl::expected<Expression, ExprError> parse_string_expression(std::string_view text,
+                                                            const ParseContext& context);
 
 }  // namespace bs::classify

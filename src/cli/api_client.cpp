@@ -1,12 +1,18 @@
-// HTTP client for blackstart-ctl, on cpp-httplib.
+// HTTP client for blackstart-ctl, on cpp-httplib, and the few lines of
+// Kea's UNIX-socket protocol for a --url unix:PATH.
 #include "cli/api_client.h"
 
 #include <httplib.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <system_error>
 
 #include "common/unique_fd.h"
@@ -88,8 +94,61 @@ std::string describe_call_failure(httplib::Error error, const Endpoint& endpoint
   }
 }
 
+namespace {
+
+constexpr std::string_view kUnixScheme = "unix:";
+
+// Kea's protocol: write the map, read until the server closes, in time.
+tl::expected<std::string, std::string> unix_exchange(const std::string& path,
+                                                     const std::string& request, int timeout_s) {
+  sockaddr_un address{};
+  if (path.empty() || path.size() >= sizeof(address.sun_path)) {
+    return tl::unexpected("invalid socket path '" + path + "'");
+  }
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  const UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid() ||
+      ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    return tl::unexpected("cannot connect to " + path + ": " + std::strerror(errno) +
+                          "; is blackstart running with this \"socket-name\"?");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  for (size_t sent = 0; sent < request.size();) {
+    const ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return tl::unexpected("the connection to " + path + " broke while sending");
+    sent += static_cast<size_t>(n);
+  }
+  std::string answer;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd ready{fd.get(), POLLIN, 0};
+    if (::poll(&ready, 1, 100) <= 0) continue;
+    char buffer[16384];
+    const ssize_t n = ::recv(fd.get(), buffer, sizeof(buffer), 0);
+    if (n < 0) return tl::unexpected("reading from " + path + ": " + std::strerror(errno));
+    if (n == 0) return answer;
+    answer.append(buffer, static_cast<size_t>(n));
+  }
+  return tl::unexpected("no answer from " + path + " within " + std::to_string(timeout_s) + " s");
+}
+
+}  // namespace
+
 tl::expected<nlohmann::json, CallError> ApiClient::command(const std::string& name,
                                                            const nlohmann::json& arguments) const {
+  if (endpoint_.url.starts_with(kUnixScheme)) {
+    nlohmann::json request = {{"command", name}};
+    if (!arguments.is_null()) request["arguments"] = arguments;
+    const std::string path = endpoint_.url.substr(kUnixScheme.size());
+    auto text = unix_exchange(path, request.dump(), endpoint_.timeout_s);
+    if (!text) return tl::unexpected(CallError{kExitUnavailable, text.error()});
+    auto body = nlohmann::json::parse(*text, nullptr, false);
+    if (!body.is_object() || !body.contains("result")) {
+      return tl::unexpected(
+          CallError{kExitUnavailable, "the answer from " + path + " is not a Kea-style answer"});
+    }
+    return body;
+  }
   httplib::Client http(endpoint_.url);
   if (!http.is_valid()) {
     return tl::unexpected(CallError{kExitUsage, "invalid --url '" + endpoint_.url + "'"});

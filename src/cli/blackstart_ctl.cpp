@@ -30,7 +30,8 @@ Examples:
   blackstart-ctl reload                      re-read the config file (like SIGHUP)
   blackstart-ctl command lease4-del '{"ip-address": "198.18.1.100"}'
 
-The server is http://127.0.0.1:8004 unless --url says otherwise. Credentials:
+The server is http://127.0.0.1:8004 unless --url says otherwise; --url
+unix:/run/kea/kea4-ctrl-socket talks to a "unix" control socket. Credentials:
 --token (or BLACKSTART_TOKEN) for a bearer token, --user with BLACKSTART_PASSWORD
 for basic auth. The status page is the same URL in a browser.
 

@@ -14,6 +14,7 @@
 #include "config/include.h"
 #include "config/jsonc.h"
 #include "config/reader.h"
+#include "wire/option_space.h"
 
 namespace bs::config {
 namespace {
@@ -27,12 +28,21 @@ constexpr std::string_view kDhcp4Keys[] = {
     "interfaces-config", "lease-database",           "valid-lifetime",   "renew-timer",
     "rebind-timer",      "decline-probation-period", "authoritative",    "subnet4",
     "option-data",       "shared-networks",          "loggers",          "control-sockets",
-    "control-socket",    "conflict-probing",         "starvation-guard",
+    "control-socket",    "conflict-probing",         "starvation-guard", "option-def",
+    "client-classes",
 };
 // "dhcp-socket-type" and "re-detect" only tune how Kea opens its sockets;
 // blackstart always uses a UDP socket plus a packet socket and never
 // re-detects, so both are accepted (and validated) but change nothing.
-constexpr std::string_view kInterfacesKeys[] = {"interfaces", "dhcp-socket-type", "re-detect"};
+// "service-sockets-*" tell Kea how hard to retry opening sockets; blackstart
+// opens them once and refuses to start without them, Kea's require-all.
+constexpr std::string_view kInterfacesKeys[] = {"interfaces",
+                                                "dhcp-socket-type",
+                                                "re-detect",
+                                                "outbound-interface",
+                                                "service-sockets-require-all",
+                                                "service-sockets-retry-wait-time",
+                                                "service-sockets-max-retries"};
 constexpr std::string_view kLeaseDatabaseKeys[] = {"type", "name", "fsync"};
 // Kea's memfile keys, with Kea's meaning ("persist" must stay true).
 constexpr std::string_view kMemfileKeys[] = {"type",    "name",         "fsync",
@@ -56,7 +66,7 @@ bool contains(std::span<const std::string_view> list, std::string_view key) {
 const std::vector<std::string_view>& dhcp4_keys() {
   static const std::vector<std::string_view> keys = [] {
     std::vector<std::string_view> out(std::begin(kDhcp4Keys), std::end(kDhcp4Keys));
-    for (auto more : {network_setting_keys(), kea_global_keys()}) {
+    for (auto more : {network_setting_keys(), kea_global_keys(), kea_tuning_global_keys()}) {
       out.insert(out.end(), more.begin(), more.end());
     }
     return out;
@@ -84,6 +94,25 @@ Status read_interface_list(const Reader& reader, const Node& list, Config& confi
   return {};
 }
 
+// Kea's "outbound-interface": "use-routing" sends replies by the kernel's
+// routing table; blackstart always answers on the link a query arrived on.
+Status read_outbound_interface(const Reader& reader, const Node& interfaces) {
+  const auto node = interfaces.find("outbound-interface");
+  if (!node) return {};
+  auto text = reader.get_string(*node);
+  if (!text) return tl::unexpected(text.error());
+  if (*text == "same-as-inbound") return {};
+  if (*text != "use-routing") {
+    return tl::unexpected(
+        reader.error(*node, node->path + " must be \"same-as-inbound\" or \"use-routing\", got " +
+                                describe_value(*node->value)));
+  }
+  reader.warn(*node, node->path +
+                         " \"use-routing\": blackstart answers on the link the query arrived "
+                         "on (\"same-as-inbound\")");
+  return {};
+}
+
 Status read_interfaces_config(const Reader& reader, const Node& node, Config& config) {
   if (auto ok = reader.expect_object(node); !ok) return tl::unexpected(ok.error());
   if (auto ok = reader.check_keys(node, Scope::InterfacesConfig, kInterfacesKeys); !ok) {
@@ -97,9 +126,17 @@ Status read_interfaces_config(const Reader& reader, const Node& node, Config& co
           reader.error(*socket_type, socket_type->path + " must be \"raw\" or \"udp\""));
     }
   }
-  if (const auto re_detect = node.find("re-detect")) {
-    if (auto flag = reader.get_bool(*re_detect); !flag) return tl::unexpected(flag.error());
+  for (std::string_view key : {"re-detect", "service-sockets-require-all"}) {
+    const auto flag_node = node.find(key);
+    if (!flag_node) continue;
+    if (auto flag = reader.get_bool(*flag_node); !flag) return tl::unexpected(flag.error());
   }
+  for (std::string_view key : {"service-sockets-retry-wait-time", "service-sockets-max-retries"}) {
+    const auto number_node = node.find(key);
+    if (!number_node) continue;
+    if (auto n = reader.get_u32(*number_node); !n) return tl::unexpected(n.error());
+  }
+  if (auto ok = read_outbound_interface(reader, node); !ok) return ok;
   if (const auto list = node.find("interfaces")) return read_interface_list(reader, *list, config);
   return {};
 }
@@ -377,10 +414,11 @@ Status read_all_subnets(const Reader& reader, const Node& dhcp4, Config& config,
   return {};
 }
 
-Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
+Status read_defined_sections(const Reader& reader, const Node& dhcp4, Config& config) {
   NetworkSettings global;
   if (auto ok = read_network_settings(reader, dhcp4, global); !ok) return ok;
   if (auto ok = read_kea_globals(reader, dhcp4, config); !ok) return ok;
+  if (auto ok = read_kea_tuning_globals(reader, dhcp4); !ok) return ok;
   if (const auto node = dhcp4.find("interfaces-config")) {
     if (auto ok = read_interfaces_config(reader, *node, config); !ok) return ok;
   }
@@ -393,8 +431,10 @@ Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
     if (!options) return tl::unexpected(options.error());
     config.options = std::move(*options);
   }
+  if (auto ok = read_client_classes(reader, dhcp4, config); !ok) return ok;
   std::vector<Node> nodes;  // each subnet's entry, for messages
   if (auto ok = read_all_subnets(reader, dhcp4, config, nodes); !ok) return ok;
+  warn_unknown_classes(reader, dhcp4, nodes, config);
   if (auto ok = check_all_timers(reader, dhcp4, nodes, config); !ok) return ok;
   if (auto ok = resolve_subnets(reader, dhcp4, nodes, global, config); !ok) return ok;
   if (auto ok = read_control_sockets(reader, dhcp4, config); !ok) return ok;
@@ -404,6 +444,19 @@ Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
   if (auto ok = read_starvation_guard(reader, dhcp4, config); !ok) return ok;
   if (const auto node = dhcp4.find("loggers")) return read_loggers(reader, *node, config);
   return {};
+}
+
+Status read_sections(const Reader& reader, const Node& dhcp4, Config& config) {
+  // Every option-data list, a client class's too, is read against these
+  // definitions; the reader only points at them, so they live here.
+  wire::OptionDefinitions option_defs;
+  if (const auto node = dhcp4.find("option-def")) {
+    if (auto ok = read_option_defs(reader, *node, option_defs, false); !ok) return ok;
+  }
+  reader.use_option_definitions(&option_defs);
+  auto status = read_defined_sections(reader, dhcp4, config);
+  reader.use_option_definitions(nullptr);
+  return status;
 }
 
 Status check_top_level(const Reader& reader, const Node& root) {
@@ -491,6 +544,13 @@ const Subnet* Config::find_subnet(uint32_t id) const {
   const auto it = std::find_if(subnets.begin(), subnets.end(),
                                [id](const Subnet& subnet) { return subnet.id == id; });
   return it == subnets.end() ? nullptr : &*it;
+}
+
+const ClientClass* Config::find_class(std::string_view name) const {
+  const auto it =
+      std::find_if(client_classes.begin(), client_classes.end(),
+                   [name](const ClientClass& client_class) { return client_class.name == name; });
+  return it == client_classes.end() ? nullptr : &*it;
 }
 
 tl::expected<Config, ConfigError> parse_config(std::string_view text,

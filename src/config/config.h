@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "classify/class_set.h"
+#include "classify/expression.h"
 #include "common/types.h"
 
 namespace bs::config {
@@ -60,6 +61,9 @@ struct Reservation {
   std::vector<OptionData> options;
   BootFields boot;
   bool global = false;  // from Dhcp4 "reservations", copied into each subnet using them
+  // Kea's host "client-classes": classes a client matching this reservation
+  // is put in (config_classes.cpp checks nothing else about them, as Kea).
+  std::vector<std::string> client_classes{};
 };
 
 // Kea's "host-reservation-identifiers": which client identifiers are looked
@@ -158,11 +162,24 @@ struct ConflictProbing {
   uint32_t max_pending = 4096;  // parked replies; beyond this DISCOVERs wait for a retransmit
 };
 
-// The HTTP control API ("control-sockets", Kea 2.7's shape). Without a
-// control socket in the file the API listens on 127.0.0.1:8004; an empty
-// "control-sockets" list turns it off. Any other address needs credentials.
+// Kea's libdhcp_run_script, built in ("hooks-libraries"): the script is run
+// with Kea's arguments and environment once a lease event is durable, from
+// a thread of its own, never on the packet path (server/script_runner.h).
+struct RunScript {
+  std::string path;  // empty: no script
+  bool operator==(const RunScript&) const = default;
+};
+
+// One control socket ("control-sockets" entry, or Kea 2.2's single
+// "control-socket"). "http" and "https" serve the HTTP control API, status
+// page and metrics ("https" with TLS, optionally mutual); "unix" serves
+// Kea's command protocol on a UNIX socket file, whose permissions are its
+// authentication. Any address other than loopback needs credentials or
+// client certificates (config_control.cpp).
+enum class ControlSocketType { kHttp, kHttps, kUnix };
+
 struct ControlSocket {
-  bool enabled = true;
+  ControlSocketType type = ControlSocketType::kHttp;
   Ip4 address{0x7f000001u};  // 127.0.0.1
   uint16_t port = 8004;
   std::string realm = "blackstart";
@@ -170,6 +187,13 @@ struct ControlSocket {
   std::vector<std::pair<std::string, std::string>> basic_clients;
   // blackstart's extension: "authentication": {"type": "bearer", "token": ...}.
   std::string bearer_token;
+  // "unix": the socket file's absolute path.
+  std::string socket_name;
+  // "https": PEM files, Kea's keys. trust-anchor may be a directory.
+  std::string cert_file;
+  std::string key_file;
+  std::string trust_anchor;
+  bool cert_required = true;  // clients must present a certificate (mutual TLS)
 
   bool needs_auth() const { return !basic_clients.empty() || !bearer_token.empty(); }
 };
@@ -199,6 +223,28 @@ struct ExpiredLeasesProcessing {
   std::optional<uint32_t> max_reclaim_leases;
   uint32_t max_reclaim_time_ms = 250;
   uint32_t unwarned_reclaim_cycles = 5;
+};
+
+// Kea's lifetime triplet on a client class: "valid-lifetime" with its
+// "min-" and "max-" bounds, completed as Kea does (a missing bound is the
+// default, a missing default is the one bound given).
+struct LifetimeTriplet {
+  uint32_t valid_s = 0, min_s = 0, max_s = 0;
+};
+
+// One entry of Kea's "client-classes" (config_classes.cpp).
+struct ClientClass {
+  std::string name;
+  std::optional<classify::Expression> test;  // none: only reservations or built-ins assign it
+  // The test uses known/unknown (or member() of a class that does), so it
+  // is evaluated only after the host reservation lookup, as in Kea.
+  bool depends_on_known = false;
+  // Kea 2.2 "only-if-required" (Kea 2.7+ "only-in-additional-list"):
+  // evaluated only when a subnet or pool names it in require-client-classes.
+  bool only_if_required = false;
+  std::vector<OptionData> options;
+  BootFields boot;
+  std::optional<LifetimeTriplet> lifetime;
 };
 
 struct ConfigError {
@@ -231,11 +277,15 @@ struct Config {
   // before "subnet4", which also decides their automatic ids), then subnet4.
   std::vector<Subnet> subnets;
   std::vector<SharedNetwork> shared_networks;
+  std::vector<ClientClass> client_classes;  // in file order, the order Kea evaluates them
   std::string log_severity = "INFO";
-  ControlSocket control;
+  // Without a control socket in the file the HTTP API listens on
+  // 127.0.0.1:8004; an empty "control-sockets" list turns it off.
+  std::vector<ControlSocket> control_sockets{ControlSocket{}};
   ConflictProbing probing;
   StarvationGuardConfig starvation_guard;
   ExpiredLeasesProcessing expiry;
+  RunScript run_script;
   // Settings accepted from a Kea file that change nothing or less than in
   // Kea (e.g. a top-level "Logging"); `blackstart -t` prints them.
   std::vector<ConfigError> warnings;
@@ -246,12 +296,16 @@ struct Config {
   }
   // Kea's Subnet4::clientSupported: the subnet's guard and its network's.
   bool admits(const Subnet& subnet, const classify::ClassSet& classes) const;
+  const ClientClass* find_class(std::string_view name) const;
 };
 
 // The valid lifetime a client gets in `subnet`, Kea's way: the configured
 // value, or the client's requested lease time (option 51; 0 = none) clamped
 // to min-/max-valid-lifetime when those are set.
-uint32_t valid_lifetime_for(const Config& config, const Subnet& subnet, uint32_t requested_s);
+// A client class's lifetime (the first of the client's classes that sets
+// one, as Kea) replaces the subnet's, bounds included.
+uint32_t valid_lifetime_for(const Config& config, const Subnet& subnet, uint32_t requested_s,
+                            const std::optional<LifetimeTriplet>& class_lifetime = std::nullopt);
 // The longest lifetime any client can get in `subnet`.
 uint32_t max_valid_lifetime(const Config& config, const Subnet& subnet);
 

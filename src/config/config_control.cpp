@@ -1,10 +1,16 @@
-// The control socket section: where the HTTP control API listens and who may
-// use it. Kea 2.7 spells it "control-sockets" (a list); older files have one
-// "control-socket" object. Both are read into Config::control. The one rule
+// The control socket section: where the control API listens and who may use
+// it. Kea 2.7 spells it "control-sockets" (a list of "unix", "http" and
+// "https" sockets); older files have one "control-socket" object. Both are read into
+// Config::control_sockets. A "unix" socket's file permissions are its
+// authentication, so it takes no credentials. The one rule
 // that matters most is enforced here, at load time: an API reachable from
-// other machines must require credentials, so a file that binds it elsewhere
-// without "authentication" is rejected with FILE:LINE, and the daemon never
-// starts with an open door.
+// other machines must require credentials (or, over https, client
+// certificates), so a file that binds it elsewhere without them is rejected with FILE:LINE, and the
+// daemon never starts with an open door.
+#include <cstdlib>
+#include <span>
+#include <utility>
+
 #include "common/file_read.h"
 #include "config/reader.h"
 
@@ -13,6 +19,11 @@ namespace {
 
 constexpr std::string_view kSocketKeys[] = {"socket-type", "socket-address", "socket-port",
                                             "authentication"};
+constexpr std::string_view kUnixSocketKeys[] = {"socket-type", "socket-name"};
+constexpr std::string_view kHttpsSocketKeys[] = {"socket-type",    "socket-address", "socket-port",
+                                                 "authentication", "trust-anchor",   "cert-file",
+                                                 "key-file",       "cert-required"};
+constexpr std::string_view kTlsKeys[] = {"trust-anchor", "cert-file", "key-file", "cert-required"};
 constexpr std::string_view kAuthKeys[] = {"type", "realm", "clients", "token", "token-file"};
 constexpr std::string_view kClientKeys[] = {"user", "password", "password-file"};
 
@@ -133,29 +144,84 @@ Status read_authentication(const Reader& reader, const Node& auth, ControlSocket
   return {};
 }
 
-Status check_socket_type(const Reader& reader, const Node& entry) {
-  const auto type_node = entry.find("socket-type");
-  if (!type_node) {
-    return tl::unexpected(reader.error(entry, entry.path + " needs \"socket-type\": \"http\""));
-  }
-  auto type = reader.get_string(*type_node);
-  if (!type) return tl::unexpected(type.error());
-  if (*type == "http") return {};
-  std::string why = " is not a control socket type blackstart knows; use \"http\"";
-  if (*type == "unix") {
-    why =
-        " is Kea's UNIX socket; blackstart serves its control API over HTTP only: use "
-        "{\"socket-type\": \"http\", \"socket-address\": \"127.0.0.1\", \"socket-port\": 8004}";
-  } else if (*type == "https") {
-    why = " (TLS) is not supported yet; use \"http\" on 127.0.0.1 behind a TLS proxy";
-  }
-  return tl::unexpected(reader.error(*type_node, type_node->path + " \"" + *type + "\"" + why));
+// Kea 2.7 keeps UNIX sockets in one directory and resolves a bare name
+// there; older files give absolute paths. KEA_CONTROL_SOCKET_DIR moves it,
+// as it does for Kea.
+std::string socket_directory() {
+  const char* dir = std::getenv("KEA_CONTROL_SOCKET_DIR");
+  return dir != nullptr && *dir == '/' ? std::string(dir) : std::string("/run/kea");
 }
 
-Status read_socket(const Reader& reader, const Node& entry, ControlSocket& socket) {
-  if (auto ok = reader.expect_object(entry); !ok) return ok;
-  if (auto ok = check_socket_type(reader, entry); !ok) return ok;
-  if (auto ok = reader.check_keys(entry, Scope::ControlSocket, kSocketKeys); !ok) return ok;
+// sun_path holds 108 bytes with the terminating NUL.
+constexpr size_t kMaxSocketPathBytes = 107;
+
+Status read_unix_socket(const Reader& reader, const Node& entry, ControlSocket& socket) {
+  if (auto ok = reader.check_keys(entry, Scope::ControlSocket, kUnixSocketKeys); !ok) return ok;
+  const auto name_node = entry.find("socket-name");
+  if (!name_node) {
+    return tl::unexpected(reader.error(
+        entry, entry.path + " of type \"unix\" needs \"socket-name\" (the socket file's path)"));
+  }
+  auto name = reader.get_string(*name_node);
+  if (!name) return tl::unexpected(name.error());
+  if (name->empty()) {
+    return tl::unexpected(reader.error(*name_node, name_node->path + " is empty"));
+  }
+  socket.type = ControlSocketType::kUnix;
+  socket.socket_name = name->front() == '/' ? *name : socket_directory() + "/" + *name;
+  if (socket.socket_name.size() > kMaxSocketPathBytes) {
+    return tl::unexpected(reader.error(*name_node, name_node->path + " " +
+                                                       quote(socket.socket_name) +
+                                                       " is longer than a UNIX socket path "
+                                                       "may be (107 bytes)"));
+  }
+  return {};
+}
+
+// Kea's three TLS files, all required; cert-required defaults to true.
+Status read_tls(const Reader& reader, const Node& entry, ControlSocket& socket) {
+  const std::pair<std::string_view, std::string*> files[] = {
+      {"cert-file", &socket.cert_file},
+      {"key-file", &socket.key_file},
+      {"trust-anchor", &socket.trust_anchor}};
+  for (const auto& [key, target] : files) {
+    const auto node = entry.find(key);
+    if (!node) {
+      return tl::unexpected(reader.error(entry, entry.path + " of type \"https\" needs \"" +
+                                                    std::string(key) + "\" (a PEM file)"));
+    }
+    auto text = reader.get_string(*node);
+    if (!text) return tl::unexpected(text.error());
+    if (text->empty()) return tl::unexpected(reader.error(*node, node->path + " is empty"));
+    *target = *text;
+  }
+  if (const auto required = entry.find("cert-required")) {
+    auto value = reader.get_bool(*required);
+    if (!value) return tl::unexpected(value.error());
+    socket.cert_required = *value;
+  }
+  return {};
+}
+
+Status read_http_socket(const Reader& reader, const Node& entry, ControlSocket& socket, bool tls) {
+  if (!tls) {
+    for (std::string_view key : kTlsKeys) {
+      if (const auto node = entry.find(key)) {
+        return tl::unexpected(
+            reader.key_error(*node, node->path + " belongs to \"socket-type\": \"https\" (TLS)"));
+      }
+    }
+  }
+  if (auto ok = reader.check_keys(entry, Scope::ControlSocket,
+                                  tls ? std::span<const std::string_view>(kHttpsSocketKeys)
+                                      : std::span<const std::string_view>(kSocketKeys));
+      !ok) {
+    return ok;
+  }
+  socket.type = tls ? ControlSocketType::kHttps : ControlSocketType::kHttp;
+  if (tls) {
+    if (auto ok = read_tls(reader, entry, socket); !ok) return ok;
+  }
   const auto address = entry.find("socket-address");
   if (address) {
     auto ip = reader.get_ip4(*address);
@@ -171,28 +237,81 @@ Status read_socket(const Reader& reader, const Node& entry, ControlSocket& socke
     if (auto ok = read_authentication(reader, *auth, socket); !ok) return ok;
   }
   // The default address is loopback, so only a configured one can fail this.
-  if (address && !is_loopback(socket.address) && !socket.needs_auth()) {
+  // Client certificates checked against the trust anchor are credentials too.
+  const bool client_certified = tls && socket.cert_required;
+  if (address && !is_loopback(socket.address) && !socket.needs_auth() && !client_certified) {
     return tl::unexpected(reader.error(
         *address, address->path + " " + to_string(socket.address) +
                       " is reachable from other machines, so the control API needs "
                       "\"authentication\" ({\"type\": \"basic\", \"clients\": [{\"user\": ..., "
-                      "\"password\": ...}]} or {\"type\": \"bearer\", \"token\": ...})"));
+                      "\"password\": ...}]} or {\"type\": \"bearer\", \"token\": ...})" +
+                      (tls ? " or \"cert-required\": true" : "")));
   }
   return {};
 }
 
-Status read_socket_list(const Reader& reader, const Node& list, ControlSocket& socket) {
+Status read_socket(const Reader& reader, const Node& entry, ControlSocket& socket) {
+  if (auto ok = reader.expect_object(entry); !ok) return ok;
+  const auto type_node = entry.find("socket-type");
+  if (!type_node) {
+    return tl::unexpected(reader.error(
+        entry, entry.path + " needs \"socket-type\": \"unix\", \"http\" or \"https\""));
+  }
+  auto type = reader.get_string(*type_node);
+  if (!type) return tl::unexpected(type.error());
+  if (*type == "unix") return read_unix_socket(reader, entry, socket);
+  if (*type == "http" || *type == "https") {
+    return read_http_socket(reader, entry, socket, *type == "https");
+  }
+  return tl::unexpected(reader.error(
+      *type_node, type_node->path + " \"" + *type +
+                      "\" is not a control socket type blackstart knows; use \"unix\", "
+                      "\"http\" or \"https\""));
+}
+
+// Two sockets cannot share a file or an address and port; the second would
+// fail to bind at start, so the file is refused here with its line.
+Status check_distinct(const Reader& reader, const Node& entry,
+                      const std::vector<ControlSocket>& sockets, const ControlSocket& socket) {
+  for (const ControlSocket& other : sockets) {
+    const bool same_kind =
+        (other.type == ControlSocketType::kUnix) == (socket.type == ControlSocketType::kUnix);
+    const bool clash =
+        same_kind &&
+        (socket.type == ControlSocketType::kUnix
+             ? other.socket_name == socket.socket_name
+             : other.port == socket.port && (other.address == socket.address ||
+                                             other.address.is_zero() || socket.address.is_zero()));
+    if (clash) {
+      return tl::unexpected(reader.error(
+          entry,
+          entry.path + " uses the same " +
+              (socket.type == ControlSocketType::kUnix ? "socket file " + quote(socket.socket_name)
+                                                       : "address and port") +
+              " as an earlier control socket"));
+    }
+  }
+  return {};
+}
+
+Status read_socket_list(const Reader& reader, const Node& list,
+                        std::vector<ControlSocket>& sockets) {
   if (auto ok = reader.expect_array(list); !ok) return ok;
-  if (list.value->empty()) {
-    socket.enabled = false;  // an explicit "no control API"
-    return {};
+  // Kea's own files hold one to three (unix, http, https); the bound keeps
+  // a hostile config-test from asking for thousands of listeners.
+  constexpr size_t kMaxControlSockets = 16;
+  if (list.value->size() > kMaxControlSockets) {
+    return tl::unexpected(reader.error(
+        list, list.path + " may hold at most " + std::to_string(kMaxControlSockets) + " sockets"));
   }
-  if (list.value->size() > 1) {
-    return tl::unexpected(reader.error(list.element(1), list.path +
-                                                            " may hold one socket; blackstart "
-                                                            "serves one HTTP control API"));
+  for (size_t i = 0; i < list.value->size(); ++i) {
+    const Node entry = list.element(i);
+    ControlSocket socket;
+    if (auto ok = read_socket(reader, entry, socket); !ok) return ok;
+    if (auto ok = check_distinct(reader, entry, sockets, socket); !ok) return ok;
+    sockets.push_back(std::move(socket));
   }
-  return read_socket(reader, list.element(0), socket);
+  return {};
 }
 
 }  // namespace
@@ -204,13 +323,16 @@ Status read_control_sockets(const Reader& reader, const Node& dhcp4, Config& con
     return tl::unexpected(reader.key_error(
         *single, "Dhcp4 has both \"control-sockets\" and \"control-socket\"; keep one"));
   }
-  ControlSocket socket;
+  if (!list && !single) return {};  // the default, loopback HTTP on 8004
+  std::vector<ControlSocket> sockets;
   if (list) {
-    if (auto ok = read_socket_list(reader, *list, socket); !ok) return ok;
-  } else if (single) {
+    if (auto ok = read_socket_list(reader, *list, sockets); !ok) return ok;
+  } else {
+    ControlSocket socket;
     if (auto ok = read_socket(reader, *single, socket); !ok) return ok;
+    sockets.push_back(std::move(socket));
   }
-  config.control = std::move(socket);
+  config.control_sockets = std::move(sockets);
   return {};
 }
 

@@ -1,6 +1,6 @@
 // Kea Dhcp4 globals that are not sections of their own: echo-client-id,
 // host-reservation-identifiers, expired-leases-processing, multi-threading,
-// hooks-libraries and the global "reservations". Also where the network
+// hooks-libraries (config_hooks.cpp) and the global "reservations". Also where the network
 // settings (config_network.cpp) are inherited from Dhcp4 into each subnet,
 // the way Kea derives them, and where the lifetime bounds are checked.
 #include <fmt/format.h>
@@ -27,7 +27,6 @@ constexpr std::string_view kExpiryKeys[] = {
 };
 constexpr std::string_view kThreadingKeys[] = {"enable-multi-threading", "thread-pool-size",
                                                "packet-queue-size"};
-constexpr std::string_view kHookKeys[] = {"library", "parameters"};
 
 struct IdentifierName {
   std::string_view name;
@@ -38,28 +37,6 @@ constexpr IdentifierName kIdentifiers[] = {
     {"hw-address", HostIdentifier::HwAddress}, {"duid", HostIdentifier::Duid},
     {"circuit-id", HostIdentifier::CircuitId}, {"client-id", HostIdentifier::ClientId},
     {"flex-id", HostIdentifier::FlexId},
-};
-
-// Hook libraries whose commands blackstart's control API has built in.
-constexpr std::string_view kBuiltInHooks[] = {"libdhcp_lease_cmds", "libdhcp_stat_cmds"};
-
-struct HookHint {
-  std::string_view library;
-  std::string_view hint;
-};
-constexpr HookHint kHookHints[] = {
-    {"libdhcp_ping_check", "blackstart probes addresses itself: use \"conflict-probing\""},
-    {"libdhcp_ha", "high availability is not built in yet"},
-    {"libdhcp_run_script", "running a script on lease events is not built in yet"},
-    {"libdhcp_host_cmds", "reservations come from the file only; edit it and reload"},
-    {"libdhcp_subnet_cmds", "subnets come from the file only; edit it and reload"},
-    {"libdhcp_flex_id", "flexible identifiers need client classification, not built in yet"},
-    {"libdhcp_legal_log", "the forensic log is not built in yet"},
-    {"libdhcp_mysql_cb", "the configuration backend is not supported"},
-    {"libdhcp_pgsql_cb", "the configuration backend is not supported"},
-    {"libdhcp_cb_cmds", "the configuration backend is not supported"},
-    {"libdhcp_radius", "RADIUS is not supported"},
-    {"libdhcp_host_cache", "host databases are not supported"},
 };
 
 Result<uint32_t> read_limited(const Reader& reader, const Node& node, uint32_t max) {
@@ -105,50 +82,6 @@ Status read_multi_threading(const Reader& reader, const Node& node) {
     const auto value = node.find(key);
     if (!value) continue;
     if (auto n = reader.get_u32(*value); !n) return tl::unexpected(n.error());
-  }
-  return {};
-}
-
-// "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so" -> "libdhcp_lease_cmds".
-std::string library_stem(std::string_view path) {
-  const size_t slash = path.rfind('/');
-  if (slash != std::string_view::npos) path.remove_prefix(slash + 1);
-  const size_t dot = path.find('.');
-  return std::string(path.substr(0, dot));
-}
-
-Status read_hook(const Reader& reader, const Node& entry) {
-  if (auto ok = reader.expect_object(entry); !ok) return ok;
-  if (auto ok = reader.check_keys(entry, Scope::HookLibrary, kHookKeys); !ok) return ok;
-  const auto library = entry.find("library");
-  if (!library) return tl::unexpected(reader.error(entry, entry.path + " needs a \"library\""));
-  auto path = reader.get_string(*library);
-  if (!path) return tl::unexpected(path.error());
-  const std::string stem = library_stem(*path);
-  if (std::find(std::begin(kBuiltInHooks), std::end(kBuiltInHooks), stem) !=
-      std::end(kBuiltInHooks)) {
-    const auto parameters = entry.find("parameters");
-    if (parameters && !(parameters->value->is_object() && parameters->value->empty())) {
-      return tl::unexpected(reader.key_error(
-          *parameters,
-          parameters->path + ": blackstart's built-in " + stem + " takes no parameters"));
-    }
-    return {};
-  }
-  std::string why = "blackstart loads no hook libraries and has no built-in equivalent";
-  for (const HookHint& hint : kHookHints) {
-    if (hint.library == stem) why = std::string(hint.hint);
-  }
-  return tl::unexpected(reader.error(
-      *library, library->path + " " + quote(*path) + ": hook library " + stem +
-                    " is not supported (" + why + "); " +
-                    "libdhcp_lease_cmds and libdhcp_stat_cmds are built in and accepted"));
-}
-
-Status read_hooks(const Reader& reader, const Node& list) {
-  if (auto ok = reader.expect_array(list); !ok) return ok;
-  for (size_t i = 0; i < list.value->size(); ++i) {
-    if (auto ok = read_hook(reader, list.element(i)); !ok) return ok;
   }
   return {};
 }
@@ -283,7 +216,7 @@ Status read_kea_globals(const Reader& reader, const Node& dhcp4, Config& config)
     if (auto ok = read_multi_threading(reader, *node); !ok) return ok;
   }
   if (const auto node = dhcp4.find("hooks-libraries")) {
-    if (auto ok = read_hooks(reader, *node); !ok) return ok;
+    if (auto ok = read_hooks_libraries(reader, *node, dhcp4, config); !ok) return ok;
   }
   if (const auto node = dhcp4.find("reservations")) {
     if (auto ok = read_global_reservations(reader, *node, config); !ok) return ok;
@@ -320,7 +253,12 @@ Status resolve_subnets(const Reader& reader, const Node& dhcp4, std::span<const 
   return {};
 }
 
-uint32_t valid_lifetime_for(const Config& config, const Subnet& subnet, uint32_t requested_s) {
+uint32_t valid_lifetime_for(const Config& config, const Subnet& subnet, uint32_t requested_s,
+                            const std::optional<LifetimeTriplet>& class_lifetime) {
+  if (class_lifetime) {
+    if (requested_s == 0) return class_lifetime->valid_s;
+    return std::clamp(requested_s, class_lifetime->min_s, class_lifetime->max_s);
+  }
   const uint32_t valid = subnet.valid_lifetime_s.value_or(config.valid_lifetime_s);
   if (requested_s == 0) return valid;
   const uint32_t min =

@@ -136,7 +136,15 @@ Result<std::string> read_field_text(const Reader& reader, const Node& node, size
 
 }  // namespace
 
-std::span<const std::string_view> network_setting_keys() { return kNetworkKeys; }
+std::span<const std::string_view> network_setting_keys() {
+  static const std::vector<std::string_view> keys = [] {
+    std::vector<std::string_view> out(std::begin(kNetworkKeys), std::end(kNetworkKeys));
+    const auto tuning = kea_tuning_scoped_keys();
+    out.insert(out.end(), tuning.begin(), tuning.end());
+    return out;
+  }();
+  return keys;
+}
 
 Status read_boot_fields(const Reader& reader, const Node& scope, BootFields& out) {
   if (const auto node = scope.find("next-server")) {
@@ -163,6 +171,7 @@ Status read_boot_fields(const Reader& reader, const Node& scope, BootFields& out
 }
 
 Status read_network_settings(const Reader& reader, const Node& scope, NetworkSettings& out) {
+  if (auto ok = read_kea_tuning_scoped(reader, scope); !ok) return ok;
   const std::pair<std::string_view, std::optional<uint32_t>*> bounds[] = {
       {"min-valid-lifetime", &out.min_valid_lifetime_s},
       {"max-valid-lifetime", &out.max_valid_lifetime_s},

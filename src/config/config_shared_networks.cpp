@@ -69,43 +69,6 @@ void inherit_from_network(const Subnet& network, Subnet& subnet) {
   if (subnet.interface.empty()) subnet.interface = network.interface;
 }
 
-Result<std::vector<std::string>> read_class_names(const Reader& reader, const Node& node) {
-  if (node.value->is_string()) {
-    auto name = reader.get_string(node);
-    if (!name) return tl::unexpected(name.error());
-    return std::vector<std::string>{*name};
-  }
-  if (auto ok = reader.expect_array(node); !ok) return tl::unexpected(ok.error());
-  std::vector<std::string> names;
-  for (size_t i = 0; i < node.value->size(); ++i) {
-    auto name = reader.get_string(node.element(i));
-    if (!name) return tl::unexpected(name.error());
-    names.push_back(*name);
-  }
-  return names;
-}
-
-// "client-class" (Kea 2.2, one name) or "client-classes" (later Kea, a
-// list); "require-client-classes" or its later name
-// "evaluate-additional-classes".
-Status read_network_classes(const Reader& reader, const Node& entry, SharedNetwork& out) {
-  for (std::string_view key : {"client-class", "client-classes"}) {
-    if (const auto node = entry.find(key)) {
-      auto names = read_class_names(reader, *node);
-      if (!names) return tl::unexpected(names.error());
-      out.client_classes.classes = std::move(*names);
-    }
-  }
-  for (std::string_view key : {"require-client-classes", "evaluate-additional-classes"}) {
-    if (const auto node = entry.find(key)) {
-      auto names = read_class_names(reader, *node);
-      if (!names) return tl::unexpected(names.error());
-      out.required_classes = std::move(*names);
-    }
-  }
-  return {};
-}
-
 // Kea's sanity checks: every subnet of a network has the network's
 // authoritative setting, and at most one interface name among them.
 Status check_network_subnets(const Reader& reader, const Node& entry, const Subnet& network,
@@ -159,7 +122,10 @@ Status read_network(const Reader& reader, const Node& entry, std::set<std::strin
   network.name = std::move(*name);
   Subnet settings;  // the network's values of the settings subnets inherit
   if (auto ok = read_subnet_settings(reader, entry, settings); !ok) return ok;
-  if (auto ok = read_network_classes(reader, entry, network); !ok) return ok;
+  if (auto ok = read_class_guard(reader, entry, network.client_classes, network.required_classes);
+      !ok) {
+    return ok;
+  }
   if (const auto options = entry.find("option-data")) {
     auto list = read_option_data(reader, *options);
     if (!list) return tl::unexpected(list.error());

@@ -12,13 +12,34 @@ namespace bs::config {
 namespace {
 
 constexpr std::string_view kSubnetOwnKeys[] = {
-    "id",    "subnet",    "pools",          "option-data", "reservations",
-    "relay", "interface", "valid-lifetime", "renew-timer", "rebind-timer",
+    "id",
+    "subnet",
+    "pools",
+    "option-data",
+    "reservations",
+    "relay",
+    "interface",
+    "valid-lifetime",
+    "renew-timer",
+    "rebind-timer",
+    // config_classes.cpp
+    "client-class",
+    "client-classes",
+    "require-client-classes",
+    "evaluate-additional-classes",
 };
-constexpr std::string_view kPoolKeys[] = {"pool", "option-data"};
+// "pool-id" labels a pool in Kea's statistics; accepted, not used.
+constexpr std::string_view kPoolKeys[] = {"pool",
+                                          "option-data",
+                                          "pool-id",
+                                          "client-class",
+                                          "client-classes",
+                                          "require-client-classes",
+                                          "evaluate-additional-classes"};
 constexpr std::string_view kReservationKeys[] = {
-    "hw-address", "client-id",   "duid",        "circuit-id",      "flex-id",        "ip-address",
-    "hostname",   "option-data", "next-server", "server-hostname", "boot-file-name",
+    "hw-address",  "client-id",       "duid",           "circuit-id",
+    "flex-id",     "ip-address",      "hostname",       "option-data",
+    "next-server", "server-hostname", "boot-file-name", "client-classes",
 };
 constexpr std::string_view kIdentifierKeys[] = {"hw-address", "client-id", "duid", "circuit-id",
                                                 "flex-id"};
@@ -148,6 +169,10 @@ Result<Pool> read_pool(const Reader& reader, const Node& entry, const Subnet& su
     if (!list) return tl::unexpected(list.error());
     pool->options = std::move(*list);
   }
+  if (auto ok = read_class_guard(reader, entry, pool->client_classes, pool->required_classes);
+      !ok) {
+    return tl::unexpected(ok.error());
+  }
   return pool;
 }
 
@@ -263,6 +288,7 @@ Status read_reservation_details(const Reader& reader, const Node& entry, const S
     if (!list) return tl::unexpected(list.error());
     out.options = std::move(*list);
   }
+  if (auto ok = read_host_classes(reader, entry, out); !ok) return ok;
   return read_boot_fields(reader, entry, out.boot);
 }
 
@@ -454,6 +480,10 @@ Result<Subnet> read_subnet(const Reader& reader, const Node& entry) {
   Subnet subnet;
   for (auto step : {read_subnet_id, read_prefix, read_subnet_settings}) {
     if (auto ok = step(reader, entry, subnet); !ok) return tl::unexpected(ok.error());
+  }
+  if (auto ok = read_class_guard(reader, entry, subnet.client_classes, subnet.required_classes);
+      !ok) {
+    return tl::unexpected(ok.error());
   }
   if (const auto pools = entry.find("pools")) {
     if (auto ok = read_pools(reader, *pools, subnet); !ok) return tl::unexpected(ok.error());

@@ -7,88 +7,23 @@
 namespace bs::config {
 namespace {
 
-// DDNS and host name sanitising settings appear globally and per subnet in Kea.
-constexpr std::string_view kDdnsKeys[] = {
-    "ddns-send-updates",
-    "ddns-override-no-update",
-    "ddns-override-client-update",
-    "ddns-replace-client-name",
-    "ddns-generated-prefix",
-    "ddns-qualifying-suffix",
-    "ddns-update-on-renew",
-    "ddns-use-conflict-resolution",
-    "ddns-conflict-resolution-mode",
-    "ddns-ttl-percent",
-    "ddns-ttl",
-    "ddns-ttl-min",
-    "ddns-ttl-max",
-    "hostname-char-set",
-    "hostname-char-replacement",
-};
-
 constexpr std::string_view kGlobalKeys[] = {
-    "client-classes",
-    "dhcp-ddns",
-    "option-def",
-    "sanity-checks",
     "hosts-database",
     "hosts-databases",
-    "reservations-lookup-first",
-    "early-global-reservations-lookup",
-    "ip-reservations-unique",
-    "store-extended-info",
-    "stash-agent-options",
-    "cache-threshold",
-    "cache-max-age",
     "dhcp4o6-port",
     "config-control",
-    "server-tag",
-    "statistic-default-sample-count",
-    "statistic-default-sample-age",
-    "dhcp-queue-control",
-    "compatibility",
-    "parked-packet-limit",
-    "offer-lifetime",
-    "allocator",
-    "adaptive-lease-time-threshold",
 };
 
 constexpr std::string_view kSubnetKeys[] = {
     "4o6-interface",
     "4o6-interface-id",
     "4o6-subnet",
-    "client-class",
-    "client-classes",
-    "require-client-classes",
-    "evaluate-additional-classes",
-    "store-extended-info",
-    "cache-threshold",
-    "cache-max-age",
-    "offer-lifetime",
 };
 
-constexpr std::string_view kSharedNetworkKeys[] = {
-    "store-extended-info",
-    "cache-threshold",
-    "cache-max-age",
-    "offer-lifetime",
-};
-
-constexpr std::string_view kPoolKeys[] = {
-    "client-class", "client-classes", "require-client-classes", "evaluate-additional-classes",
-    "pool-id",
-};
-
-constexpr std::string_view kReservationKeys[] = {"client-classes"};
+// Kea 2.3+ class templates and per-class offer lifetimes.
+constexpr std::string_view kClientClassKeys[] = {"template-test", "offer-lifetime"};
 
 constexpr std::string_view kOptionDataKeys[] = {"client-classes"};
-
-constexpr std::string_view kInterfacesKeys[] = {
-    "outbound-interface",
-    "service-sockets-require-all",
-    "service-sockets-retry-wait-time",
-    "service-sockets-max-retries",
-};
 
 // Keys of Kea's SQL backends. memfile's own keys ("persist",
 // "lfc-interval", "max-row-errors") are read in config.cpp.
@@ -113,10 +48,8 @@ constexpr std::string_view kLeaseDatabaseKeys[] = {
     "ssl-mode",
 };
 
-// TLS and extra headers on the control socket (Kea's "https").
-constexpr std::string_view kControlSocketKeys[] = {
-    "trust-anchor", "cert-file", "key-file", "cert-required", "http-headers",
-};
+// Extra response headers on an HTTP control socket (Kea 2.7).
+constexpr std::string_view kControlSocketKeys[] = {"http-headers"};
 
 constexpr std::string_view kControlAuthKeys[] = {"directory"};
 
@@ -127,15 +60,9 @@ void add(std::vector<KeaKey>& table, Scope scope, std::span<const std::string_vi
 std::vector<KeaKey> build_table() {
   std::vector<KeaKey> table;
   add(table, Scope::Dhcp4, kGlobalKeys);
-  add(table, Scope::Dhcp4, kDdnsKeys);
-  add(table, Scope::InterfacesConfig, kInterfacesKeys);
   add(table, Scope::LeaseDatabase, kLeaseDatabaseKeys);
   add(table, Scope::Subnet, kSubnetKeys);
-  add(table, Scope::Subnet, kDdnsKeys);
-  add(table, Scope::SharedNetwork, kSharedNetworkKeys);
-  add(table, Scope::SharedNetwork, kDdnsKeys);
-  add(table, Scope::Pool, kPoolKeys);
-  add(table, Scope::Reservation, kReservationKeys);
+  add(table, Scope::ClientClass, kClientClassKeys);
   add(table, Scope::OptionData, kOptionDataKeys);
   add(table, Scope::ControlSocket, kControlSocketKeys);
   add(table, Scope::ControlAuthentication, kControlAuthKeys);
@@ -171,6 +98,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.shared-networks[]";
     case Scope::OptionData:
       return "option-data[]";
+    case Scope::OptionDef:
+      return "option-def[]";
     case Scope::Logger:
       return "Dhcp4.loggers[]";
     case Scope::OutputOption:
@@ -189,6 +118,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.multi-threading";
     case Scope::HookLibrary:
       return "Dhcp4.hooks-libraries[]";
+    case Scope::ClientClass:
+      return "Dhcp4.client-classes[]";
   }
   return "";
 }

@@ -16,6 +16,10 @@
 #include "config/config.h"
 #include "config/jsonc.h"
 
+namespace bs::wire {
+class OptionDefinitions;
+}
+
 namespace bs::config {
 
 template <class T>
@@ -45,6 +49,7 @@ enum class Scope : uint8_t {
   Relay,
   SharedNetwork,
   OptionData,
+  OptionDef,
   Logger,
   OutputOption,
   ControlSocket,
@@ -54,6 +59,7 @@ enum class Scope : uint8_t {
   ExpiredLeases,
   MultiThreading,
   HookLibrary,
+  ClientClass,
 };
 
 // Scope of a Kea key that blackstart does not implement yet.
@@ -81,6 +87,14 @@ class Reader {
   void warn(const Node& node, std::string message) const;
   std::vector<ConfigError> take_warnings() const { return std::move(warnings_); }
 
+  // The definitions "option-data" is read against: the global "option-def"
+  // set, or a client class's set (whose parent is the global one) while
+  // that class is read. Null: only the built-in definitions.
+  const wire::OptionDefinitions* option_definitions() const { return option_definitions_; }
+  void use_option_definitions(const wire::OptionDefinitions* defs) const {
+    option_definitions_ = defs;
+  }
+
   Status expect_object(const Node& node) const;
   Status expect_array(const Node& node) const;
   Result<std::string> get_string(const Node& node) const;  // non-empty
@@ -101,6 +115,7 @@ class Reader {
   const std::string& file_name_;
   // Collected while the otherwise read-only reader walks the document.
   mutable std::vector<ConfigError> warnings_;
+  mutable const wire::OptionDefinitions* option_definitions_ = nullptr;
 };
 
 // "the string \"abc\"", "the number 1.5", ... for "must be X, got Y" messages.
@@ -112,7 +127,19 @@ std::string quote(std::string_view text);
 bool is_valid_interface_name(std::string_view name);
 
 // Section parsers, one per Kea section, each in the file named after it.
+// "option-data": the dhcp4 options of the list, with the options of other
+// spaces already packed into the option that encapsulates them (43, 125 or
+// an "option-def" with "encapsulate"), so replies copy bytes (config_options.cpp).
 Result<std::vector<OptionData>> read_option_data(const Reader& reader, const Node& list);
+// "option-def" (config_option_defs.cpp), global or a client class's:
+// `class_level` allows, as Kea does there, only dhcp4 options 43 and 224-254.
+Status read_option_defs(const Reader& reader, const Node& list, wire::OptionDefinitions& into,
+                        bool class_level);
+// A client class's "option-data", read against its own "option-def" on top
+// of the global ones (Kea's vendor-specific.json: a class defines 43 as
+// encapsulating its vendor's space). For the client-classes parser.
+Result<std::vector<OptionData>> read_class_option_data(const Reader& reader,
+                                                       const Node& class_entry);
 // The subnets of a "subnet4" list, as written: without automatic ids.
 Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list);
 // One "subnet4" entry, and the part of it a shared network can also carry
@@ -135,6 +162,10 @@ Status finish_subnets(const Reader& reader, const Node& warn_at, std::span<const
 Status read_control_sockets(const Reader& reader, const Node& dhcp4, Config& config);
 // blackstart's "conflict-probing" (config_probing.cpp).
 Status read_conflict_probing(const Reader& reader, const Node& node, Config& config);
+// "hooks-libraries" (config_hooks.cpp): built-in equivalents or a refusal.
+// `dhcp4` is where "conflict-probing", which overrides libdhcp_ping_check, lives.
+Status read_hooks_libraries(const Reader& reader, const Node& list, const Node& dhcp4,
+                            Config& config);
 // "starvation-guard" (config_guard.cpp), a blackstart extension; absent = off.
 Status read_starvation_guard(const Reader& reader, const Node& dhcp4, Config& config);
 
@@ -153,6 +184,14 @@ std::span<const std::string_view> network_setting_keys();
 Status read_network_settings(const Reader& reader, const Node& scope, NetworkSettings& out);
 // "next-server", "server-hostname", "boot-file-name" (also in reservations).
 Status read_boot_fields(const Reader& reader, const Node& scope, BootFields& out);
+// Kea settings that tune Kea's machinery (config_kea_tuning.cpp): validated,
+// accepted, and warned about where blackstart behaves differently. The
+// scoped ones are allowed wherever network settings are (read by
+// read_network_settings); the global ones only in Dhcp4.
+std::span<const std::string_view> kea_tuning_global_keys();
+std::span<const std::string_view> kea_tuning_scoped_keys();
+Status read_kea_tuning_globals(const Reader& reader, const Node& dhcp4);
+Status read_kea_tuning_scoped(const Reader& reader, const Node& scope);
 // Kea's Dhcp4-only extras (config_kea.cpp): echo-client-id,
 // host-reservation-identifiers, expired-leases-processing, multi-threading,
 // hooks-libraries and the global "reservations"; then the inheritance of
@@ -163,6 +202,17 @@ Status resolve_subnets(const Reader& reader, const Node& dhcp4, std::span<const 
                        const NetworkSettings& global, Config& config);
 // One reservation; `subnet` null for a global one (no containment check).
 Result<Reservation> read_reservation(const Reader& reader, const Node& entry, const Subnet* subnet);
+// Client classification (config_classes.cpp): Dhcp4 "client-classes"; a
+// subnet's or pool's "client-class"/"client-classes" guard and
+// "require-client-classes"/"evaluate-additional-classes"; a reservation's
+// "client-classes"; and, after the subnets, warnings for undefined names
+// (`nodes[i]` is Config::subnets[i]'s entry; shared networks are checked too).
+Status read_client_classes(const Reader& reader, const Node& dhcp4, Config& config);
+Status read_class_guard(const Reader& reader, const Node& scope, ClassGuard& guard,
+                        std::vector<std::string>& required);
+Status read_host_classes(const Reader& reader, const Node& entry, Reservation& out);
+void warn_unknown_classes(const Reader& reader, const Node& dhcp4, std::span<const Node> nodes,
+                          const Config& config);
 // Kea 2.2 numbers subnets without "id" itself (config_subnets.cpp).
 Status number_subnets(const Reader& reader, const Node& list, std::vector<Subnet>& subnets);
 

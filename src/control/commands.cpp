@@ -60,7 +60,10 @@ void check_service(const Json& service) {
 Json route(Executor& executor, const Json& request) {
   if (!request.is_object()) throw CommandError("the request must be a JSON map with a 'command'");
   for (const auto& item : request.items()) {
-    if (item.key() != "command" && item.key() != "arguments" && item.key() != "service") {
+    // Kea's Control Agent adds "remote-address" (its client, for the log)
+    // to every command it forwards to a daemon's UNIX socket.
+    if (item.key() != "command" && item.key() != "arguments" && item.key() != "service" &&
+        item.key() != "remote-address") {
       throw CommandError("unknown key '" + item.key() +
                          "' in the request (expected 'command' and 'arguments')");
     }

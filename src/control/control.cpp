@@ -1,4 +1,4 @@
-// Wiring of the control plane: queue, controller and HTTP server.
+// Wiring of the control plane: queue, controller and control sockets.
 #include "control/control.h"
 
 #include <spdlog/spdlog.h>
@@ -12,17 +12,16 @@ ControlPlane::ControlPlane(server::Server& server, const Clock& clock, RunningCo
 tl::expected<std::unique_ptr<ControlPlane>, std::string> ControlPlane::start(
     server::Server& server, const Clock& clock, RunningConfig running,
     std::string store_description) {
-  const config::ControlSocket socket = running.config.control;
+  const std::vector<config::ControlSocket> sockets = running.config.control_sockets;
   std::unique_ptr<ControlPlane> plane(
       new ControlPlane(server, clock, std::move(running), std::move(store_description)));
-  if (!socket.enabled) {
-    spdlog::info("control API off (\"control-sockets\": [])");
-    return plane;
+  if (sockets.empty()) spdlog::info("control API off (\"control-sockets\": [])");
+  for (const config::ControlSocket& socket : sockets) {
+    auto api = std::make_unique<ApiServer>(socket, plane->queue_);
+    if (auto started = api->start(); !started) return tl::unexpected(started.error());
+    spdlog::info("{}", api->describe());
+    plane->sockets_.push_back(std::move(api));
   }
-  plane->api_ = std::make_unique<ApiServer>(socket, plane->queue_);
-  if (auto started = plane->api_->start(); !started) return tl::unexpected(started.error());
-  spdlog::info("control API and status page on http://{}:{}/{}", to_string(socket.address),
-               plane->api_->port(), socket.needs_auth() ? " (credentials required)" : "");
   return plane;
 }
 
@@ -39,7 +38,7 @@ void ControlPlane::reload() {
 
 void ControlPlane::stop() {
   queue_.close();
-  if (api_) api_->stop();
+  for (auto& socket : sockets_) socket->stop();
 }
 
 }  // namespace bs::control

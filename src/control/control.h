@@ -1,11 +1,12 @@
 // What the daemon's main loop sees of the control API: one object that owns
-// the job queue, the pipeline-side Controller and the HTTP server, and two
+// the job queue, the pipeline-side Controller and the control sockets, and two
 // calls for the loop to make on the pipeline thread (after_batch, reload).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "common/clock.h"
 #include "control/command_queue.h"
@@ -18,8 +19,8 @@ namespace bs::control {
 
 class ControlPlane {
  public:
-  // Starts the HTTP server unless the config turns it off; fails if the
-  // control socket cannot be bound.
+  // Starts every configured control socket (none if the config turns them
+  // off); fails if one cannot be bound.
   static tl::expected<std::unique_ptr<ControlPlane>, std::string> start(
       server::Server& server, const Clock& clock, RunningConfig running,
       std::string store_description);
@@ -31,7 +32,7 @@ class ControlPlane {
   void reload();
   bool shutdown_requested() const { return controller_.shutdown_requested(); }
   int exit_code() const { return controller_.exit_code(); }
-  // Refuses further commands and stops the HTTP server.
+  // Refuses further commands and stops the control sockets.
   void stop();
 
  private:
@@ -40,7 +41,7 @@ class ControlPlane {
 
   CommandQueue queue_;
   Controller controller_;
-  std::unique_ptr<ApiServer> api_;
+  std::vector<std::unique_ptr<ApiServer>> sockets_;
 };
 
 }  // namespace bs::control

@@ -1,6 +1,8 @@
-// The control API's HTTP server: the routes and policy of http_router.h
-// served by the bounded epoll server of http_server.h. This object only
-// wires the two to the control socket's configuration and the Executor.
+// One control socket. An "http" or "https" socket serves the routes and
+// policy of http_router.h; a "unix" socket serves Kea's command protocol (one JSON
+// map in, one out) to the same command dispatcher. Both run on the bounded
+// epoll server of http_server.h; this object only wires them to the
+// socket's configuration and the Executor.
 #pragma once
 
 #include <memory>
@@ -34,6 +36,8 @@ class ApiServer {
   // Closes every connection, finishes requests in progress, joins the threads.
   void stop();
   int port() const { return port_; }
+  // For the start-up log: where it listens and what it serves.
+  std::string describe() const;
 
  private:
   config::ControlSocket socket_;

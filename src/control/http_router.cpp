@@ -139,20 +139,25 @@ Response error_response(int status, const std::string& text) {
 }
 
 Router::Router(config::ControlSocket socket, Executor& executor)
-    : socket_(std::move(socket)), executor_(executor), port_(socket_.port) {}
+    : socket_(std::move(socket)),
+      executor_(executor),
+      port_(socket_.port),
+      scheme_(socket_.type == config::ControlSocketType::kHttps ? "https" : "http"),
+      default_port_(socket_.type == config::ControlSocketType::kHttps ? 443 : 80) {}
 
 // On a socket bound to 0.0.0.0 "our address" is the one the connection
 // reached; otherwise the configured one.
 std::string Router::own_origin(Ip4 local_address) const {
   const Ip4 address = socket_.address.is_zero() ? local_address : socket_.address;
-  return "http://" + to_string(address) + ":" + std::to_string(port_);
+  return scheme_ + "://" + to_string(address) + ":" + std::to_string(port_);
 }
 
 // "host[:port]" naming this server: its address, or on loopback also
-// localhost, 127.0.0.1 and [::1]; the port, when absent, is HTTP's 80.
+// localhost, 127.0.0.1 and [::1]; the port, when absent, is the scheme's
+// (80 or 443).
 bool Router::authority_is_ours(std::string_view authority, Ip4 local_address) const {
   std::string_view host = authority;
-  int port = 80;
+  int port = default_port_;
   const size_t colon = authority.rfind(':');
   if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
     host = authority.substr(0, colon);
@@ -178,8 +183,9 @@ Response Router::handle(const Request& request) const {
                                      own_origin(request.local_address) + "/");
     }
     const auto origin = request.header("origin");
-    if (origin && !(lowered(origin->substr(0, 7)) == "http://" &&
-                    authority_is_ours(origin->substr(7), request.local_address))) {
+    const size_t scheme_bytes = scheme_.size() + 3;  // "https://"
+    if (origin && !(lowered(origin->substr(0, scheme_bytes)) == scheme_ + "://" &&
+                    authority_is_ours(origin->substr(scheme_bytes), request.local_address))) {
       return error_response(403, "Forbidden: cross-origin request from Origin '" + echo(*origin) +
                                      "'; the control API serves only its own origin " +
                                      own_origin(request.local_address));

@@ -57,6 +57,8 @@ class Router {
   config::ControlSocket socket_;
   Executor& executor_;
   int port_;
+  std::string scheme_;  // "http" or "https", for our own origin
+  int default_port_;    // what a Host without a port means: 80 or 443
 };
 
 }  // namespace bs::control::http

@@ -6,11 +6,15 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
@@ -69,14 +73,90 @@ Ip4 local_address_of(int fd) {
   return Ip4{ntohl(address.sin_addr.s_addr)};
 }
 
+constexpr mode_t kSocketMode = 0660;
+
+sockaddr_un unix_address(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  BS_ASSERT(path.size() < sizeof(address.sun_path));
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  return address;
+}
+
+// The socket's permissions are its authentication, so the directory must
+// not let others remove the file and put their own in its place: it exists,
+// is a directory, and is not writable by others unless sticky (/tmp).
+tl::expected<void, std::string> check_socket_directory(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+  struct stat info {};
+  if (::stat(dir.c_str(), &info) != 0) {
+    return tl::unexpected("directory " + dir + ": " + std::strerror(errno));
+  }
+  if (!S_ISDIR(info.st_mode)) return tl::unexpected(dir + " is not a directory");
+  if ((info.st_mode & S_IWOTH) != 0 && (info.st_mode & S_ISVTX) == 0) {
+    return tl::unexpected("directory " + dir +
+                          " is writable by every user without the sticky bit, so another "
+                          "user could replace the socket; use a directory only the server's "
+                          "user can write, e.g. /run/kea");
+  }
+  return {};
+}
+
+// Kea's rule for a file left at the socket's path: a socket nobody listens
+// on is a stale one from a dead process and is removed; a live one belongs
+// to another server and is left alone; anything else is not ours to delete.
+tl::expected<void, std::string> clear_stale_socket(const std::string& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT) return {};
+    return tl::unexpected(std::string(std::strerror(errno)));
+  }
+  if (!S_ISSOCK(info.st_mode)) {
+    return tl::unexpected(
+        std::string("the path exists and is not a socket; remove it or choose another"));
+  }
+  const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) return tl::unexpected(std::string(std::strerror(errno)));
+  const sockaddr_un address = unix_address(path);
+  const int connected =
+      ::connect(probe, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
+  const int error = errno;
+  ::close(probe);
+  if (connected == 0) {
+    return tl::unexpected(std::string("another process is listening on it (a second server?)"));
+  }
+  if (error != ECONNREFUSED) return tl::unexpected(std::string(std::strerror(error)));
+  if (::unlink(path.c_str()) != 0) return tl::unexpected(std::string(std::strerror(errno)));
+  return {};
+}
+
 }  // namespace
+
+// One connection's request reader: HTTP or a bare JSON map.
+struct RequestReader {
+  bool json = false;
+  RequestParser http;
+  JsonFramer framer;
+
+  size_t feed(std::string_view data) { return json ? framer.feed(data) : http.feed(data); }
+  RequestParser::State state() const { return json ? framer.state() : http.state(); }
+  bool started() const { return json ? framer.started() : http.started(); }
+  bool wants_continue() const { return !json && http.wants_continue(); }
+  void continue_sent() { http.continue_sent(); }
+  Request take_request() { return json ? framer.take_request() : http.take_request(); }
+  size_t buffered_bytes() const { return json ? framer.buffered_bytes() : http.buffered_bytes(); }
+  const ParseError& error() const { return json ? framer.error() : http.error(); }
+};
 
 struct HttpServer::Connection {
   enum class Phase { kReading, kWaiting, kWriting, kLingering };
 
   int fd = -1;
   Phase phase = Phase::kReading;
-  RequestParser parser;
+  RequestReader parser;
+  SSL* ssl = nullptr;  // HTTPS only; owned
+  bool handshake_done = false;
   bool head_only = false;
   HttpServer::Clock::time_point deadline;
   size_t accounted_bytes = 0;  // this connection's share of buffered_bytes_
@@ -84,14 +164,22 @@ struct HttpServer::Connection {
   size_t out_sent = 0;
 };
 
-HttpServer::HttpServer(Handler handler, ServerLimits limits)
-    : handler_(std::move(handler)), limits_(limits), connection_cap_(limits.max_connections) {}
+HttpServer::HttpServer(Handler handler, ServerLimits limits, Framing framing)
+    : handler_(std::move(handler)),
+      limits_(limits),
+      framing_(framing),
+      connection_cap_(limits.max_connections) {}
 
 HttpServer::~HttpServer() {
   stop();
   for (int fd : {listen_fd_, epoll_fd_, wake_fd_}) {
     if (fd >= 0) ::close(fd);
   }
+  remove_socket_file();
+}
+
+std::string HttpServer::encode(const Response& response, bool with_body) const {
+  return framing_ == Framing::kJson ? response.body : serialize(response, with_body);
 }
 
 tl::expected<int, std::string> HttpServer::listen(Ip4 address, uint16_t port) {
@@ -111,6 +199,11 @@ tl::expected<int, std::string> HttpServer::listen(Ip4 address, uint16_t port) {
   }
   socklen_t length = sizeof(bind_address);
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bind_address), &length);
+  if (auto ok = watch_listener(); !ok) return tl::unexpected(ok.error());
+  return static_cast<int>(ntohs(bind_address.sin_port));
+}
+
+tl::expected<void, std::string> HttpServer::watch_listener() {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (epoll_fd_ < 0 || wake_fd_ < 0) return tl::unexpected(std::string(std::strerror(errno)));
@@ -118,7 +211,43 @@ tl::expected<int, std::string> HttpServer::listen(Ip4 address, uint16_t port) {
   epoll_event wake_event{EPOLLIN, {.u64 = kWakeTag}};
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &listen_event);
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event);
-  return static_cast<int>(ntohs(bind_address.sin_port));
+  return {};
+}
+
+tl::expected<void, std::string> HttpServer::listen_unix(const std::string& path) {
+  connection_cap_ = fit_connection_cap(limits_.max_connections);
+  if (auto ok = check_socket_directory(path); !ok) return ok;
+  if (auto ok = clear_stale_socket(path); !ok) return ok;
+  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) return tl::unexpected(std::string(std::strerror(errno)));
+  const sockaddr_un address = unix_address(path);
+  if (::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    return tl::unexpected(std::string(std::strerror(errno)));
+  }
+  // Nobody can connect before listen(), so the mode is right before the
+  // first client could use the file, whatever the umask made of it.
+  struct stat made {};
+  if (::chmod(path.c_str(), kSocketMode) != 0 || ::lstat(path.c_str(), &made) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(path.c_str());
+    return tl::unexpected(why);
+  }
+  unix_path_ = path;
+  unix_inode_ = made.st_ino;
+  if (::listen(listen_fd_, kListenBacklog) != 0) {
+    return tl::unexpected(std::string(std::strerror(errno)));
+  }
+  return watch_listener();
+}
+
+// Only the file this server made: a newer daemon may have replaced it.
+void HttpServer::remove_socket_file() {
+  if (unix_path_.empty()) return;
+  struct stat now {};
+  if (::lstat(unix_path_.c_str(), &now) == 0 && now.st_ino == unix_inode_) {
+    ::unlink(unix_path_.c_str());
+  }
+  unix_path_.clear();
 }
 
 void HttpServer::start() {
@@ -166,7 +295,7 @@ void HttpServer::run_worker() {
     } catch (const std::exception&) {
       response = error_response(500, "internal error");
     }
-    std::string bytes = serialize(response, work.request.method != "HEAD");
+    std::string bytes = encode(response, work.request.method != "HEAD");
     {
       std::lock_guard lock(mutex_);
       done_.push_back(Done{work.id, std::move(bytes)});
@@ -249,8 +378,12 @@ void HttpServer::accept_all() {
       }
       return;
     }
+    if (connections_.size() >= connection_cap_ && !make_room() && tls_) {
+      ::close(fd);  // a plain-text 503 means nothing to a TLS client
+      continue;
+    }
     if (connections_.size() >= connection_cap_ && !make_room()) {
-      const std::string busy = serialize(error_response(503, "too many connections; try again"));
+      const std::string busy = encode(error_response(503, "too many connections; try again"));
       [[maybe_unused]] const ssize_t sent =
           ::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       ::close(fd);
@@ -259,6 +392,14 @@ void HttpServer::accept_all() {
     const uint64_t id = next_id_++;
     auto connection = std::make_unique<Connection>();
     connection->fd = fd;
+    connection->parser.json = framing_ == Framing::kJson;
+    if (tls_) {
+      connection->ssl = tls_->accept_session(fd);
+      if (connection->ssl == nullptr) {
+        ::close(fd);
+        continue;
+      }
+    }
     connection->deadline = Clock::now() + limits_.idle_timeout;
     epoll_event event{EPOLLIN | EPOLLRDHUP, {.u64 = id}};
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
@@ -278,7 +419,10 @@ void HttpServer::on_event(uint64_t id, uint32_t events) {
   switch (connection.phase) {
     case Connection::Phase::kReading:
     case Connection::Phase::kLingering:
-      if ((events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) != 0) on_readable(id, connection);
+      // EPOLLOUT only while a TLS handshake waits to write.
+      if ((events & (EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLRDHUP)) != 0) {
+        on_readable(id, connection);
+      }
       return;
     case Connection::Phase::kWaiting:
       // The client went away while a worker runs its request; the answer
@@ -286,21 +430,87 @@ void HttpServer::on_event(uint64_t id, uint32_t events) {
       if ((events & EPOLLHUP) != 0) close_connection(id);
       return;
     case Connection::Phase::kWriting:
-      if ((events & EPOLLOUT) != 0) write_some(id, connection);
+      // EPOLLIN only while a TLS write waits for the peer's data.
+      if ((events & (EPOLLOUT | EPOLLIN)) != 0) write_some(id, connection);
       return;
   }
 }
 
 void HttpServer::on_readable(uint64_t id, Connection& connection) {
+  if (connection.ssl != nullptr && connection.phase == Connection::Phase::kReading) {
+    read_tls(id, connection);
+    return;
+  }
   std::array<char, kReadChunkBytes> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   const ssize_t n = ::recv(connection.fd, buffer.data(), buffer.size(), 0);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  if (n == 0 && framing_ == Framing::kJson && connection.phase == Connection::Phase::kReading &&
+      connection.parser.started()) {
+    // socat and scripts close their side after writing: say why nothing ran.
+    respond(id, connection,
+            encode(error_response(400, "the connection ended before the command's JSON map did")));
+    return;
+  }
   if (n <= 0) {  // the client closed (or broke) its side
     close_connection(id);
     return;
   }
   if (connection.phase == Connection::Phase::kLingering) return;  // discarded
   on_request_bytes(id, connection, std::string_view(buffer.data(), static_cast<size_t>(n)));
+}
+
+// The handshake, then decrypted bytes to the parser. OpenSSL may hold a
+// whole record already read from the socket, which epoll cannot see, so
+// this reads until OpenSSL wants more from the network.
+void HttpServer::read_tls(uint64_t id, Connection& connection) {
+  if (!connection.handshake_done) {
+    ERR_clear_error();
+    const int done = SSL_do_handshake(connection.ssl);
+    if (done != 1) {
+      const int why = SSL_get_error(connection.ssl, done);
+      ERR_clear_error();
+      if (why == SSL_ERROR_WANT_READ) {
+        watch(id, connection, EPOLLIN | EPOLLRDHUP);
+      } else if (why == SSL_ERROR_WANT_WRITE) {
+        watch(id, connection, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+      } else {
+        close_connection(id);  // not TLS, or no (valid) client certificate
+      }
+      return;
+    }
+    connection.handshake_done = true;
+    watch(id, connection, EPOLLIN | EPOLLRDHUP);
+  }
+  std::array<char, kReadChunkBytes> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  while (connection.phase == Connection::Phase::kReading) {
+    ERR_clear_error();
+    const int n = SSL_read(connection.ssl, buffer.data(), static_cast<int>(buffer.size()));
+    if (n > 0) {
+      on_request_bytes(id, connection, std::string_view(buffer.data(), static_cast<size_t>(n)));
+      continue;
+    }
+    const int why = SSL_get_error(connection.ssl, n);
+    ERR_clear_error();
+    if (why == SSL_ERROR_WANT_READ) return;
+    if (why == SSL_ERROR_WANT_WRITE) {
+      watch(id, connection, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+      return;
+    }
+    close_connection(id);  // closed, or a broken record
+    return;
+  }
+}
+
+// A short interim answer (100 Continue); the send buffer is empty then.
+void HttpServer::send_interim(Connection& connection, std::string_view bytes) {
+  if (connection.ssl != nullptr) {
+    ERR_clear_error();
+    SSL_write(connection.ssl, bytes.data(), static_cast<int>(bytes.size()));
+    ERR_clear_error();
+    return;
+  }
+  [[maybe_unused]] const ssize_t sent =
+      ::send(connection.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
 }
 
 void HttpServer::on_request_bytes(uint64_t id, Connection& connection, std::string_view bytes) {
@@ -313,7 +523,7 @@ void HttpServer::on_request_bytes(uint64_t id, Connection& connection, std::stri
   switch (connection.parser.state()) {
     case RequestParser::State::kError: {
       const ParseError& error = connection.parser.error();
-      respond(id, connection, serialize(error_response(error.status, error.message)));
+      respond(id, connection, encode(error_response(error.status, error.message)));
       return;
     }
     case RequestParser::State::kComplete:
@@ -324,15 +534,14 @@ void HttpServer::on_request_bytes(uint64_t id, Connection& connection, std::stri
   }
   if (buffered_bytes_ > limits_.max_buffered_bytes) {
     respond(id, connection,
-            serialize(error_response(503,
-                                     "the control API is receiving too much at once; "
-                                     "try again")));
+            encode(error_response(503,
+                                  "the control API is receiving too much at once; "
+                                  "try again")));
     return;
   }
   if (connection.parser.wants_continue()) {
     // The socket's send buffer is empty at this point, so this fits whole.
-    [[maybe_unused]] const ssize_t sent =
-        ::send(connection.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
+    send_interim(connection, kContinue);
     connection.parser.continue_sent();
   }
 }
@@ -341,7 +550,7 @@ void HttpServer::on_request_bytes(uint64_t id, Connection& connection, std::stri
 // sent, so the byte budget bounds queued requests too, not only the queue.
 void HttpServer::dispatch(uint64_t id, Connection& connection) {
   Request request = connection.parser.take_request();
-  request.local_address = local_address_of(connection.fd);
+  if (framing_ == Framing::kHttp) request.local_address = local_address_of(connection.fd);
   connection.head_only = request.method == "HEAD";
   {
     std::lock_guard lock(mutex_);
@@ -351,8 +560,7 @@ void HttpServer::dispatch(uint64_t id, Connection& connection) {
     }
   }
   if (connection.phase != Connection::Phase::kWaiting) {
-    respond(id, connection,
-            serialize(error_response(503, "the control API is busy; try again"), true));
+    respond(id, connection, encode(error_response(503, "the control API is busy; try again")));
     return;
   }
   work_ready_.notify_one();
@@ -370,6 +578,23 @@ void HttpServer::respond(uint64_t id, Connection& connection, std::string bytes)
 }
 
 void HttpServer::write_some(uint64_t id, Connection& connection) {
+  while (connection.ssl != nullptr && connection.out_sent < connection.out.size()) {
+    ERR_clear_error();
+    const int n = SSL_write(connection.ssl, connection.out.data() + connection.out_sent,
+                            static_cast<int>(connection.out.size() - connection.out_sent));
+    if (n > 0) {
+      connection.out_sent += static_cast<size_t>(n);
+      continue;
+    }
+    const int why = SSL_get_error(connection.ssl, n);
+    ERR_clear_error();
+    if (why == SSL_ERROR_WANT_WRITE || why == SSL_ERROR_WANT_READ) {
+      watch(id, connection, why == SSL_ERROR_WANT_WRITE ? EPOLLOUT : EPOLLIN);
+      return;
+    }
+    close_connection(id);
+    return;
+  }
   while (connection.out_sent < connection.out.size()) {
     const ssize_t n = ::send(connection.fd, connection.out.data() + connection.out_sent,
                              connection.out.size() - connection.out_sent, MSG_NOSIGNAL);
@@ -388,6 +613,11 @@ void HttpServer::write_some(uint64_t id, Connection& connection) {
   // closes or the linger time ends.
   connection.out.clear();
   connection.out.shrink_to_fit();
+  if (connection.ssl != nullptr) {
+    ERR_clear_error();
+    SSL_shutdown(connection.ssl);  // close_notify; the client's is not awaited
+    ERR_clear_error();
+  }
   ::shutdown(connection.fd, SHUT_WR);
   connection.phase = Connection::Phase::kLingering;
   connection.deadline = Clock::now() + limits_.linger;
@@ -424,9 +654,9 @@ void HttpServer::sweep_deadlines() {
     Connection& connection = *connections_.at(id);
     if (connection.phase == Connection::Phase::kReading && connection.parser.started()) {
       respond(id, connection,
-              serialize(error_response(408, "the request took longer than " +
-                                                std::to_string(limits_.request_timeout.count()) +
-                                                " ms to arrive")));
+              encode(error_response(408, "the request took longer than " +
+                                             std::to_string(limits_.request_timeout.count()) +
+                                             " ms to arrive")));
     } else {
       close_connection(id);  // idle, lingering, or a client that does not read
     }
@@ -447,6 +677,7 @@ void HttpServer::close_connection(uint64_t id) {
   const auto it = connections_.find(id);
   if (it == connections_.end()) return;
   release_buffer(*it->second);
+  if (it->second->ssl != nullptr) SSL_free(it->second->ssl);
   ::close(it->second->fd);  // also removes it from the epoll set
   connections_.erase(it);
   open_connections_ = connections_.size();

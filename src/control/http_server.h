@@ -12,6 +12,14 @@
 // connections (then 503), and queued requests (then 503). Each response
 // closes its connection ("Connection: close"): one request per connection
 // is all the API's clients need, and it leaves no keep-alive state to bound.
+//
+// With a TlsContext it serves HTTPS: the handshake is one more nonblocking
+// step of reading, bounded by the idle timeout, and a failed one (no client
+// certificate where one is required) closes the connection.
+//
+// The same loop serves Kea's UNIX-socket command protocol (Framing::kJson):
+// a request is one JSON map framed by JsonFramer, the answer is the
+// response body alone, and the connection closes after it, as Kea does.
 #pragma once
 
 #include <atomic>
@@ -31,6 +39,8 @@
 #include "common/types.h"
 #include "control/http_request_parser.h"
 #include "control/http_router.h"
+#include "control/json_framer.h"
+#include "control/tls.h"
 
 namespace bs::control::http {
 
@@ -51,15 +61,27 @@ struct ServerLimits {
 
 using Handler = std::function<Response(const Request&)>;
 
+// How requests arrive and answers leave: HTTP/1.1, or one bare JSON map
+// each way (Kea's UNIX control socket).
+enum class Framing { kHttp, kJson };
+
 class HttpServer {
  public:
-  explicit HttpServer(Handler handler, ServerLimits limits = {});
+  explicit HttpServer(Handler handler, ServerLimits limits = {}, Framing framing = Framing::kHttp);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds and listens (port 0 picks a free port); returns the port.
   tl::expected<int, std::string> listen(Ip4 address, uint16_t port);
+  // Binds a UNIX socket file (mode 0660) at `path`, Kea's way: a stale file
+  // left by a dead process is replaced, a live listener is refused, and so
+  // is a directory others could swap the file in. The file is removed again
+  // when the server is destroyed.
+  tl::expected<void, std::string> listen_unix(const std::string& path);
+  // Serves HTTPS: every accepted connection does a TLS handshake first
+  // (nonblocking, within the idle timeout). Call before start().
+  void use_tls(std::shared_ptr<TlsContext> tls) { tls_ = std::move(tls); }
   // Starts the epoll thread and the workers; listen() must have succeeded.
   void start();
   // Stops accepting, answers the requests workers already run (for up to
@@ -81,12 +103,17 @@ class HttpServer {
   };
   using Clock = std::chrono::steady_clock;
 
+  tl::expected<void, std::string> watch_listener();
+  std::string encode(const Response& response, bool with_body = true) const;
+  void remove_socket_file();
   void run_loop();
   void run_worker();
   void accept_all();
   bool make_room();
   void on_event(uint64_t id, uint32_t events);
   void on_readable(uint64_t id, Connection& connection);
+  void read_tls(uint64_t id, Connection& connection);
+  void send_interim(Connection& connection, std::string_view bytes);
   void on_request_bytes(uint64_t id, Connection& connection, std::string_view bytes);
   void dispatch(uint64_t id, Connection& connection);
   void respond(uint64_t id, Connection& connection, std::string bytes);
@@ -101,6 +128,10 @@ class HttpServer {
 
   Handler handler_;
   ServerLimits limits_;
+  Framing framing_;
+  std::shared_ptr<TlsContext> tls_;
+  std::string unix_path_;  // the socket file this server created, if any
+  uint64_t unix_inode_ = 0;
   size_t connection_cap_;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;

@@ -2,6 +2,8 @@
 // rule for what a reload may change.
 #include "control/running_config.h"
 
+#include <algorithm>
+
 #include "config/jsonc.h"
 
 namespace bs::control {
@@ -18,10 +20,16 @@ bool same_interfaces(const config::Config& a, const config::Config& b) {
   return true;
 }
 
-bool same_control(const config::ControlSocket& a, const config::ControlSocket& b) {
-  return a.enabled == b.enabled && a.address == b.address && a.port == b.port &&
-         a.realm == b.realm && a.basic_clients == b.basic_clients &&
-         a.bearer_token == b.bearer_token;
+bool same_socket(const config::ControlSocket& a, const config::ControlSocket& b) {
+  return a.type == b.type && a.address == b.address && a.port == b.port && a.realm == b.realm &&
+         a.basic_clients == b.basic_clients && a.bearer_token == b.bearer_token &&
+         a.socket_name == b.socket_name && a.cert_file == b.cert_file && a.key_file == b.key_file &&
+         a.trust_anchor == b.trust_anchor && a.cert_required == b.cert_required;
+}
+
+bool same_control(const std::vector<config::ControlSocket>& a,
+                  const std::vector<config::ControlSocket>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), same_socket);
 }
 
 }  // namespace
@@ -51,7 +59,10 @@ std::optional<std::string> restart_only_change(const config::Config& running,
   if (!same_interfaces(running, next)) return "\"interfaces-config\" changed";
   // The store is opened once at start with every one of these settings.
   if (running.lease_database != next.lease_database) return "\"lease-database\" changed";
-  if (!same_control(running.control, next.control)) return "\"control-sockets\" changed";
+  if (!same_control(running.control_sockets, next.control_sockets))
+    return "\"control-sockets\" changed";
+  // The script runner's thread is started once with its script.
+  if (running.run_script != next.run_script) return "libdhcp_run_script's script changed";
   return std::nullopt;
 }
 

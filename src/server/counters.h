@@ -26,8 +26,11 @@ enum class DropReason : uint8_t {
   ProbeBacklog,     // every conflict-probe slot busy; the client's retransmission retries
   ProbeConflict,    // several addresses in a row answered probes; the client retries later
   StarvationShare,  // its relay port or link already holds its share of the pool
+  DropClass,        // the query is in Kea's DROP client class
+  IntakeFull,       // the intake was full of packets of its priority or higher
+  Stale,            // waited in the intake past its client's retransmission
 };
-inline constexpr size_t kDropReasonCount = 16;
+inline constexpr size_t kDropReasonCount = 19;
 const char* to_string(DropReason reason);
 
 struct Counters {
@@ -49,6 +52,8 @@ struct Counters {
   uint64_t probe_self_answers = 0;
   uint64_t probe_timeouts = 0;
   uint64_t probes_pending = 0;  // a gauge: replies parked right now
+  // run_script: lease events lost because the script queue was full.
+  uint64_t script_events_dropped = 0;
 
   void drop(DropReason reason) { ++drops[static_cast<size_t>(reason)]; }
   uint64_t dropped(DropReason reason) const { return drops[static_cast<size_t>(reason)]; }

@@ -21,6 +21,19 @@ HandlerResult dropped(DropReason reason) {
   return result;
 }
 
+// The Host Name (12) a reply gives back to a client that sent one, as Kea
+// 2.2 does with its defaults (hostname-char-set "[^A-Za-z0-9.-]" replaced
+// by nothing, and the name lower-cased as DNS names are compared).
+Bytes echoed_hostname(std::string_view sent) {
+  Bytes name;
+  for (const char c : sent) {
+    const bool kept = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '-';
+    if (kept) name.push_back(static_cast<uint8_t>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  }
+  return name;
+}
+
 // RFC 3046 sub-option 1 of the relay agent option, if the relay sent one.
 Bytes circuit_id_of(const wire::Packet& packet) {
   const wire::Option* relay = packet.find(wire::opt::kRelayAgentInfo);
@@ -60,32 +73,40 @@ alloc::ClientIdentity identify(const wire::Packet& packet, const config::Config&
   return client;
 }
 
-// Kea's built-in classes: every query is in ALL, and a client sending a
-// vendor class (option 60) is in VENDOR_CLASS_<its bytes>.
-classify::ClassSet classify_query(const wire::Packet& packet) {
-  classify::ClassSet classes;
-  classes.add(classify::kAll);
-  if (const wire::Option* vendor = packet.find(wire::opt::kVendorClassId)) {
-    classes.add_vendor_class(
-        std::string_view(reinterpret_cast<const char*>(vendor->data.data()), vendor->data.size()));
-  }
-  return classes;
-}
-
 }  // namespace
 
+// Kea's order: classify, drop the DROP class, choose the subnet, look the
+// host up, classify again (reserved classes, KNOWN/UNKNOWN), drop again.
 HandlerResult Dhcp4Handler::handle(const wire::Packet& packet, const io::InterfaceInfo& link,
-                                   int64_t now_s) {
+                                   int64_t now_s, const io::RxPacket* received) {
   if (packet.op != wire::Op::BootRequest) return dropped(DropReason::NotARequest);
   const auto type = packet.message_type();
   if (!type) return dropped(DropReason::NoMessageType);
-  const classify::ClassSet classes = classify_query(packet);
+  const classify::PacketContext context{
+      packet, link.name, received != nullptr ? received->source : Ip4{}, link.address,
+      received != nullptr ? static_cast<uint32_t>(received->payload.size()) : 0};
+  classify::ClassSet classes;
+  classifier_.classify(context, classes);
+  if (classes.contains(classify::kDrop)) return dropped(DropReason::DropClass);
   const config::Subnet* subnet = select_subnet(config_, packet, link, classes);
   if (subnet == nullptr) return dropped(DropReason::NoSubnet);
-  const std::vector<const config::Subnet*> network = network_subnets(config_, *subnet, classes);
+  // Kea looks the host up in every subnet of the shared network the first
+  // pass admits; the network is listed again once KNOWN/UNKNOWN and the
+  // classes depending on them are in.
   alloc::ClientIdentity client = identify(packet, config_, *subnet);
+  const config::Reservation* host = engine_.find_reservation(*subnet, client);
+  if (host == nullptr && subnet->shared_network) {
+    for (const config::Subnet* sibling : network_subnets(config_, *subnet, classes)) {
+      host = engine_.find_reservation(*sibling, identify(packet, config_, *sibling));
+      if (host != nullptr) break;
+    }
+  }
+  classifier_.after_host_lookup(context, host, classes);
+  if (classes.contains(classify::kDrop)) return dropped(DropReason::DropClass);
+  client.class_lifetime = class_lifetime(config_, classes);
   client.classes = &classes;
-  const Query query{packet, link, *subnet, network, classes, std::move(client), now_s};
+  const std::vector<const config::Subnet*> network = network_subnets(config_, *subnet, classes);
+  const Query query{packet, link, *subnet, network, classes, context, std::move(client), now_s};
   switch (*type) {
     case MessageType::Discover:
       return on_discover(query);
@@ -206,9 +227,7 @@ HandlerResult Dhcp4Handler::on_inform(const Query& query) {
   wire::Packet reply = make_reply(query.packet, MessageType::Ack, query.link.address);
   reply.ciaddr = query.packet.ciaddr;
   reply.set_ip(wire::opt::kSubnetMask, Ip4{prefix_mask(query.subnet.prefix_len)});
-  const config::Reservation* reservation = engine_.find_reservation(query.subnet, query.client);
-  set_boot_fields(reply, query.subnet, reservation);
-  add_configured_options(reply, query.packet, config_, &query.subnet, reservation);
+  add_class_settings(query, reply, engine_.find_reservation(query.subnet, query.client));
   HandlerResult result;
   result.reply = route_reply(query.packet, reply, query.link);
   result.reply_type = MessageType::Ack;
@@ -254,8 +273,8 @@ std::optional<LeaseChange> Dhcp4Handler::adopt_conflict_mark(const Query& query,
   lease.client_id = query.client.client_id;
   lease.hostname = query.client.hostname;
   lease.subnet_id = query.subnet.id;
-  lease.valid_lifetime_s =
-      config::valid_lifetime_for(config_, query.subnet, query.client.requested_lifetime_s);
+  lease.valid_lifetime_s = config::valid_lifetime_for(
+      config_, query.subnet, query.client.requested_lifetime_s, query.client.class_lifetime);
   lease.cltt_s = query.now_s;
   lease.state = LeaseState::Assigned;
   return engine_.put_lease(lease, query.now_s);
@@ -294,16 +313,29 @@ HandlerResult Dhcp4Handler::lease_reply(const Query& query_in, MessageType type,
   if (times.rebind_timer_s != 0) reply.set_u32(wire::opt::kRebindingTime, times.rebind_timer_s);
   reply.set_ip(wire::opt::kSubnetMask, Ip4{prefix_mask(query.subnet.prefix_len)});
   const config::Reservation* reservation = engine_.find_reservation(query.subnet, query.client);
-  set_boot_fields(reply, query.subnet, reservation);
   if (reservation != nullptr && !reservation->hostname.empty()) {
     const std::string& name = reservation->hostname;
     reply.set(wire::opt::kHostName, Bytes(name.begin(), name.end()));
+  } else if (Bytes name = echoed_hostname(query.client.hostname); !name.empty()) {
+    reply.set(wire::opt::kHostName, std::move(name));
   }
-  add_configured_options(reply, query.packet, config_, &query.subnet, reservation);
+  add_class_settings(query, reply, reservation);
   HandlerResult result;
   result.reply = route_reply(query.packet, reply, query.link);
   result.reply_type = type;
   return result;
+}
+
+void Dhcp4Handler::add_class_settings(const Query& query, wire::Packet& reply,
+                                      const config::Reservation* reservation) {
+  const Ip4 address = reply.yiaddr.is_zero() ? reply.ciaddr : reply.yiaddr;
+  const config::Pool* pool = nullptr;
+  for (const config::Pool& candidate : query.subnet.pools) {
+    if (candidate.first <= address && address <= candidate.last) pool = &candidate;
+  }
+  classifier_.evaluate_required(query.packet_context, query.subnet, pool, query.classes);
+  set_boot_fields(reply, config_, query.subnet, reservation, &query.classes);
+  add_configured_options(reply, query.packet, config_, &query.subnet, reservation, &query.classes);
 }
 
 bool Dhcp4Handler::names_other_server(const Query& query) const {

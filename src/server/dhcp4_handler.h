@@ -10,6 +10,7 @@
 #include "classify/class_set.h"
 #include "config/config.h"
 #include "io/transport.h"
+#include "server/classify_query.h"
 #include "server/counters.h"
 #include "server/decline_limiter.h"
 #include "server/probe_policy.h"
@@ -32,9 +33,12 @@ struct HandlerResult {
 class Dhcp4Handler {
  public:
   Dhcp4Handler(const config::Config& config, alloc::Engine& engine)
-      : config_(config), engine_(engine), starvation_guard_(config) {}
+      : config_(config), engine_(engine), starvation_guard_(config), classifier_(config) {}
 
-  HandlerResult handle(const wire::Packet& query, const io::InterfaceInfo& link, int64_t now_s);
+  // `received` (the datagram's source and size, for Kea's pkt.src and
+  // pkt.len in class tests) may be null.
+  HandlerResult handle(const wire::Packet& query, const io::InterfaceInfo& link, int64_t now_s,
+                       const io::RxPacket* received = nullptr);
   // A reload builds a new handler; this moves over what must outlive it:
   // the DECLINE limiter's history and the starvation guard's counts, else
   // every reload gives a flooding port or a declining client a fresh start.
@@ -53,9 +57,11 @@ class Dhcp4Handler {
     // Where an address may come from: `subnet` first, then the rest of its
     // shared network that the client's classes admit (subnet_select.h).
     std::span<const config::Subnet* const> network;
-    // The client classes the query belongs to (ALL, VENDOR_CLASS_..., and
-    // those whose test matched), decided before the subnet.
-    const classify::ClassSet& classes;
+    // The client classes the query belongs to (classify_query.h): all but
+    // the required ones are decided before anything is allocated; those
+    // are added once the lease is chosen (lease_reply, on_inform).
+    classify::ClassSet& classes;
+    const classify::PacketContext& packet_context;
     alloc::ClientIdentity client;
     int64_t now_s;
   };
@@ -78,9 +84,12 @@ class Dhcp4Handler {
   HandlerResult lease_reply(const Query& query, wire::MessageType type, const Lease& lease);
   // The query as seen from `subnet`, a sibling in its shared network.
   static Query in_subnet(const Query& query, const config::Subnet& subnet) {
-    return Query{query.packet,  query.link,   subnet,     query.network,
-                 query.classes, query.client, query.now_s};
+    return Query{query.packet,  query.link,           subnet,       query.network,
+                 query.classes, query.packet_context, query.client, query.now_s};
   }
+  // Required classes, then siaddr/sname/file and the configured options.
+  void add_class_settings(const Query& query, wire::Packet& reply,
+                          const config::Reservation* reservation);
   bool names_other_server(const Query& query) const;
 
   const config::Config& config_;
@@ -88,6 +97,7 @@ class Dhcp4Handler {
   DeclineLimiter decline_limiter_;
   bool recovery_ = false;
   StarvationGuard starvation_guard_;
+  Classifier classifier_;
 };
 
 }  // namespace bs::server

@@ -27,30 +27,50 @@ const config::Pool* pool_of(const wire::Packet& reply, const config::Subnet* sub
   return nullptr;
 }
 
+// Where configured options come from for one reply, most specific first
+// (Kea's buildCfgOptionList): reservation, pool, subnet, the subnet's shared
+// network, the query's classes in assignment order, global.
+struct OptionScopes {
+  const config::Config& config;
+  const config::Subnet* subnet;
+  const config::Pool* pool;
+  const config::Reservation* reservation;
+  const classify::ClassSet* classes;
+
+  // Calls visit(options) per scope in precedence order until it returns true.
+  template <class Visit>
+  void each(Visit&& visit) const {
+    if (reservation != nullptr && visit(reservation->options)) return;
+    if (pool != nullptr && visit(pool->options)) return;
+    if (subnet != nullptr && visit(subnet->options)) return;
+    if (const config::SharedNetwork* network =
+            subnet != nullptr ? config.network_of(*subnet) : nullptr;
+        network != nullptr && visit(network->options)) {
+      return;
+    }
+    if (classes != nullptr) {
+      for (std::string_view name : classes->names()) {
+        const config::ClientClass* client_class = config.find_class(name);
+        if (client_class != nullptr && visit(client_class->options)) return;
+      }
+    }
+    visit(config.options);
+  }
+};
+
 // Finds option `code` in the most specific scope that configures it.
-const config::OptionData* configured(uint8_t code, const config::Config& config,
-                                     const config::Subnet* subnet, const config::Pool* pool,
-                                     const config::Reservation* reservation) {
-  auto find_in = [code](const std::vector<config::OptionData>& list) -> const config::OptionData* {
+const config::OptionData* configured(uint8_t code, const OptionScopes& scopes) {
+  const config::OptionData* found = nullptr;
+  scopes.each([code, &found](const std::vector<config::OptionData>& list) {
     for (const auto& option : list) {
-      if (option.code == code) return &option;
+      if (option.code == code) {
+        found = &option;
+        return true;
+      }
     }
-    return nullptr;
-  };
-  if (reservation != nullptr) {
-    if (const auto* found = find_in(reservation->options)) return found;
-  }
-  if (pool != nullptr) {
-    if (const auto* found = find_in(pool->options)) return found;
-  }
-  if (subnet != nullptr) {
-    if (const auto* found = find_in(subnet->options)) return found;
-    // Kea: a shared network's options come after its subnet's.
-    if (const config::SharedNetwork* network = config.network_of(*subnet)) {
-      if (const auto* found = find_in(network->options)) return found;
-    }
-  }
-  return find_in(config.options);
+    return false;
+  });
+  return found;
 }
 
 void copy_field(std::span<uint8_t> field, const std::string& text) {
@@ -68,26 +88,18 @@ constexpr uint8_t kBasicOptions[] = {wire::opt::kRouters, wire::opt::kDomainName
 
 // Codes to send, in order: the client's request list, the basic options,
 // then always-send ones.
-std::vector<uint8_t> wanted_codes(const wire::Packet& query, const config::Config& config,
-                                  const config::Subnet* subnet, const config::Pool* pool,
-                                  const config::Reservation* reservation) {
+std::vector<uint8_t> wanted_codes(const wire::Packet& query, const OptionScopes& scopes) {
   std::vector<uint8_t> codes;
   if (const wire::Option* prl = query.find(wire::opt::kParameterRequestList)) {
     codes.assign(prl->data.begin(), prl->data.end());
   }
   codes.insert(codes.end(), std::begin(kBasicOptions), std::end(kBasicOptions));
-  auto add_always = [&codes](const std::vector<config::OptionData>& list) {
+  scopes.each([&codes](const std::vector<config::OptionData>& list) {
     for (const auto& option : list) {
       if (option.always_send) codes.push_back(option.code);
     }
-  };
-  if (reservation != nullptr) add_always(reservation->options);
-  if (pool != nullptr) add_always(pool->options);
-  if (subnet != nullptr) add_always(subnet->options);
-  if (const config::SharedNetwork* network = subnet ? config.network_of(*subnet) : nullptr) {
-    add_always(network->options);
-  }
-  add_always(config.options);
+    return false;
+  });
   return codes;
 }
 
@@ -139,9 +151,25 @@ LeaseTimes lease_times(const config::Config& config, const config::Subnet& subne
   return times;
 }
 
-void set_boot_fields(wire::Packet& reply, const config::Subnet& subnet,
-                     const config::Reservation* reservation) {
+void set_boot_fields(wire::Packet& reply, const config::Config& config,
+                     const config::Subnet& subnet, const config::Reservation* reservation,
+                     const classify::ClassSet* classes) {
   config::BootFields fields = subnet.boot;
+  if (classes != nullptr) {
+    // The first class setting a field wins it over the subnet.
+    config::BootFields from_classes;
+    for (std::string_view name : classes->names()) {
+      const config::ClientClass* client_class = config.find_class(name);
+      if (client_class == nullptr) continue;
+      const config::BootFields& own = client_class->boot;
+      if (!from_classes.next_server) from_classes.next_server = own.next_server;
+      if (!from_classes.server_hostname) from_classes.server_hostname = own.server_hostname;
+      if (!from_classes.boot_file_name) from_classes.boot_file_name = own.boot_file_name;
+    }
+    if (from_classes.next_server) fields.next_server = from_classes.next_server;
+    if (from_classes.server_hostname) fields.server_hostname = from_classes.server_hostname;
+    if (from_classes.boot_file_name) fields.boot_file_name = from_classes.boot_file_name;
+  }
   if (reservation != nullptr) {
     const config::BootFields& own = reservation->boot;
     if (own.next_server) fields.next_server = own.next_server;
@@ -163,15 +191,16 @@ size_t max_reply_size(const wire::Packet& query) {
 
 void add_configured_options(wire::Packet& reply, const wire::Packet& query,
                             const config::Config& config, const config::Subnet* subnet,
-                            const config::Reservation* reservation) {
+                            const config::Reservation* reservation,
+                            const classify::ClassSet* classes) {
   const wire::Option* client_id = query.find(wire::opt::kClientId);
   if (client_id != nullptr && config.echo_client_id) {
     reply.set(wire::opt::kClientId, client_id->data);  // RFC 6842
   }
-  const config::Pool* pool = pool_of(reply, subnet);
-  for (uint8_t code : wanted_codes(query, config, subnet, pool, reservation)) {
+  const OptionScopes scopes{config, subnet, pool_of(reply, subnet), reservation, classes};
+  for (uint8_t code : wanted_codes(query, scopes)) {
     if (reply.find(code) != nullptr) continue;  // already set, or asked twice
-    const config::OptionData* option = configured(code, config, subnet, pool, reservation);
+    const config::OptionData* option = configured(code, scopes);
     if (option != nullptr && !option->never_send) reply.set(code, option->data);
   }
   if (const wire::Option* relay_info = query.find(wire::opt::kRelayAgentInfo))

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "classify/class_set.h"
 #include "config/config.h"
 #include "io/transport.h"
 #include "wire/packet.h"
@@ -28,24 +29,28 @@ LeaseTimes lease_times(const config::Config& config, const config::Subnet& subne
                        uint32_t valid_lifetime_s);
 
 // siaddr, sname and file from next-server, server-hostname and
-// boot-file-name: the reservation's, else the subnet's (which inherited
-// the global ones).
-void set_boot_fields(wire::Packet& reply, const config::Subnet& subnet,
-                     const config::Reservation* reservation);
+// boot-file-name, field by field as Kea's setFixedFields: the
+// reservation's, else the first of the query's classes that sets it, else
+// the subnet's (which inherited the global ones).
+void set_boot_fields(wire::Packet& reply, const config::Config& config,
+                     const config::Subnet& subnet, const config::Reservation* reservation,
+                     const classify::ClassSet* classes = nullptr);
 
 // The largest DHCP payload the client accepts (option 57, at least 576 bytes
 // of IP datagram), capped by an Ethernet MTU.
 size_t max_reply_size(const wire::Packet& query);
 
-// Adds configured options: reservation over pool (of the reply's yiaddr or
-// ciaddr) over subnet over shared network over global, the ones the client
-// asked for (option 55), routers, domain-name-servers and domain-name (as
-// Kea, asked for or not) plus always-send ones, minus never-send ones, while
-// they fit in the budget left for the reply. Echoes option 61 (unless echo-client-id is false) and,
-// last, option 82.
+// Adds configured options, Kea's precedence: reservation over pool (of the
+// reply's yiaddr or ciaddr) over subnet over its shared network over the
+// query's classes in the order they were assigned over global; the ones the
+// client asked for (option 55), routers, domain-name-servers and domain-name
+// (as Kea, asked for or not) plus always-send ones, minus never-send ones,
+// while they fit in the budget left for the reply. Echoes option 61 (unless
+// echo-client-id is false) and, last, option 82.
 void add_configured_options(wire::Packet& reply, const wire::Packet& query,
                             const config::Config& config, const config::Subnet* subnet,
-                            const config::Reservation* reservation);
+                            const config::Reservation* reservation,
+                            const classify::ClassSet* classes = nullptr);
 
 // Encodes the reply and picks its destination per RFC 2131 4.1.
 io::TxPacket route_reply(const wire::Packet& query, const wire::Packet& reply,

@@ -43,6 +43,12 @@ const char* to_string(DropReason reason) {
       return "probe_conflict";
     case DropReason::StarvationShare:
       return "starvation_share";
+    case DropReason::DropClass:
+      return "drop_class";
+    case DropReason::IntakeFull:
+      return "intake_full";
+    case DropReason::Stale:
+      return "stale";
   }
   return "unknown";
 }
@@ -73,24 +79,53 @@ Server::Server(const config::Config& config, store::LeaseStore& store, io::Trans
       engine_(std::make_unique<alloc::Engine>(config_)),
       handler_(std::make_unique<Dhcp4Handler>(config_, *engine_)),
       probes_(config_.probing.max_pending),
-      store_health_(store.describe()) {
+      store_health_(store.describe()),
+      intake_(options.intake) {
   BS_ASSERT(options_.batch_max > 0);
   received_.reserve(options_.batch_max);
 }
 
 size_t Server::run_once() {
-  received_.clear();
-  const size_t count = transport_.receive(received_, options_.batch_max, receive_timeout_ms());
-  BS_ASSERT(count <= options_.batch_max);
+  fill_intake();
+  const int64_t now_ms = clock_.monotonic_ms();
+  batch_.clear();
+  while (batch_.size() < options_.batch_max) {
+    auto packet = intake_.pop(now_ms);
+    if (!packet) break;
+    batch_.push_back(std::move(*packet));
+  }
+  count_intake_drops();
+  const size_t count = batch_.size();
   const int64_t now_s = clock_.now_s();
   batch_now_s_ = now_s;
   check_recovery_end(now_s);
   engine_->reclaim_expired(now_s, options_.reclaim_per_batch);
-  for (const io::RxPacket& packet : received_) process(packet, now_s);
+  for (const io::RxPacket& packet : batch_) process(packet, now_s);
   poll_probes(now_s);
   commit_and_send();
   rogue_watch_.poll(transport_.interfaces(), clock_, events_);
   return count;
+}
+
+// Reads what has arrived into the intake, more than one batch, so that
+// under overload the intake's priority order decides what waits, not the
+// kernel's socket buffer. Waits for traffic only when nothing is queued.
+void Server::fill_intake() {
+  received_.clear();
+  const int timeout_ms = intake_.empty() ? receive_timeout_ms() : 0;
+  const size_t read_max = options_.batch_max * kReadAheadBatches;
+  const size_t count = transport_.receive(received_, read_max, timeout_ms);
+  BS_ASSERT(count <= read_max);
+  counters_.packets_received += count;
+  const int64_t now_ms = clock_.monotonic_ms();
+  for (io::RxPacket& packet : received_) intake_.push(packet, priority_.band_of(packet), now_ms);
+}
+
+void Server::count_intake_drops() {
+  const IntakeCounters& now = intake_.counters();
+  const uint64_t full = now.evicted + now.refused;
+  counters_.drops[static_cast<size_t>(DropReason::IntakeFull)] = full;
+  counters_.drops[static_cast<size_t>(DropReason::Stale)] = now.stale;
 }
 
 const io::InterfaceInfo* Server::find_link(int ifindex) const {
@@ -101,8 +136,6 @@ const io::InterfaceInfo* Server::find_link(int ifindex) const {
 }
 
 void Server::process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_attempt) {
-  // A query handled again after a probe conflict was counted the first time.
-  if (probe_attempt == 0) ++counters_.packets_received;
   const io::InterfaceInfo* link = find_link(packet.ifindex);
   if (link == nullptr) {
     counters_.drop(DropReason::UnknownInterface);
@@ -125,7 +158,7 @@ void Server::process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_at
     return;
   }
   const auto handle_started = std::chrono::steady_clock::now();
-  HandlerResult result = handler_->handle(*query, *link, now_s);
+  HandlerResult result = handler_->handle(*query, *link, now_s, &packet);
   histograms_.handle_s.observe(seconds_since(handle_started));
   if (result.drop) counters_.drop(*result.drop);
   if (result.reply_type == wire::MessageType::Nak) {
@@ -134,13 +167,16 @@ void Server::process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_at
   }
   if (type == wire::MessageType::Decline && result.change) ++counters_.declines;
   if (result.probe && prober_ && park(packet, *query, result, probe_attempt)) return;
-  queue_result(result);
+  queue_result(result, &packet);
 }
 
 // Into this batch: the change to commit, and the reply either after the
 // commit (it promises the change) or right away.
-void Server::queue_result(HandlerResult& result) {
+void Server::queue_result(HandlerResult& result, const io::RxPacket* query) {
   const bool durable = result.change.has_value();
+  if (durable && script_runner_ && query != nullptr) {
+    script_sources_.emplace_back(changes_.size(), *query);
+  }
   if (durable) changes_.push_back(std::move(*result.change));
   if (!result.reply) return;
   BS_ASSERT(result.reply_type.has_value());
@@ -157,6 +193,7 @@ void Server::commit_and_send() {
   // OFFERs and NAKs promise nothing durable, so they need not wait for the
   // fsync; only replies carrying a change do.
   if (!free_replies_.empty()) transport_.send(free_replies_);
+  bool committed_batch = false;
   if (!changes_.empty()) {
     const auto commit_started = std::chrono::steady_clock::now();
     auto committed = store_.commit(changes_);
@@ -164,6 +201,7 @@ void Server::commit_and_send() {
     histograms_.commit_batch_size.observe(static_cast<double>(changes_.size()));
     note_commit(committed);
     if (committed) {
+      committed_batch = true;
       ++counters_.commits;
       counters_.leases_committed += changes_.size();
       for (const LeaseChange& change : changes_) record_change_event(change, batch_now_s_);
@@ -186,11 +224,47 @@ void Server::commit_and_send() {
   for (auto type : free_types_) ++counters_.sent_by_type[static_cast<size_t>(type)];
   counters_.packets_sent += durable_replies_.size() + free_replies_.size();
   if (!durable_replies_.empty()) transport_.send(durable_replies_);
+  // Only what the store committed: on a failure the changes were reverted
+  // and no event is queued either.
+  if (committed_batch && !script_sources_.empty()) submit_script_events();
+  script_sources_.clear();
   changes_.clear();
   durable_replies_.clear();
   free_replies_.clear();
   durable_types_.clear();
   free_types_.clear();
+}
+
+// After the commit and the replies: the script runner's queue never holds
+// up a reply, and a full queue costs an event, not a client.
+void Server::submit_script_events() {
+  for (auto& [index, query] : script_sources_) {
+    BS_ASSERT(index < changes_.size());
+    ScriptEvent event;
+    event.change = changes_[index];
+    if (const io::InterfaceInfo* link = find_link(query.ifindex)) {
+      event.interface_name = link->name;
+      event.interface_address = link->address;
+      event.interface_mac = link->mac;
+    }
+    event.query = std::move(query);
+    const Lease* lease = event.change.after
+                             ? &*event.change.after
+                             : (event.change.before ? &*event.change.before : nullptr);
+    if (lease != nullptr) {
+      if (const config::Subnet* subnet = config_.find_subnet(lease->subnet_id)) {
+        event.subnet_id = subnet->id;
+        event.subnet_prefix = subnet->prefix;
+        event.subnet_prefix_len = subnet->prefix_len;
+      }
+    }
+    if (!script_runner_->submit(std::move(event))) {
+      ++counters_.script_events_dropped;
+      script_log_.warn("script-queue",
+                       "run_script: event queue full, lease event dropped (script not run)",
+                       clock_.monotonic_ms());
+    }
+  }
 }
 
 // One line when the store starts failing and one when it recovers

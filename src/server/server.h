@@ -20,9 +20,12 @@
 #include "server/dhcp4_handler.h"
 #include "server/events.h"
 #include "server/histogram.h"
+#include "server/intake_queue.h"
+#include "server/priority.h"
 #include "server/probe_table.h"
 #include "server/rate_limited_log.h"
 #include "server/rogue_watch.h"
+#include "server/script_runner.h"
 #include "server/store_health.h"
 #include "store/lease_store.h"
 
@@ -36,6 +39,7 @@ struct ServerOptions {
   size_t batch_max = 256;
   int receive_timeout_ms = 200;  // also the reclaim cadence when idle
   size_t reclaim_per_batch = 256;
+  IntakeOptions intake{};
 };
 
 class Server {
@@ -67,6 +71,13 @@ class Server {
   void attach_prober(std::unique_ptr<io::Prober> prober) { prober_ = std::move(prober); }
   size_t probes_pending() const { return probes_.size(); }
 
+  // libdhcp_run_script's equivalent (script_runner.h): after each commit,
+  // every change a client's query made is handed to `runner`. Without one
+  // nothing is copied or queued.
+  void attach_script_runner(std::unique_ptr<ScriptRunner> runner) {
+    script_runner_ = std::move(runner);
+  }
+
   // Recovery mode (server_recovery.cpp): after an unclean shutdown the
   // server may have forgotten leases, so for one lease lifetime it treats
   // every address it believes free as uncertain.
@@ -75,6 +86,9 @@ class Server {
   bool in_recovery() const { return recovery_until_s_ != 0; }
   int64_t recovery_until_s() const { return recovery_until_s_; }
   const PipelineHistograms& histograms() const { return histograms_; }
+  // Which intake band each packet joins (priority.h); off by default.
+  void set_priority(PriorityPolicy policy) { priority_ = std::move(policy); }
+  const IntakeQueue& intake() const { return intake_; }
   // Is the lease store failing, since when, why (store_health.h).
   const StoreHealth& store_health() const { return store_health_; }
 
@@ -93,7 +107,8 @@ class Server {
          const Clock& clock, ServerOptions options);
 
   void process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_attempt = 0);
-  void queue_result(HandlerResult& result);
+  void queue_result(HandlerResult& result, const io::RxPacket* query = nullptr);
+  void submit_script_events();
   // server_probe.cpp
   bool park(const io::RxPacket& packet, const wire::Packet& query, HandlerResult& result,
             uint8_t attempt);
@@ -103,6 +118,8 @@ class Server {
   void mark_conflict(const PendingProbe& entry, const io::ProbeAnswer& answer, int64_t now_s);
   void abandon_probes();
   int receive_timeout_ms() const;
+  void fill_intake();
+  void count_intake_drops();
   void commit_and_send();
   void check_recovery_end(int64_t now_s);
   void record_change_event(const LeaseChange& change, int64_t now_s);
@@ -127,10 +144,20 @@ class Server {
   ProbeTable probes_;
   std::vector<io::ProbeAnswer> probe_answers_;
   StoreHealth store_health_;
+  std::unique_ptr<ScriptRunner> script_runner_;
+  RateLimitedLog script_log_;
 
   // Per batch; reused to avoid allocation on the hot path.
-  std::vector<io::RxPacket> received_;
+  std::vector<io::RxPacket> received_;  // read this round, on the way into the intake
+  std::vector<io::RxPacket> batch_;     // taken from the intake, handled this round
+  // The intake reads up to this many batches ahead of the pipeline.
+  static constexpr size_t kReadAheadBatches = 4;
+  IntakeQueue intake_;
+  PriorityPolicy priority_;
   std::vector<LeaseChange> changes_;
+  // With a script runner: which of changes_ a client's query made, and the
+  // query, for the events submitted once the batch is durable.
+  std::vector<std::pair<size_t, io::RxPacket>> script_sources_;
   std::vector<io::TxPacket> durable_replies_;  // wait for the commit
   std::vector<io::TxPacket> free_replies_;     // promise nothing durable (OFFER, NAK)
   std::vector<wire::MessageType> durable_types_, free_types_;

@@ -118,7 +118,7 @@ void Server::release_parked(PendingProbe& entry) {
   result.reply = std::move(entry.reply);
   result.reply_type = entry.reply_type;
   result.change = std::move(entry.change);
-  queue_result(result);
+  queue_result(result, &entry.query);
 }
 
 // The address is quarantined like a declined one: durable (a restart must

@@ -37,6 +37,35 @@ StoreError errno_error(const std::string& what, const std::string& path) {
   return error;
 }
 
+// Kea on Debian runs as _kea and owns /var/lib/kea. A file blackstart (as
+// root) creates there takes the directory's owner, so an administrator can
+// go back to Kea without a chown: Kea could not open a root-owned 0640 file.
+tl::expected<void, StoreError> own_like_directory(int fd, const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  struct stat dir_info {};
+  struct stat file_info {};
+  if (::stat(directory.c_str(), &dir_info) != 0 || ::fstat(fd, &file_info) != 0) {
+    return tl::unexpected(errno_error("stat", path));
+  }
+  if (dir_info.st_uid == file_info.st_uid && dir_info.st_gid == file_info.st_gid) return {};
+  if (::fchown(fd, dir_info.st_uid, dir_info.st_gid) != 0) {
+    return tl::unexpected(errno_error("chown", path));
+  }
+  return {};
+}
+
+// Creates (or truncates) `path` for writing, owned like its directory.
+tl::expected<int, StoreError> create_lease_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kFileMode);
+  if (fd < 0) return tl::unexpected(errno_error("create", path));
+  if (auto owned = own_like_directory(fd, path); !owned) {
+    ::close(fd);
+    return tl::unexpected(owned.error());
+  }
+  return fd;
+}
+
 bool exists(const std::string& path) {
   struct stat info {};
   return ::lstat(path.c_str(), &info) == 0;
@@ -61,8 +90,9 @@ tl::expected<void, StoreError> write_all(int fd, std::string_view data, const st
 
 // Writes `text` to a new file (replacing one of that name), fsync'd.
 tl::expected<void, StoreError> write_new_file(const std::string& path, std::string_view text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kFileMode);
-  if (fd < 0) return tl::unexpected(errno_error("create", path));
+  auto created = create_lease_file(path);
+  if (!created) return tl::unexpected(created.error());
+  const int fd = *created;
   auto written = write_all(fd, text, path);
   if (written && ::fsync(fd) != 0) written = tl::unexpected(errno_error("fsync", path));
   ::close(fd);
@@ -220,8 +250,9 @@ tl::expected<CleanupReport, StoreError> write_output(const LeaseFileNames& names
     report.rows_read += scan->rows;
     report.rows_skipped += scan->bad_rows + scan->torn_rows;
   }
-  const int fd = ::open(names.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kFileMode);
-  if (fd < 0) return tl::unexpected(errno_error("create", names.output));
+  auto created = create_lease_file(names.output);
+  if (!created) return tl::unexpected(created.error());
+  const int fd = *created;
   std::string buffer = header_line(layout);
   tl::expected<void, StoreError> written;
   for (const auto& [address, text] : latest) {

@@ -71,9 +71,11 @@ constexpr OptionDef kOptionDefs[] = {
     {"nis-domain", 40, T::String},
     {"nis-servers", 41, T::Ip4, kArray},
     {"ntp-servers", 42, T::Ip4, kArray},
-    // Kea encapsulates a vendor option space here; blackstart takes the
-    // sub-options as hex, which is what Kea's own examples do.
-    {"vendor-encapsulated-options", 43, T::Binary},
+    // Kea's "last resort" definition: no data of its own, the options of
+    // "vendor-encapsulated-options-space" inside. blackstart also takes hex
+    // data here (Kea's examples write the sub-options as hex), and an
+    // "option-def" for 43 (per class or global) replaces this one.
+    {"vendor-encapsulated-options", 43, T::Binary, false, {}, "vendor-encapsulated-options-space"},
     {"netbios-name-servers", 44, T::Ip4, kArray},
     {"netbios-dd-server", 45, T::Ip4, kArray},
     {"netbios-node-type", 46, T::U8},
@@ -126,6 +128,8 @@ constexpr OptionDef kOptionDefs[] = {
     {"name-service-search", 117, T::U16, kArray},
     {"subnet-selection", 118, T::Ip4},
     {"domain-search", 119, T::Fqdn, kArray},
+    // Not defined by Kea; blackstart's own (phones ask for it).
+    {"sip-server", 120, T::SipServers},
     {"classless-static-route", 121, T::ClasslessRoutes},
     {"cablelabs-client-conf", 122, T::Empty},
     {"vivco-suboptions", 124, T::Record, false, kVivco},
@@ -136,6 +140,8 @@ constexpr OptionDef kOptionDefs[] = {
     {"sip-ua-cs-domains", 141, T::Fqdn, kArray},
     {"v4-sztp-redirect", 143, T::Tuple, kArray},
     {"rdnss-selection", 146, T::Record, kArray, kRdnssSelect},
+    // Not defined by Kea; blackstart's own: Cisco's TFTP server list (RFC 5859).
+    {"tftp-server-address", 150, T::Ip4, kArray},
     {"status-code", 151, T::Record, false, kStatusCode},
     {"base-time", 152, T::U32},
     {"start-time-of-state", 153, T::U32},
@@ -159,6 +165,8 @@ static_assert(sorted_by_code(), "kOptionDefs must be in strictly increasing code
 }  // namespace
 
 std::span<const OptionDef> option_defs() { return kOptionDefs; }
+
+bool is_kea_standard(uint8_t code) { return code != 43 && code != 120 && code != 150; }
 
 const OptionDef* find_option_def(std::string_view name) {
   const auto* it = std::find_if(std::begin(kOptionDefs), std::end(kOptionDefs),

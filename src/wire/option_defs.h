@@ -35,6 +35,7 @@ enum class OptionType : uint8_t {
   // Kea's own parsers for one option each:
   ClasslessRoutes,  // RFC 3442 "10.0.0.0/8 - 198.18.0.1, ..."
   Vivso,            // RFC 3925 "ENTERPRISE-ID" with no sub-options
+  SipServers,       // RFC 3361: an encoding byte, then names (0) or addresses (1)
 };
 
 struct OptionDef {
@@ -43,12 +44,18 @@ struct OptionDef {
   OptionType type;
   bool array = false;                    // one or more values, comma separated
   std::span<const OptionType> fields{};  // the record's fields (type Record)
+  // The option space whose options this one carries after its own data
+  // (Kea's "encapsulate"); empty when none.
+  std::string_view encapsulate{};
 };
 
 const OptionDef* find_option_def(std::string_view name);
 const OptionDef* find_option_def(uint8_t code);
 // Every definition, in code order (for tests and documentation).
 std::span<const OptionDef> option_defs();
+// False for the options of the table Kea itself leaves undefined in the
+// dhcp4 space (43, 120, 150): a config's "option-def" may define those.
+bool is_kea_standard(uint8_t code);
 
 // Kea's "csv-format": true text for a defined option, e.g. "198.18.0.1, 198.18.0.2".
 // Values are separated by commas ("\," is a comma inside a value) and

@@ -256,6 +256,32 @@ tl::expected<Bytes, std::string> encode_classless_routes(const std::vector<std::
   return out;
 }
 
+// RFC 3361, blackstart's syntax: a list of IPv4 addresses (encoding 1) or
+// of domain names (encoding 0), told apart by the values themselves; a
+// leading "0" or "1" value states the encoding as a Kea "uint8, ..." record
+// definition of option 120 would write it. Mixing the two is refused.
+tl::expected<Bytes, std::string> encode_sip_servers(std::vector<std::string> values) {
+  int encoding = -1;
+  if (values.size() > 1 && (values.front() == "0" || values.front() == "1")) {
+    encoding = values.front() == "1" ? 1 : 0;
+    values.erase(values.begin());
+  }
+  if (values.front().empty()) return tl::unexpected(std::string("needs at least one server"));
+  if (encoding < 0) encoding = parse_ip4(values.front()) ? 1 : 0;
+  Bytes out{static_cast<uint8_t>(encoding)};
+  for (const std::string& value : values) {
+    const bool address = parse_ip4(value).has_value();
+    if (address != (encoding == 1)) {
+      return tl::unexpected(quoted(value) +
+                            (encoding == 1 ? " is not an IPv4 address" : " is an address") +
+                            "; RFC 3361 servers are all addresses or all domain names");
+    }
+    auto ok = encoding == 1 ? write_ip4(out, value) : write_fqdn(out, value);
+    if (!ok) return tl::unexpected(ok.error());
+  }
+  return out;
+}
+
 tl::expected<Bytes, std::string> encode_record(const OptionDef& def,
                                                const std::vector<std::string>& values) {
   if (values.size() < def.fields.size()) {
@@ -291,6 +317,8 @@ tl::expected<Bytes, std::string> encode_option_text(const OptionDef& def, std::s
       return encode_record(def, values);
     case T::ClasslessRoutes:
       return encode_classless_routes(values);
+    case T::SipServers:
+      return encode_sip_servers(std::move(values));
     case T::Vivso: {
       // The enterprise number and an empty sub-option block, as Kea sends
       // option 125 when no vendor sub-options are configured.

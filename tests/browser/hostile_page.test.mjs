@@ -18,13 +18,9 @@
 // lease the attacker tries to add), BS_VICTIM_IP (its address).
 // Prints one PASS/FAIL line per check and exits non-zero on any FAIL.
 import { chromium } from "playwright-core";
+import { check, env, expect, finish } from "./check.mjs";
 import { createServer } from "node:http";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const apiPort = Number(env("BS_API_PORT"));
 const attackPort = Number(env("BS_ATTACK_PORT"));
 const victimMac = env("BS_VICTIM_MAC");
@@ -32,21 +28,6 @@ const victimIp = env("BS_VICTIM_IP");
 const api = `http://127.0.0.1:${apiPort}/`;
 const REBIND_NAME = "rebind.test";
 
-let failed = 0;
-let passed = 0;
-async function check(description, body) {
-  try {
-    const detail = await body();
-    passed += 1;
-    console.log(`PASS: ${description}${detail ? ` (${detail})` : ""}`);
-  } catch (error) {
-    failed += 1;
-    console.log(`FAIL: ${description}: ${error.message.split("\n")[0]}`);
-  }
-}
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 // The attacker's page: plain HTML, with a text/plain form whose one field
 // spells a JSON command (the classic form-CSRF trick: name + "=" + value).
@@ -216,5 +197,4 @@ try {
   await browser.close();
   attacker.close();
 }
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish("browser");

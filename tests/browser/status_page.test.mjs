@@ -12,13 +12,9 @@
 // BS_HOSTILE_MAC (the client whose hostname is HOSTILE_SHOWN below).
 // Prints one PASS/FAIL line per check and exits non-zero on any FAIL.
 import { chromium } from "playwright-core";
+import { check, env, expect, finish } from "./check.mjs";
 import { mkdirSync, writeFileSync } from "node:fs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const url = env("BS_URL");
 const artifacts = env("BS_ARTIFACTS");
 const wantLeases = Number(env("BS_LEASES"));
@@ -32,21 +28,6 @@ const hostileMac = env("BS_HOSTILE_MAC");
 const HOSTILE_SHOWN = "<i>reception-pc</i>\\xff\\xfe\\x1b]0;pwn\\x07";
 const LIVE_TIMEOUT_MS = 60_000;
 
-let failed = 0;
-let passed = 0;
-async function check(description, body) {
-  try {
-    const detail = await body();
-    passed += 1;
-    console.log(`PASS: ${description}${detail ? ` (${detail})` : ""}`);
-  } catch (error) {
-    failed += 1;
-    console.log(`FAIL: ${description}: ${error.message.split("\n")[0]}`);
-  }
-}
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 mkdirSync(artifacts, { recursive: true });
 const browser = await chromium.launch({
@@ -173,5 +154,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`status_page: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish("status_page");

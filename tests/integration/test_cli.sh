@@ -36,9 +36,29 @@ rc=0; out=$("$bin" -t "$work/nopersist.json" 2>&1) || rc=$?
 check "memfile with persist false is refused, naming the key (exit $rc): $out" \
   bash -c '[ "$1" -ne 0 ] && grep -q persist <<<"$2"' _ "$rc" "$out"
 
-printf '{"Dhcp4": {"shared-networks": []}}\n' >"$work/unsupported.json"
+printf '{"Dhcp4": {"dhcp4o6-port": 6767}}\n' >"$work/unsupported.json"
 rc=0; out=$("$bin" -t "$work/unsupported.json" 2>&1) || rc=$?
-check "unsupported Kea key is named (exit $rc): $out" grep -q shared-networks <<<"$out"
+check "unsupported Kea key is named (exit $rc): $out" grep -q dhcp4o6-port <<<"$out"
+
+# -t also checks this host: a lease directory that does not exist is a
+# warning (exit 0, FILE:LINE: warning:), an error with --strict (exit 1).
+cat >"$work/nodir.json" <<JSON
+{"Dhcp4": {
+  "lease-database": {"type": "memfile",
+                     "name": "$work/no-such-dir/leases4.csv"},
+  "control-sockets": []
+}}
+JSON
+rc=0; out=$("$bin" -t "$work/nodir.json" 2>&1) || rc=$?
+check "-t warns about a missing lease directory, exit 0 (exit $rc)" test "$rc" -eq 0
+check "  ... as FILE:LINE: warning: naming the directory: $out" \
+  grep -q "^$work/nodir.json:3: warning: .*\"$work/no-such-dir\" does not exist" <<<"$out"
+rc=0; out=$("$bin" -t "$work/nodir.json" --strict 2>&1) || rc=$?
+check "-t --strict makes it an error (exit $rc): $out" \
+  bash -c '[ "$1" -eq 1 ] && grep -q "^$2:3: lease-database" <<<"$3"' _ "$rc" "$work/nodir.json" "$out"
+mkdir "$work/no-such-dir"
+rc=0; out=$("$bin" -t "$work/nodir.json" --strict 2>&1) || rc=$?
+check "-t --strict passes once the directory exists (exit $rc): $out" test "$rc" -eq 0
 
 rc=0; out=$("$bin" -t "$work/missing.json" 2>&1) || rc=$?
 check "missing file is named (exit $rc)" grep -q missing.json <<<"$out"

@@ -201,6 +201,32 @@ TEST_F(KeaKeysTest, AuthoritativePerSubnetNaksUnknownClients) {
   EXPECT_EQ(reply->packet.message_type(), MessageType::Nak);
 }
 
+// Found by the differential test against Kea (tests/differential): Kea
+// gives a client's Host Name back in OFFER and ACK, cleaned as its default
+// hostname-char-set says and lower-cased; blackstart sent none.
+TEST_F(KeaKeysTest, ClientHostNameIsGivenBackCleanedAndLowerCased) {
+  start(R"("subnet4": [{"id": 1, "subnet": "198.18.1.0/24",
+                   "pools": [{"pool": "198.18.1.100 - 198.18.1.109"}]}])");
+  TestClient pc = client(1);
+  pc.hostname = "Diff_Host.Example";
+  pc.parameter_request_list = {1, 3};
+  auto offer = pc.discover();
+  ASSERT_TRUE(offer);
+  const wire::Option* name = offer->packet.find(wire::opt::kHostName);
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(std::string(name->data.begin(), name->data.end()), "diffhost.example");
+  const auto server_id = offer->packet.option_ip(wire::opt::kServerId);
+  ASSERT_TRUE(server_id);
+  auto ack = pc.request_selecting(offer->packet.yiaddr, *server_id);
+  ASSERT_TRUE(ack);
+  ASSERT_NE(ack->packet.find(wire::opt::kHostName), nullptr);
+  TestClient nameless = client(2);
+  nameless.hostname = "";
+  auto plain = nameless.discover();
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->packet.find(wire::opt::kHostName), nullptr);
+}
+
 TEST_F(KeaKeysTest, ReservationByCircuitIdAndGlobalReservation) {
   start(R"("host-reservation-identifiers": ["circuit-id", "hw-address"],
       "reservations-global": true,

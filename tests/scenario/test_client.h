@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "io/fake_transport.h"
@@ -54,6 +55,8 @@ class TestClient {
   Bytes relay_agent_info;
   uint32_t xid = 0x1000;
   int ifindex = 2;
+  // Sent as they are in every query (e.g. option 60 or 93 for class tests).
+  std::vector<std::pair<uint8_t, Bytes>> extra_options;
 
   wire::Packet query(wire::MessageType type) const {
     wire::Packet packet;
@@ -74,6 +77,7 @@ class TestClient {
       packet.set(wire::opt::kMaxMessageSize, Bytes{static_cast<uint8_t>(*max_message_size >> 8),
                                                    static_cast<uint8_t>(*max_message_size & 0xff)});
     }
+    for (const auto& [code, data] : extra_options) packet.set(code, data);
     if (!relay_agent_info.empty()) packet.set(wire::opt::kRelayAgentInfo, relay_agent_info);
     return packet;
   }

@@ -193,7 +193,8 @@ int run_bench(const Options& options, bs::load::DhcpSocket& socket) {
       "offered_per_s=%.1f acks_per_s=%.1f drop_pct=%.4f offer_p50_ms=%.3f offer_p99_ms=%.3f "
       "ack_p50_ms=%.3f ack_p99_ms=%.3f cpu_user_s=%.3f cpu_sys_s=%.3f cpu_pct=%.1f "
       "socket_overflows=%llu send_stalls=%llu send_errors=%llu kernel_stamped=%llu "
-      "user_stamped=%llu rcvbuf_bytes=%d\n",
+      "user_stamped=%llu rcvbuf_bytes=%d lease_p50_ms=%.3f lease_p99_ms=%.3f "
+      "completed_pct=%.3f\n",
       options.measure.rate_per_s, u(r.exchanges_planned), r.nominal_s, r.send_s, r.wall_s,
       u(r.discovers_sent), u(r.offers), u(r.requests_sent), u(r.acks), u(r.naks), u(r.offer_drops),
       u(r.ack_drops), u(r.late_replies), u(r.stray_replies), u(r.unresolved), sent / r.send_s,
@@ -202,7 +203,11 @@ int run_bench(const Options& options, bs::load::DhcpSocket& socket) {
       ms(r.offer_latency_ms, 50), ms(r.offer_latency_ms, 99), ms(r.ack_latency_ms, 50),
       ms(r.ack_latency_ms, 99), r.cpu_user_s, r.cpu_system_s,
       r.wall_s > 0 ? 100.0 * cpu_s / r.wall_s : 0.0, u(r.socket_overflows), u(r.send_stalls),
-      u(r.send_errors), u(r.kernel_stamped), u(r.user_stamped), socket.receive_buffer_bytes());
+      u(r.send_errors), u(r.kernel_stamped), u(r.user_stamped), socket.receive_buffer_bytes(),
+      ms(r.lease_latency_ms, 50), ms(r.lease_latency_ms, 99),
+      r.exchanges_planned > 0
+          ? 100.0 * static_cast<double>(r.acks) / static_cast<double>(r.exchanges_planned)
+          : 0.0);
   return r.discovers_sent > 0 ? 0 : 1;
 }
 
@@ -246,6 +251,7 @@ void add_bench_options(CLI::App& command, Options& options) {
   command.add_option("--rcvbuf-mib", options.buffer_mib, "socket receive buffer")
       ->check(CLI::Range(0.25, 1024.0));
   command.add_option("--seed", m.seed, "seed for MACs and xids");
+  command.add_option("--vendor-class", m.vendor_class, "option 60 in every DISCOVER and REQUEST");
 }
 
 // The socket `bench` asks for: relay mode if --relay was given.

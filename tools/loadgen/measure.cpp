@@ -108,6 +108,10 @@ Bytes Meter::message(wire::MessageType type, uint64_t index, Ip4 requested, Ip4 
     packet.set_ip(wire::opt::kServerId, server_id);
   }
   packet.set(wire::opt::kParameterRequestList, kParameterRequestList);
+  if (!options_.vendor_class.empty()) {
+    packet.set(wire::opt::kVendorClassId,
+               Bytes(options_.vendor_class.begin(), options_.vendor_class.end()));
+  }
   return wire::encode(packet);
 }
 
@@ -183,6 +187,7 @@ void Meter::on_reply(const Received& datagram) {
              exchange.request_ns != 0) {
     ++result_.acks;
     result_.ack_latency_ms.push_back(static_cast<float>(at_ns - exchange.request_ns) / 1e6f);
+    result_.lease_latency_ms.push_back(static_cast<float>(at_ns - exchange.discover_ns) / 1e6f);
     exchange.leg = Leg::Acked;
     --outstanding_;
   } else if (type == wire::MessageType::Nak && exchange.leg == Leg::AwaitAck &&
@@ -246,6 +251,7 @@ MeasureResult Meter::run(const volatile std::sig_atomic_t& stop) {
   request_order_.reserve(planned);
   result_.offer_latency_ms.reserve(planned);
   result_.ack_latency_ms.reserve(planned);
+  result_.lease_latency_ms.reserve(planned);
   result_.exchanges_planned = planned;
   result_.nominal_s = static_cast<double>(planned) / rate;
   const auto tick = std::chrono::microseconds(options_.tick_us);

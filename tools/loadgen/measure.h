@@ -18,6 +18,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "dhcp_socket.h"
@@ -35,6 +36,9 @@ struct MeasureOptions {
   int drop_time_ms = 1000;  // unanswered this long: dropped
   int tick_us = 200;        // at most one send/receive round per tick
   Ip4 relay_address;        // giaddr in relay mode; zero in client mode
+  // Option 60 sent in every DISCOVER and REQUEST (empty: none), so one run
+  // can stand for a class of devices (a public counter, a phone).
+  std::string vendor_class;
   uint64_t seed = 1;
 };
 
@@ -54,6 +58,7 @@ struct MeasureResult {
   double cpu_user_s = 0, cpu_system_s = 0;
   std::vector<float> offer_latency_ms;  // DISCOVER -> OFFER
   std::vector<float> ack_latency_ms;    // REQUEST -> ACK
+  std::vector<float> lease_latency_ms;  // DISCOVER -> ACK: the time to a lease
 };
 
 MeasureResult measure(DhcpSocket& socket, const MeasureOptions& options,

@@ -1,6 +1,6 @@
-// "control-sockets" / "control-socket": defaults, Kea 2.7's shape, the
-// bearer extension, and the rule that a non-loopback API needs credentials,
-// reported as FILE:LINE at load time.
+// "control-sockets" / "control-socket": defaults, Kea 2.7's shape, unix
+// sockets, several sockets at once, the bearer extension, and the rule that a non-loopback API
+// needs credentials, reported as FILE:LINE at load time.
 #include <cstdio>
 #include <fstream>
 
@@ -17,16 +17,23 @@ ConfigError parse_error(const std::string& text) {
   return config ? ConfigError{} : config.error();
 }
 
+// The only socket of a file that configures one.
+const ControlSocket& only_socket(const Config& config) {
+  EXPECT_EQ(config.control_sockets.size(), 1u);
+  return config.control_sockets.at(0);
+}
+
 TEST(ConfigControl, DefaultIsLoopback8004WithoutCredentials) {
   const Config config = parse_ok(with_dhcp4("\"valid-lifetime\": 600"));
-  EXPECT_TRUE(config.control.enabled);
-  EXPECT_EQ(to_string(config.control.address), "127.0.0.1");
-  EXPECT_EQ(config.control.port, 8004);
-  EXPECT_FALSE(config.control.needs_auth());
+  const ControlSocket& socket = only_socket(config);
+  EXPECT_EQ(socket.type, ControlSocketType::kHttp);
+  EXPECT_EQ(to_string(socket.address), "127.0.0.1");
+  EXPECT_EQ(socket.port, 8004);
+  EXPECT_FALSE(socket.needs_auth());
 }
 
 TEST(ConfigControl, EmptyListTurnsTheApiOff) {
-  EXPECT_FALSE(parse_ok(with_dhcp4("\"control-sockets\": []")).control.enabled);
+  EXPECT_TRUE(parse_ok(with_dhcp4("\"control-sockets\": []")).control_sockets.empty());
 }
 
 TEST(ConfigControl, KeaHttpSocketWithBasicAuth) {
@@ -34,20 +41,21 @@ TEST(ConfigControl, KeaHttpSocketWithBasicAuth) {
     "socket-type": "http", "socket-address": "198.18.1.1", "socket-port": 8080,
     "authentication": {"type": "basic", "realm": "office",
                        "clients": [{"user": "admin", "password": "s3cret"}]}}])"));
-  EXPECT_EQ(to_string(config.control.address), "198.18.1.1");
-  EXPECT_EQ(config.control.port, 8080);
-  EXPECT_EQ(config.control.realm, "office");
-  ASSERT_EQ(config.control.basic_clients.size(), 1u);
-  EXPECT_EQ(config.control.basic_clients[0].first, "admin");
-  EXPECT_EQ(config.control.basic_clients[0].second, "s3cret");
+  const ControlSocket& socket = only_socket(config);
+  EXPECT_EQ(to_string(socket.address), "198.18.1.1");
+  EXPECT_EQ(socket.port, 8080);
+  EXPECT_EQ(socket.realm, "office");
+  ASSERT_EQ(socket.basic_clients.size(), 1u);
+  EXPECT_EQ(socket.basic_clients[0].first, "admin");
+  EXPECT_EQ(socket.basic_clients[0].second, "s3cret");
 }
 
 TEST(ConfigControl, SingularKeaSpellingAndBearerToken) {
   const Config config = parse_ok(with_dhcp4(R"("control-socket": {
     "socket-type": "http", "socket-address": "0.0.0.0",
     "authentication": {"type": "bearer", "token": "0123456789abcdef0123"}})"));
-  EXPECT_EQ(config.control.bearer_token, "0123456789abcdef0123");
-  EXPECT_TRUE(config.control.needs_auth());
+  EXPECT_EQ(only_socket(config).bearer_token, "0123456789abcdef0123");
+  EXPECT_TRUE(only_socket(config).needs_auth());
 }
 
 TEST(ConfigControl, TokenFromAFile) {
@@ -57,7 +65,7 @@ TEST(ConfigControl, TokenFromAFile) {
       R"("control-sockets": [{"socket-type": "http", "socket-address": "198.18.1.1",
          "authentication": {"type": "bearer", "token-file": ")" +
       path + "\"}}]"));
-  EXPECT_EQ(config.control.bearer_token, "abcdefghijklmnopqrstuvwxyz");
+  EXPECT_EQ(only_socket(config).bearer_token, "abcdefghijklmnopqrstuvwxyz");
   std::remove(path.c_str());
 }
 
@@ -69,10 +77,82 @@ TEST(ConfigControl, NonLoopbackWithoutCredentialsIsRefusedAtItsLine) {
   EXPECT_NE(error.message.find("needs \"authentication\""), std::string::npos) << error.message;
 }
 
-TEST(ConfigControl, UnixSocketIsExplained) {
-  const ConfigError error = parse_error(with_dhcp4(
-      R"("control-socket": {"socket-type": "unix", "socket-name": "/run/kea/kea4-ctrl-socket"})"));
-  EXPECT_NE(error.message.find("HTTP only"), std::string::npos) << error.message;
+TEST(ConfigControl, KeaTwoTwoUnixSocket) {
+  const Config config = parse_ok(with_dhcp4(R"("control-socket": {
+    "socket-name": "/tmp/kea4-ctrl-socket", "socket-type": "unix",
+    "user-context": {"comment": "as in Kea's all-keys.json"}})"));
+  const ControlSocket& socket = only_socket(config);
+  EXPECT_EQ(socket.type, ControlSocketType::kUnix);
+  EXPECT_EQ(socket.socket_name, "/tmp/kea4-ctrl-socket");
+}
+
+TEST(ConfigControl, BareUnixSocketNameIsInKeasSocketDirectory) {
+  ::unsetenv("KEA_CONTROL_SOCKET_DIR");
+  const Config config = parse_ok(with_dhcp4(
+      R"("control-sockets": [{"socket-type": "unix", "socket-name": "kea4-ctrl-socket"}])"));
+  EXPECT_EQ(only_socket(config).socket_name, "/run/kea/kea4-ctrl-socket");
+}
+
+TEST(ConfigControl, SeveralSocketsAtOnce) {
+  const Config config = parse_ok(with_dhcp4(R"("control-sockets": [
+    {"socket-type": "unix", "socket-name": "/run/kea/kea4-ctrl-socket"},
+    {"socket-type": "http", "socket-port": 8000},
+    {"socket-type": "http", "socket-address": "198.18.1.1", "socket-port": 8000,
+     "authentication": {"type": "bearer", "token": "0123456789abcdef0123"}}])"));
+  ASSERT_EQ(config.control_sockets.size(), 3u);
+  EXPECT_EQ(config.control_sockets[0].type, ControlSocketType::kUnix);
+  EXPECT_EQ(config.control_sockets[1].type, ControlSocketType::kHttp);
+  EXPECT_FALSE(config.control_sockets[1].needs_auth());
+  EXPECT_TRUE(config.control_sockets[2].needs_auth());
+}
+
+TEST(ConfigControl, HttpsWithKeasTlsKeys) {
+  const Config config = parse_ok(with_dhcp4(R"("control-sockets": [{"socket-type": "https",
+    "socket-address": "198.18.1.1", "socket-port": 8443, "trust-anchor": "/etc/kea/ca.pem",
+    "cert-file": "/etc/kea/server.pem", "key-file": "/etc/kea/server.key"}])"));
+  const ControlSocket& socket = only_socket(config);
+  EXPECT_EQ(socket.type, ControlSocketType::kHttps);
+  EXPECT_EQ(socket.cert_file, "/etc/kea/server.pem");
+  EXPECT_EQ(socket.key_file, "/etc/kea/server.key");
+  EXPECT_EQ(socket.trust_anchor, "/etc/kea/ca.pem");
+  EXPECT_TRUE(socket.cert_required) << "Kea's default: mutual TLS";
+  EXPECT_FALSE(socket.needs_auth()) << "client certificates are the credentials off loopback";
+}
+
+TEST(ConfigControl, HttpsWithoutClientCertificatesOffLoopbackNeedsCredentials) {
+  const ConfigError error = parse_error(with_dhcp4(R"("control-sockets": [{"socket-type": "https",
+    "socket-address": "198.18.1.1", "trust-anchor": "/ca.pem", "cert-file": "/s.pem",
+    "key-file": "/s.key", "cert-required": false}])"));
+  EXPECT_NE(error.message.find("needs \"authentication\""), std::string::npos) << error.message;
+  EXPECT_NE(parse_error(with_dhcp4(R"("control-sockets": [{"socket-type": "https",
+    "cert-file": "/s.pem", "key-file": "/s.key"}])"))
+                .message.find("needs \"trust-anchor\""),
+            std::string::npos);
+  EXPECT_NE(parse_error(with_dhcp4(R"("control-sockets": [{"socket-type": "http",
+    "socket-port": 8000}, {"socket-type": "https", "socket-port": 8000,
+    "trust-anchor": "/ca.pem", "cert-file": "/s.pem", "key-file": "/s.key"}])"))
+                .message.find("same address and port"),
+            std::string::npos);
+}
+
+TEST(ConfigControl, UnixSocketShapesAreNamed) {
+  EXPECT_NE(parse_error(with_dhcp4(R"("control-socket": {"socket-type": "unix"})"))
+                .message.find("needs \"socket-name\""),
+            std::string::npos);
+  EXPECT_NE(parse_error(with_dhcp4(R"("control-socket": {"socket-type": "unix",
+    "socket-name": "/run/kea/x", "socket-port": 8000})"))
+                .message.find("socket-port"),
+            std::string::npos);
+  EXPECT_NE(parse_error(with_dhcp4(R"("control-socket": {"socket-type": "unix",
+    "socket-name": "/)" + std::string(200, 'x') +
+                                   R"("})"))
+                .message.find("longer than"),
+            std::string::npos);
+  EXPECT_NE(parse_error(with_dhcp4(R"("control-sockets": [
+    {"socket-type": "unix", "socket-name": "/run/kea/s"},
+    {"socket-type": "unix", "socket-name": "/run/kea/s"}])"))
+                .message.find("same socket file"),
+            std::string::npos);
 }
 
 TEST(ConfigControl, BadShapesAreNamed) {
@@ -90,11 +170,11 @@ TEST(ConfigControl, BadShapesAreNamed) {
             std::string::npos);
   EXPECT_NE(parse_error(with_dhcp4(R"("control-sockets": [{"socket-type": "http",
     "cert-file": "/x"}])"))
-                .message.find("does not support yet"),
+                .message.find("belongs to \"socket-type\": \"https\""),
             std::string::npos);
   EXPECT_NE(parse_error(with_dhcp4(R"("control-sockets": [{"socket-type": "http"},
     {"socket-type": "http"}])"))
-                .message.find("one socket"),
+                .message.find("same address and port"),
             std::string::npos);
   EXPECT_NE(parse_error(with_dhcp4(R"("control-sockets": [], "control-socket": {})"))
                 .message.find("keep one"),

@@ -87,8 +87,8 @@ TEST(ConfigKea, IdentifiersExpiryThreadingAndBuiltInHooks) {
 
 TEST(ConfigKea, RefusalsNameTheKeyAndSayWhy) {
   const std::pair<const char*, const char*> cases[] = {
-      {R"({"Dhcp4": {"hooks-libraries": [{"library": "/x/libdhcp_ping_check.so"}]}})",
-       "hook library libdhcp_ping_check is not supported (blackstart probes addresses itself"},
+      {R"({"Dhcp4": {"hooks-libraries": [{"library": "/x/libdhcp_legal_log.so"}]}})",
+       "hook library libdhcp_legal_log is not supported (the forensic log is not built in yet"},
       {R"({"Dhcp4": {"hooks-libraries": [{"library": "libdhcp_lease_cmds.so",
            "parameters": {"a": 1}}]}})",
        "built-in libdhcp_lease_cmds takes no parameters"},
@@ -100,7 +100,7 @@ TEST(ConfigKea, RefusalsNameTheKeyAndSayWhy) {
        "max-reclaim-time must be between 0 and 65535"},
       {R"({"Dhcp4": {"multi-threading": {"thread-pool-size": -1}}})",
        "thread-pool-size must be between"},
-      {R"({"Dhcp4": {"dhcp-ddns": {}}})", "\"dhcp-ddns\" in Dhcp4"},
+      {R"({"Dhcp4": {"dhcp4o6-port": 6767}})", "\"dhcp4o6-port\" in Dhcp4"},
   };
   for (const auto& [text, message] : cases) {
     const auto config = parse_config(text, "x.json");

@@ -69,8 +69,8 @@ TEST_F(SecretFileTest, ARegularFileAndALinkToOneAreRead) {
   std::filesystem::create_symlink(file, link);
   for (const std::string& name : {file, link}) {
     const Config config = parse_ok(basic_auth_with(name));
-    ASSERT_EQ(config.control.basic_clients.size(), 1u) << name;
-    EXPECT_EQ(config.control.basic_clients[0].second, "s3cret") << name;
+    ASSERT_EQ(config.control_sockets.at(0).basic_clients.size(), 1u) << name;
+    EXPECT_EQ(config.control_sockets.at(0).basic_clients[0].second, "s3cret") << name;
   }
   const std::string message = load_error(basic_auth_with(path("missing")));
   EXPECT_NE(message.find("No such file or directory"), std::string::npos) << message;

@@ -157,11 +157,52 @@ TEST(SharedNetworks, TimersInheritedFromTheNetworkAreChecked) {
       << error;
 }
 
-TEST(SharedNetworks, UnsupportedKeysInANetworkAreNamed) {
+TEST(SharedNetworks, KeaTuningKeysInANetworkAreCheckedAsInASubnet) {
   const std::string error = parse_error(R"({"Dhcp4": {"shared-networks": [{"name": "n",
-      "ddns-send-updates": true}]}})");
-  EXPECT_NE(error.find("\"ddns-send-updates\""), std::string::npos) << error;
-  EXPECT_NE(error.find("support yet"), std::string::npos) << error;
+      "ddns-send-updates": "yes"}]}})");
+  EXPECT_NE(error.find("Dhcp4.shared-networks[0].ddns-send-updates must be true or false"),
+            std::string::npos)
+      << error;
+}
+
+TEST(SharedNetworks, ClassGuardAndRequiredClassesAreReadInBothSpellings) {
+  const Config config = parse_ok(R"({"Dhcp4": {
+      "client-classes": [{"name": "phone", "test": "option[60].exists"},
+                         {"name": "late", "only-if-required": true, "test": "'a' == 'a'"}],
+      "shared-networks": [
+          {"name": "a", "client-class": "phone", "require-client-classes": ["late"],
+           "subnet4": [{"id": 1, "subnet": "198.18.1.0/24"}]},
+          {"name": "b", "client-classes": ["phone", "late"],
+           "evaluate-additional-classes": ["late"],
+           "subnet4": [{"id": 2, "subnet": "198.18.2.0/24"}]}]}})");
+  ASSERT_EQ(config.shared_networks.size(), 2u);
+  EXPECT_EQ(config.shared_networks[0].client_classes.classes, std::vector<std::string>{"phone"});
+  EXPECT_EQ(config.shared_networks[0].required_classes, std::vector<std::string>{"late"});
+  EXPECT_EQ(config.shared_networks[1].client_classes.classes,
+            (std::vector<std::string>{"phone", "late"}));
+  EXPECT_EQ(config.shared_networks[1].required_classes, std::vector<std::string>{"late"});
+  const std::string error = parse_error(R"({"Dhcp4": {"shared-networks": [{"name": "n",
+      "client-class": "x", "client-classes": ["y"]}]}})");
+  EXPECT_NE(error.find("has both \"client-class\" and \"client-classes\""), std::string::npos)
+      << error;
+}
+
+TEST(SharedNetworks, AGuardNamingAnUndefinedClassIsWarnedAbout) {
+  const Config config = parse_ok(R"({"Dhcp4": {
+      "shared-networks": [{"name": "n", "client-class": "nobody",
+          "subnet4": [{"id": 1, "subnet": "198.18.1.0/24", "client-class": "nobody-either"}]}],
+      "subnet4": [{"id": 2, "subnet": "198.18.2.0/24", "client-class": "third"}]}})");
+  std::string all;
+  for (const ConfigError& warning : config.warnings) all += warning.message + "\n";
+  EXPECT_NE(all.find("Dhcp4.shared-networks[0] names the client class \"nobody\""),
+            std::string::npos)
+      << all;
+  EXPECT_NE(
+      all.find("Dhcp4.shared-networks[0].subnet4[0] names the client class \"nobody-either\""),
+      std::string::npos)
+      << all;
+  EXPECT_NE(all.find("Dhcp4.subnet4[0] names the client class \"third\""), std::string::npos)
+      << all;
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // same leases, and the next run finishes the job; commits go on while the
 // merge runs.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -196,6 +198,36 @@ TEST_F(CleanupTest, AKeaCleanupLeftUnfinishedIsFinished) {
   expected_[(*leases)[0].address.value] = (*leases)[0];
   store.reset();
   expect_loads_everything("after finishing Kea's cleanup");
+}
+
+}  // namespace
+}  // namespace bs::store
+
+namespace bs::store {
+namespace {
+
+// Going back to Kea: Debian's Kea runs as _kea and owns /var/lib/kea. Every
+// file blackstart (root) creates there, the new current file and the
+// cleanup's .2 included, takes the directory's owner, or Kea could not
+// open it.
+TEST_F(CleanupTest, NewFilesTakeTheDirectorysOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give files away";
+  constexpr uid_t kOwner = 65534;  // nobody, standing in for _kea
+  constexpr gid_t kGroup = 65534;
+  ASSERT_EQ(::chown(dir_.c_str(), kOwner, kGroup), 0);
+  auto store = open();
+  ASSERT_TRUE(store);
+  build_history(*store);
+  ASSERT_TRUE(store->start_cleanup());
+  auto report = store->wait_for_cleanup();
+  ASSERT_TRUE(report && *report);
+  store.reset();
+  for (const std::string& name : {file(), file() + ".2"}) {
+    struct stat info {};
+    ASSERT_EQ(::stat(name.c_str(), &info), 0) << name;
+    EXPECT_EQ(info.st_uid, kOwner) << name;
+    EXPECT_EQ(info.st_gid, kGroup) << name;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Differential test against Kea 2.2: one config (kea-dhcp4.conf.in) and one
+# scripted client (dhcp_client.py) run first against Debian's kea-dhcp4 and
+# then against blackstart, in the same namespaces with the same addresses;
+# compare.py diffs the replies field by field and option by option. Every
+# difference must be in known_differences.json (each entry points at its
+# reason in docs/KEA_DIFFERENCES.md); an unlisted one, or a listed one that
+# no longer occurs, fails the test.
+# Usage: tests/differential/run.sh path/to/blackstart
+#        BST_KEEP=1 keeps the temp dir (both servers' replies as JSON).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
+source "$here/../integration/lib.sh"
+BST_SERVER=$(realpath "${1:?usage: $0 path/to/blackstart}")
+bst_require_root_netns
+# Debian's python3, where python3-scapy lives (not a pyenv or venv one).
+PYTHON=${PYTHON:-/usr/bin/python3}
+command -v kea-dhcp4 >/dev/null || { echo "SKIP: kea-dhcp4 is not installed (scripts/install-deps.sh test)"; exit 0; }
+"$PYTHON" -c 'import scapy' 2>/dev/null || { echo "SKIP: python3-scapy is not installed (scripts/install-deps.sh test)"; exit 0; }
+bst_init
+
+SRV="${BST_P}srv"
+CLI="${BST_P}cli"
+CONF=$BST_TMP/kea-dhcp4.conf
+STATE=$BST_TMP/state
+
+# Server 198.18.1.1 on a point-to-point veth to the client namespace, which
+# holds 198.18.1.2 (INFORM's ciaddr) and the simulated relay 198.18.3.1.
+bst_ns "$SRV"
+bst_ns "$CLI"
+bst_link "$SRV" "${BST_P}s0" "$CLI" "${BST_P}c0"
+ip -n "$SRV" addr add 198.18.1.1/24 dev "${BST_P}s0"
+ip -n "$CLI" addr add 198.18.1.2/24 dev "${BST_P}c0"
+ip -n "$CLI" addr add 198.18.3.1/32 dev "${BST_P}c0"
+ip -n "$SRV" route add 198.18.3.0/24 via 198.18.1.2
+# A fixed MAC, so a reply the kernel addresses by ARP has a known eth_dst.
+ip -n "$CLI" link set "${BST_P}c0" address 02:bb:00:00:00:02
+# Replies unicast to a client's chaddr reach the raw socket whatever its MAC.
+ip -n "$CLI" link set "${BST_P}c0" promisc on
+server_mac=$(ip netns exec "$SRV" cat "/sys/class/net/${BST_P}s0/address")
+
+sed -e "s/@IFACE@/${BST_P}s0/" -e "s#@LEASE_FILE@#$STATE/leases4.csv#" \
+  "$here/kea-dhcp4.conf.in" >"$CONF"
+check "kea-dhcp4 -t accepts the config" ip netns exec "$SRV" kea-dhcp4 -t "$CONF" >/dev/null
+check "blackstart -t accepts the same config unchanged" "$BST_SERVER" -t "$CONF"
+
+run_client() {
+  check "$1: the scripted client ran" ip netns exec "$CLI" "$PYTHON" "$here/dhcp_client.py" \
+    --iface "${BST_P}c0" --server 198.18.1.1 --server-mac "$server_mac" --out "$BST_TMP/$1.json"
+}
+
+note "Kea $(kea-dhcp4 -v)"
+rm -rf "$STATE" && mkdir -p "$STATE"
+bst_spawn "$SRV" "$BST_TMP/kea.log" env "KEA_PIDFILE_DIR=$BST_TMP" "KEA_LOCKFILE_DIR=$BST_TMP" \
+  kea-dhcp4 -c "$CONF"
+KEA_PID=$BST_LAST_PID
+if wait_for 20 udp_listening "$SRV" 67 "$KEA_PID" && is_running "$KEA_PID"; then
+  pass "Kea starts and listens on port 67"
+else
+  fail "Kea starts"
+  exit 1
+fi
+run_client kea
+stop_pid "$KEA_PID" TERM 10
+
+note "blackstart $("$BST_SERVER" --version 2>/dev/null | head -n 1)"
+rm -rf "$STATE" && mkdir -p "$STATE"
+start_server_or_exit "$SRV" "$CONF" "$BST_TMP/blackstart.log"
+run_client blackstart
+stop_server_cleanly
+
+check "replies match Kea's, or differ only as docs/KEA_DIFFERENCES.md says" \
+  "$PYTHON" "$here/compare.py" "$BST_TMP/kea.json" "$BST_TMP/blackstart.json" \
+  --known "$here/known_differences.json" --doc "$here/../../docs/KEA_DIFFERENCES.md"
+bst_finish differential
