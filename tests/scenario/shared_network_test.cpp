@@ -5,8 +5,6 @@
 // by the network's relay address, and the network's option precedence.
 #include <gtest/gtest.h>
 
-#include <string_view>
-
 #include "common/clock.h"
 #include "config/config.h"
 #include "store/lease_store.h"
@@ -33,7 +31,7 @@ constexpr const char* kSharedConfig = R"({"Dhcp4": {
     "subnet4": [
       {"id": 1, "subnet": "198.18.1.0/24",
        "pools": [{"pool": "198.18.1.100 - 198.18.1.101"},
-                 {"pool": "198.18.1.200 - 198.18.1.201"}],
+                 {"pool": "198.18.1.200 - 198.18.1.201", "client-class": "VENDOR_CLASS_phone"}],
        "option-data": [{"name": "routers", "data": "198.18.1.1"}]},
       {"id": 2, "subnet": "198.18.2.0/24",
        "pools": [{"pool": "198.18.2.100 - 198.18.2.109"}],
@@ -41,8 +39,6 @@ constexpr const char* kSharedConfig = R"({"Dhcp4": {
                        {"name": "domain-name-servers", "data": "198.18.2.53"}],
        "reservations": [{"hw-address": "02:cc:00:00:00:99", "ip-address": "198.18.2.50"}]}
     ]}]}})";
-
-constexpr std::string_view kPhoneClass = "VENDOR_CLASS_phone";
 
 Ip4 ip(const char* text) { return *parse_ip4(text); }
 
@@ -52,9 +48,6 @@ class SharedNetworkTest : public ::testing::Test {
     auto parsed = config::parse_config(kSharedConfig, "shared.json");
     ASSERT_TRUE(parsed) << parsed.error().to_string();
     config_ = *parsed;
-    // The second pool of subnet 1 is for phones (option 60 "phone"), as
-    // "client-class": "VENDOR_CLASS_phone" on the pool would say.
-    config_.subnets.at(0).pools.at(1).client_classes.classes = {std::string(kPhoneClass)};
     auto created = server::Server::create(config_, store_, transport_, clock_);
     ASSERT_TRUE(created) << created.error();
     server_ = std::move(*created);
