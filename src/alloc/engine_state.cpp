@@ -69,7 +69,7 @@ Engine::State::State(const config::Config& config_in, EngineOptions options_in)
   // pool overlapping an earlier one is dropped, since one address must not
   // have two free bits.
   struct Candidate {
-    uint32_t first, last, subnet;
+    uint32_t first, last, subnet, config_pool;
   };
   std::vector<Candidate> candidates;
   for (size_t i = 0; i < config.subnets.size(); ++i) {
@@ -78,18 +78,20 @@ Engine::State::State(const config::Config& config_in, EngineOptions options_in)
     SubnetState& state = subnets.emplace_back();
     state.config_index = i;
     state.valid_lifetime_s = subnet.valid_lifetime_s.value_or(config.valid_lifetime_s);
-    for (const config::Pool& pool : subnet.pools) {
+    for (uint32_t p = 0; p < subnet.pools.size(); ++p) {
+      const config::Pool& pool = subnet.pools[p];
       // Address 0 means "unset" in DHCP and "empty" in the slot index.
       const uint32_t first = std::max<uint32_t>(pool.first.value, 1);
       if (first > pool.last.value) continue;
-      candidates.push_back({first, pool.last.value, static_cast<uint32_t>(subnets.size() - 1)});
+      candidates.push_back({first, pool.last.value, static_cast<uint32_t>(subnets.size() - 1), p});
     }
   }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& a, const Candidate& b) { return a.first < b.first; });
   for (const Candidate& c : candidates) {
     if (!pools.empty() && c.first <= pools.back().last) continue;
-    pools.push_back({c.first, c.last, c.subnet, FreeBitmap(uint64_t{c.last} - c.first + 1)});
+    pools.push_back(
+        {c.first, c.last, c.subnet, FreeBitmap(uint64_t{c.last} - c.first + 1), c.config_pool});
     SubnetState& subnet = subnets[c.subnet];
     subnet.pool_indexes.push_back(static_cast<uint32_t>(pools.size() - 1));
     subnet.pool_total += uint64_t{c.last} - c.first + 1;
@@ -149,6 +151,18 @@ PoolState* Engine::State::pool_at(uint32_t address) {
 bool Engine::State::in_pool_of(uint32_t subnet, uint32_t address) const {
   const PoolState* pool = pool_at(address);
   return pool != nullptr && pool->subnet_index == subnet;
+}
+
+bool Engine::State::pool_allows(const PoolState& pool, const classify::ClassSet* classes) const {
+  const config::ClassGuard& guard =
+      subnet_config(pool.subnet_index).pools[pool.config_pool].client_classes;
+  if (guard.classes.empty()) return true;
+  return classes != nullptr && guard.allows(*classes);
+}
+
+bool Engine::State::in_allowed_pool(const ClientContext& ctx, uint32_t address) const {
+  const PoolState* pool = pool_at(address);
+  return pool != nullptr && pool->subnet_index == ctx.subnet && pool_allows(*pool, ctx.classes);
 }
 
 bool Engine::State::reserved(const PoolState& pool, uint32_t address) const {
