@@ -207,8 +207,8 @@ Status read_lease_database(const Reader& reader, const Node& node, Config& confi
   if (auto ok = reader.check_keys(node, Scope::LeaseDatabase, allowed); !ok) {
     return ok;
   }
+  database.name = memfile ? kKeaDefaultLeaseFile : kSqliteDefaultLeaseFile;
   if (memfile) {
-    database.name = kKeaDefaultLeaseFile;
     if (auto ok = read_memfile_keys(reader, node, database); !ok) return ok;
   }
   if (const auto name = node.find("name")) {

@@ -136,8 +136,10 @@ inline constexpr const char* kKeaDefaultLeaseFile = "/var/lib/kea/kea-leases4.cs
 inline constexpr const char* kSqliteDefaultLeaseFile = "/var/lib/blackstart/leases.sqlite3";
 
 struct LeaseDatabase {
-  std::string type = "sqlite";  // "sqlite" or "memfile" (Kea's CSV lease file)
-  std::string name = kSqliteDefaultLeaseFile;
+  // Without a "lease-database" a Kea file runs on memfile at Kea's path,
+  // so an unchanged kea-dhcp4.conf finds the leases Kea left.
+  std::string type = "memfile";  // or "sqlite" (blackstart's SQLite database)
+  std::string name = kKeaDefaultLeaseFile;
   // false: commits are not fsync'd, so a power cut can lose ACKed leases.
   bool fsync = true;
   // memfile only, with Kea's meaning: seconds between lease file cleanups

@@ -28,7 +28,9 @@ struct ManagedOption {
 };
 
 // Kea's names for the options blackstart sets per message or that only
-// clients and relays send.
+// clients and relays send. "dhcp-message" (56) is not among them: as in Kea
+// a configured text goes into OFFERs and ACKs that ask for it, while a NAK
+// always carries the server's own reason.
 constexpr ManagedOption kManagedOptions[] = {
     {50, "dhcp-requested-address", "clients send it"},
     {51, "dhcp-lease-time", "set \"valid-lifetime\" instead"},
@@ -36,7 +38,6 @@ constexpr ManagedOption kManagedOptions[] = {
     {53, "dhcp-message-type", "the server sets it on every reply"},
     {54, "dhcp-server-identifier", "the server uses the receiving interface's address"},
     {55, "dhcp-parameter-request-list", "clients send it"},
-    {56, "dhcp-message", "the server sets it on NAKs"},
     {57, "dhcp-max-message-size", "clients send it"},
     {58, "dhcp-renewal-time", "set \"renew-timer\" instead"},
     {59, "dhcp-rebinding-time", "set \"rebind-timer\" instead"},

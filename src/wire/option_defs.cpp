@@ -27,7 +27,8 @@ constexpr T kSixRd[] = {T::U8, T::U8, T::Ip6, T::Ip4};
 constexpr bool kArray = true;
 
 // In code order. The options the server sets itself or only clients and
-// relays send (50, 52-57, 61, 82) are left out: they cannot be configured.
+// relays send (50, 52-55, 57, 61, 82) are left out: they cannot be configured.
+// dhcp-message (56) is in, as in Kea: a configured text is sent when asked.
 constexpr OptionDef kOptionDefs[] = {
     {"subnet-mask", 1, T::Ip4},
     {"time-offset", 2, T::I32},
@@ -83,6 +84,7 @@ constexpr OptionDef kOptionDefs[] = {
     {"font-servers", 48, T::Ip4, kArray},
     {"x-display-manager", 49, T::Ip4, kArray},
     {"dhcp-lease-time", 51, T::U32},
+    {"dhcp-message", 56, T::String},
     {"dhcp-renewal-time", 58, T::U32},
     {"dhcp-rebinding-time", 59, T::U32},
     {"vendor-class-identifier", 60, T::String},

@@ -253,3 +253,31 @@ TEST_F(KeaKeysTest, ReservationByCircuitIdAndGlobalReservation) {
 
 }  // namespace
 }  // namespace bs::testing
+
+namespace bs::testing {
+namespace {
+
+// Kea lets a file configure dhcp-message (56), as its comments.json does:
+// it goes to a client that asks for it, and a NAK keeps the server's reason.
+TEST_F(KeaKeysTest, AConfiguredDhcpMessageIsSentWhenAskedButNotOnNaks) {
+  start(R"("option-data": [{"name": "dhcp-message", "data": "welcome to city hall"}],
+      "authoritative": true,
+      "subnet4": [{"subnet": "198.18.1.0/24",
+        "pools": [{"pool": "198.18.1.100 - 198.18.1.109"}]}])");
+  TestClient asking = client(1);
+  asking.parameter_request_list = {1, 3, 56};
+  auto offer = asking.discover();
+  ASSERT_TRUE(offer);
+  const wire::Option* message = offer->packet.find(wire::opt::kMessage);
+  ASSERT_NE(message, nullptr);
+  EXPECT_EQ(std::string(message->data.begin(), message->data.end()), "welcome to city hall");
+  auto nak = asking.request_init_reboot(ip("198.18.9.9"));
+  ASSERT_TRUE(nak);
+  ASSERT_EQ(nak->packet.message_type(), MessageType::Nak);
+  const wire::Option* reason = nak->packet.find(wire::opt::kMessage);
+  ASSERT_NE(reason, nullptr);
+  EXPECT_NE(std::string(reason->data.begin(), reason->data.end()), "welcome to city hall");
+}
+
+}  // namespace
+}  // namespace bs::testing

@@ -25,8 +25,9 @@ Config load_ok(const std::string& path) {
 TEST(ConfigGood, MinimalFileTakesDefaults) {
   const Config config = load_ok(data_path("good/minimal.json"));
   EXPECT_TRUE(config.interfaces.empty());
-  EXPECT_EQ(config.lease_database.type, "sqlite");
-  EXPECT_EQ(config.lease_database.name, "/var/lib/blackstart/leases.sqlite3");
+  // As Kea: no lease-database means memfile at Kea's path.
+  EXPECT_EQ(config.lease_database.type, "memfile");
+  EXPECT_EQ(config.lease_database.name, "/var/lib/kea/kea-leases4.csv");
   EXPECT_EQ(config.valid_lifetime_s, 7200u);
   EXPECT_FALSE(config.renew_timer_s);
   EXPECT_FALSE(config.rebind_timer_s);

@@ -91,15 +91,22 @@ TEST(HostChecks, EachMissingThingIsReportedAtItsLine) {
             std::string::npos);
 }
 
-TEST(HostChecks, UnwritableDirectoryAndLeaseFileOfSqliteDefault) {
+TEST(HostChecks, UnwritableDirectoryOfTheDefaultAndAnUnwritableLeaseFile) {
   FakeHost host;
-  host.read_only_directories.insert("/var/lib/blackstart");
+  host.read_only_directories.insert("/var/lib/kea");
   auto problems = check(R"({"Dhcp4": {}})", host);
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].message.find("sqlite file \"/var/lib/blackstart/leases.sqlite3\": "
-                                     "directory \"/var/lib/blackstart\" is not writable"),
-            std::string::npos);
+  EXPECT_NE(problems[0].message.find("memfile file \"/var/lib/kea/kea-leases4.csv\": "
+                                     "directory \"/var/lib/kea\" is not writable"),
+            std::string::npos)
+      << problems[0].message;
   EXPECT_EQ(problems[0].line, 1);  // no lease-database key: Dhcp4 itself
+  FakeHost sqlite_host;
+  sqlite_host.read_only_directories.insert("/var/lib/blackstart");
+  problems = check(R"({"Dhcp4": {"lease-database": {"type": "sqlite"}}})", sqlite_host);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("sqlite file \"/var/lib/blackstart/leases.sqlite3\""),
+            std::string::npos);
   FakeHost other;
   other.read_only_files.insert("/var/lib/kea/kea-leases4.csv");
   problems = check(R"({"Dhcp4": {"lease-database": {"type": "memfile"}}})", other);
