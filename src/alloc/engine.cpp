@@ -51,7 +51,15 @@ const char* to_string(AllocError error) {
 
 ClientContext Engine::State::context(uint32_t subnet, const ClientIdentity& client,
                                      int64_t now_s) const {
-  return {subnet, client_key(client), reservation_index(subnets[subnet], client), now_s};
+  return {subnet, client_key(client), reservation_index(subnets[subnet], client), now_s,
+          client.classes};
+}
+
+bool Engine::State::pool_allows(const ClientContext& ctx, const PoolState& pool) const {
+  if (ctx.classes == nullptr) return true;
+  return subnet_config(pool.subnet_index)
+      .pools[pool.config_pool]
+      .client_classes.allows(*ctx.classes);
 }
 
 bool Engine::State::usable(const ClientContext& ctx, uint32_t address) const {
@@ -59,7 +67,7 @@ bool Engine::State::usable(const ClientContext& ctx, uint32_t address) const {
   const auto reserved_it = by_address.find(address);
   if (reserved_it != by_address.end()) {
     if (reserved_it->second != ctx.reservation) return false;
-  } else if (!in_pool_of(ctx.subnet, address)) {
+  } else if (!in_pool_of(ctx.subnet, address) || !pool_allows(ctx, *pool_at(address))) {
     return false;
   }
   const Slot* slot = find_slot(address);
@@ -76,9 +84,10 @@ std::optional<uint32_t> Engine::State::previous_address(const ClientContext& ctx
   return best->address.value;
 }
 
-std::optional<uint32_t> Engine::State::lowest_free(uint32_t subnet) const {
-  for (uint32_t index : subnets[subnet].pool_indexes) {
+std::optional<uint32_t> Engine::State::lowest_free(const ClientContext& ctx) const {
+  for (uint32_t index : subnets[ctx.subnet].pool_indexes) {
     const PoolState& pool = pools[index];
+    if (!pool_allows(ctx, pool)) continue;
     if (const auto offset = pool.free.lowest_free()) {
       return pool.first + static_cast<uint32_t>(*offset);
     }
@@ -100,7 +109,7 @@ std::optional<uint32_t> Engine::State::choose_address(const ClientContext& ctx,
   }
   if (const auto previous = previous_address(ctx)) return previous;
   if (!requested.is_zero() && usable(ctx, requested.value)) return requested.value;
-  return lowest_free(ctx.subnet);
+  return lowest_free(ctx);
 }
 
 std::string Engine::State::hostname_for(const ClientContext& ctx,
@@ -160,7 +169,10 @@ std::optional<AllocError> Engine::State::assign_error(const ClientContext& ctx,
   if (slot != nullptr && !available_to(*slot, ctx.key, ctx.now_s)) {
     return AllocError::AddressInUse;
   }
-  if (!reserved_here && !in_pool_of(ctx.subnet, address)) return AllocError::NotInPool;
+  if (!reserved_here &&
+      (!in_pool_of(ctx.subnet, address) || !pool_allows(ctx, *pool_at(address)))) {
+    return AllocError::NotInPool;
+  }
   return std::nullopt;
 }
 
@@ -213,7 +225,7 @@ tl::expected<Lease, AllocError> Engine::offer(const config::Subnet& subnet,
   std::optional<uint32_t> address = state.choose_address(ctx, requested);
   if (!address) {
     state.reclaim(now_s, kReclaimOnExhaustion);
-    address = state.lowest_free(ctx.subnet);
+    address = state.lowest_free(ctx);
   }
   if (!address) return tl::unexpected(AllocError::PoolExhausted);
   return state.hold(ctx, *address, client);

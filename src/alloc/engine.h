@@ -35,6 +35,10 @@ struct ClientIdentity {
   // The lifetime of the client's classes, if one sets it: it replaces the
   // subnet's (config::valid_lifetime_for).
   std::optional<config::LifetimeTriplet> class_lifetime{};
+  // The client's classes, for pools guarded by "client-class": a pool whose
+  // guard they fail is neither offered nor assigned from. nullptr: no
+  // classification, every pool is open (tests, admin edits).
+  const classify::ClassSet* classes = nullptr;
 };
 
 // Whether `lease` is this client's (by option 61 if the lease has one,

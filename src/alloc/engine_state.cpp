@@ -69,7 +69,7 @@ Engine::State::State(const config::Config& config_in, EngineOptions options_in)
   // pool overlapping an earlier one is dropped, since one address must not
   // have two free bits.
   struct Candidate {
-    uint32_t first, last, subnet;
+    uint32_t first, last, subnet, config_pool;
   };
   std::vector<Candidate> candidates;
   for (size_t i = 0; i < config.subnets.size(); ++i) {
@@ -78,18 +78,21 @@ Engine::State::State(const config::Config& config_in, EngineOptions options_in)
     SubnetState& state = subnets.emplace_back();
     state.config_index = i;
     state.valid_lifetime_s = subnet.valid_lifetime_s.value_or(config.valid_lifetime_s);
-    for (const config::Pool& pool : subnet.pools) {
+    for (size_t p = 0; p < subnet.pools.size(); ++p) {
+      const config::Pool& pool = subnet.pools[p];
       // Address 0 means "unset" in DHCP and "empty" in the slot index.
       const uint32_t first = std::max<uint32_t>(pool.first.value, 1);
       if (first > pool.last.value) continue;
-      candidates.push_back({first, pool.last.value, static_cast<uint32_t>(subnets.size() - 1)});
+      candidates.push_back({first, pool.last.value, static_cast<uint32_t>(subnets.size() - 1),
+                            static_cast<uint32_t>(p)});
     }
   }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& a, const Candidate& b) { return a.first < b.first; });
   for (const Candidate& c : candidates) {
     if (!pools.empty() && c.first <= pools.back().last) continue;
-    pools.push_back({c.first, c.last, c.subnet, FreeBitmap(uint64_t{c.last} - c.first + 1)});
+    pools.push_back(
+        {c.first, c.last, c.subnet, FreeBitmap(uint64_t{c.last} - c.first + 1), c.config_pool});
     SubnetState& subnet = subnets[c.subnet];
     subnet.pool_indexes.push_back(static_cast<uint32_t>(pools.size() - 1));
     subnet.pool_total += uint64_t{c.last} - c.first + 1;

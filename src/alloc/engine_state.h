@@ -49,6 +49,7 @@ struct PoolState {
   uint32_t first = 0, last = 0;  // inclusive
   uint32_t subnet_index = 0;
   FreeBitmap free;
+  uint32_t config_pool = 0;  // index into its subnet's config pools, for the class guard
 
   uint64_t offset(uint32_t address) const { return uint64_t{address} - first; }
 };
@@ -81,6 +82,7 @@ struct ClientContext {
   std::string key;                      // client_key()
   std::optional<uint32_t> reservation;  // index into the subnet's reservations
   int64_t now_s = 0;
+  const classify::ClassSet* classes = nullptr;  // ClientIdentity::classes
 };
 
 struct Engine::State {
@@ -127,7 +129,9 @@ struct Engine::State {
   ClientContext context(uint32_t subnet, const ClientIdentity& client, int64_t now_s) const;
   bool usable(const ClientContext& ctx, uint32_t address) const;
   std::optional<uint32_t> previous_address(const ClientContext& ctx) const;
-  std::optional<uint32_t> lowest_free(uint32_t subnet) const;
+  std::optional<uint32_t> lowest_free(const ClientContext& ctx) const;
+  // Whether the pool's "client-class" guard lets the client in.
+  bool pool_allows(const ClientContext& ctx, const PoolState& pool) const;
   std::optional<uint32_t> choose_address(const ClientContext& ctx, Ip4 requested) const;
   std::string hostname_for(const ClientContext& ctx, const ClientIdentity& client) const;
   Lease hold(const ClientContext& ctx, uint32_t address, const ClientIdentity& client);

@@ -94,6 +94,7 @@ HandlerResult Dhcp4Handler::handle(const wire::Packet& packet, const io::Interfa
   classifier_.after_host_lookup(context, engine_.find_reservation(*subnet, client), classes);
   if (classes.contains(classify::kDrop)) return dropped(DropReason::DropClass);
   client.class_lifetime = class_lifetime(config_, classes);
+  client.classes = &classes;
   const Query query{packet, link, *subnet, classes, context, std::move(client), now_s};
   switch (*type) {
     case MessageType::Discover:
