@@ -22,7 +22,6 @@ bst_init
 
 SRV="${BST_P}srv"
 CLI="${BST_P}cli"
-CONF=$BST_TMP/kea-dhcp4.conf
 STATE=$BST_TMP/state
 
 # Server 198.18.1.1 on a point-to-point veth to the client namespace, which
