@@ -55,19 +55,12 @@ ClientContext Engine::State::context(uint32_t subnet, const ClientIdentity& clie
           client.classes};
 }
 
-bool Engine::State::pool_allows(const ClientContext& ctx, const PoolState& pool) const {
-  if (ctx.classes == nullptr) return true;
-  return subnet_config(pool.subnet_index)
-      .pools[pool.config_pool]
-      .client_classes.allows(*ctx.classes);
-}
-
 bool Engine::State::usable(const ClientContext& ctx, uint32_t address) const {
   const auto& by_address = subnets[ctx.subnet].reservation_by_address;
   const auto reserved_it = by_address.find(address);
   if (reserved_it != by_address.end()) {
     if (reserved_it->second != ctx.reservation) return false;
-  } else if (!in_pool_of(ctx.subnet, address) || !pool_allows(ctx, *pool_at(address))) {
+  } else if (!in_allowed_pool(ctx, address)) {
     return false;
   }
   const Slot* slot = find_slot(address);
@@ -87,7 +80,7 @@ std::optional<uint32_t> Engine::State::previous_address(const ClientContext& ctx
 std::optional<uint32_t> Engine::State::lowest_free(const ClientContext& ctx) const {
   for (uint32_t index : subnets[ctx.subnet].pool_indexes) {
     const PoolState& pool = pools[index];
-    if (!pool_allows(ctx, pool)) continue;
+    if (!pool_allows(pool, ctx.classes)) continue;
     if (const auto offset = pool.free.lowest_free()) {
       return pool.first + static_cast<uint32_t>(*offset);
     }
@@ -95,21 +88,51 @@ std::optional<uint32_t> Engine::State::lowest_free(const ClientContext& ctx) con
   return std::nullopt;
 }
 
-std::optional<uint32_t> Engine::State::choose_address(const ClientContext& ctx,
-                                                      Ip4 requested) const {
-  if (ctx.reservation) {
-    const Ip4 reserved = subnet_config(ctx.subnet).reservations[*ctx.reservation].ip_address;
-    // usable() requires the address to be reserved to this very client in
-    // this subnet, which also rules out a reservation outside the subnet.
-    if (!reserved.is_zero() &&
-        subnets[ctx.subnet].reservation_by_address.contains(reserved.value) &&
-        usable(ctx, reserved.value)) {
-      return reserved.value;
+std::optional<uint32_t> Engine::State::reserved_address(const ClientContext& ctx) const {
+  if (!ctx.reservation) return std::nullopt;
+  const Ip4 reserved = subnet_config(ctx.subnet).reservations[*ctx.reservation].ip_address;
+  // usable() requires the address to be reserved to this very client in
+  // this subnet, which also rules out a reservation outside the subnet.
+  if (!reserved.is_zero() && subnets[ctx.subnet].reservation_by_address.contains(reserved.value) &&
+      usable(ctx, reserved.value)) {
+    return reserved.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<size_t, uint32_t>> Engine::State::first_free(
+    std::span<const ClientContext> contexts) const {
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    if (const auto address = lowest_free(contexts[i])) return std::pair{i, *address};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<size_t, uint32_t>> Engine::State::choose_address(
+    std::span<const ClientContext> contexts, Ip4 requested) const {
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    if (const auto reserved = reserved_address(contexts[i])) return std::pair{i, *reserved};
+  }
+  // The client's newest usable record in any of the subnets: the address it
+  // holds decides the subnet, not the order.
+  std::optional<std::pair<size_t, uint32_t>> previous;
+  const Lease* newest = nullptr;
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    const auto address = previous_address(contexts[i]);
+    if (!address) continue;
+    const Lease& lease = find_slot(*address)->view();
+    if (newest == nullptr || newer(lease, *newest)) {
+      newest = &lease;
+      previous = std::pair{i, *address};
     }
   }
-  if (const auto previous = previous_address(ctx)) return previous;
-  if (!requested.is_zero() && usable(ctx, requested.value)) return requested.value;
-  return lowest_free(ctx);
+  if (previous) return previous;
+  if (!requested.is_zero()) {
+    for (size_t i = 0; i < contexts.size(); ++i) {
+      if (usable(contexts[i], requested.value)) return std::pair{i, requested.value};
+    }
+  }
+  return first_free(contexts);
 }
 
 std::string Engine::State::hostname_for(const ClientContext& ctx,
@@ -169,10 +192,7 @@ std::optional<AllocError> Engine::State::assign_error(const ClientContext& ctx,
   if (slot != nullptr && !available_to(*slot, ctx.key, ctx.now_s)) {
     return AllocError::AddressInUse;
   }
-  if (!reserved_here &&
-      (!in_pool_of(ctx.subnet, address) || !pool_allows(ctx, *pool_at(address)))) {
-    return AllocError::NotInPool;
-  }
+  if (!reserved_here && !in_allowed_pool(ctx, address)) return AllocError::NotInPool;
   return std::nullopt;
 }
 
@@ -218,17 +238,29 @@ void Engine::load(std::span<const Lease> leases, int64_t now_s) {
 tl::expected<Lease, AllocError> Engine::offer(const config::Subnet& subnet,
                                               const ClientIdentity& client, Ip4 requested,
                                               int64_t now_s) {
+  const config::Subnet* const one[] = {&subnet};
+  return offer(one, client, requested, now_s);
+}
+
+tl::expected<Lease, AllocError> Engine::offer(std::span<const config::Subnet* const> subnets,
+                                              const ClientIdentity& client, Ip4 requested,
+                                              int64_t now_s) {
   State& state = *state_;
-  const auto index = state.subnet_index(subnet.id);
-  if (!index) return tl::unexpected(AllocError::WrongSubnet);
-  const ClientContext ctx = state.context(*index, client, now_s);
-  std::optional<uint32_t> address = state.choose_address(ctx, requested);
-  if (!address) {
-    state.reclaim(now_s, kReclaimOnExhaustion);
-    address = state.lowest_free(ctx);
+  std::vector<ClientContext> contexts;
+  contexts.reserve(subnets.size());
+  for (const config::Subnet* subnet : subnets) {
+    if (const auto index = state.subnet_index(subnet->id)) {
+      contexts.push_back(state.context(*index, client, now_s));
+    }
   }
-  if (!address) return tl::unexpected(AllocError::PoolExhausted);
-  return state.hold(ctx, *address, client);
+  if (contexts.empty()) return tl::unexpected(AllocError::WrongSubnet);
+  auto chosen = state.choose_address(contexts, requested);
+  if (!chosen) {
+    state.reclaim(now_s, kReclaimOnExhaustion);
+    chosen = state.first_free(contexts);
+  }
+  if (!chosen) return tl::unexpected(AllocError::PoolExhausted);
+  return state.hold(contexts[chosen->first], chosen->second, client);
 }
 
 tl::expected<LeaseChange, AllocError> Engine::assign(const config::Subnet& subnet,

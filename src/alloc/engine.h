@@ -32,13 +32,13 @@ struct ClientIdentity {
   // The option 61 the client sent, kept for reservations by "client-id" or
   // "duid" when match-client-id is false empties client_id.
   Bytes sent_client_id{};
+  // The query's client classes, for pools with a "client-class" guard; null
+  // (no classes) keeps the client out of every guarded pool. Must outlive
+  // the engine call.
+  const classify::ClassSet* classes = nullptr;
   // The lifetime of the client's classes, if one sets it: it replaces the
   // subnet's (config::valid_lifetime_for).
   std::optional<config::LifetimeTriplet> class_lifetime{};
-  // The client's classes, for pools guarded by "client-class": a pool whose
-  // guard they fail is neither offered nor assigned from. nullptr: no
-  // classification, every pool is open (tests, admin edits).
-  const classify::ClassSet* classes = nullptr;
 };
 
 // Whether `lease` is this client's (by option 61 if the lease has one,
@@ -46,9 +46,10 @@ struct ClientIdentity {
 bool held_by(const Lease& lease, const ClientIdentity& client);
 
 enum class AllocError : uint8_t {
-  PoolExhausted,  // no free address in any pool of the subnet
+  PoolExhausted,  // no free address in any pool (the client may use) of the subnet
   AddressInUse,   // bound, offered or reserved to another client, or declined
-  NotInPool,      // address outside the subnet's pools and not reserved to the client
+  NotInPool,      // address outside the subnet's pools (that the client may use) and not
+                  // reserved to the client
   WrongSubnet,    // address not inside the selected subnet
   NoLease,        // release/decline of an address the client does not hold
 };
@@ -87,6 +88,14 @@ class Engine {
   // Holds the address for offer_hold_s; nothing durable changes.
   tl::expected<Lease, AllocError> offer(const config::Subnet& subnet, const ClientIdentity& client,
                                         Ip4 requested, int64_t now_s);
+  // The same over the subnets of a shared network the client may use, the
+  // selected one first (Kea's order): each step (reservation, current or
+  // previous address, requested address) looks at every subnet before the
+  // next step, and a new address comes from the first subnet with a free
+  // one, so allocation falls through when a subnet is exhausted. The offer
+  // carries the subnet it came from.
+  tl::expected<Lease, AllocError> offer(std::span<const config::Subnet* const> subnets,
+                                        const ClientIdentity& client, Ip4 requested, int64_t now_s);
 
   // REQUEST in any state: binds `address` to the client for the subnet's
   // valid lifetime. Succeeds if the address is free, offered to this client,

@@ -78,13 +78,12 @@ Engine::State::State(const config::Config& config_in, EngineOptions options_in)
     SubnetState& state = subnets.emplace_back();
     state.config_index = i;
     state.valid_lifetime_s = subnet.valid_lifetime_s.value_or(config.valid_lifetime_s);
-    for (size_t p = 0; p < subnet.pools.size(); ++p) {
+    for (uint32_t p = 0; p < subnet.pools.size(); ++p) {
       const config::Pool& pool = subnet.pools[p];
       // Address 0 means "unset" in DHCP and "empty" in the slot index.
       const uint32_t first = std::max<uint32_t>(pool.first.value, 1);
       if (first > pool.last.value) continue;
-      candidates.push_back({first, pool.last.value, static_cast<uint32_t>(subnets.size() - 1),
-                            static_cast<uint32_t>(p)});
+      candidates.push_back({first, pool.last.value, static_cast<uint32_t>(subnets.size() - 1), p});
     }
   }
   std::stable_sort(candidates.begin(), candidates.end(),
@@ -152,6 +151,18 @@ PoolState* Engine::State::pool_at(uint32_t address) {
 bool Engine::State::in_pool_of(uint32_t subnet, uint32_t address) const {
   const PoolState* pool = pool_at(address);
   return pool != nullptr && pool->subnet_index == subnet;
+}
+
+bool Engine::State::pool_allows(const PoolState& pool, const classify::ClassSet* classes) const {
+  const config::ClassGuard& guard =
+      subnet_config(pool.subnet_index).pools[pool.config_pool].client_classes;
+  if (guard.classes.empty()) return true;
+  return classes != nullptr && guard.allows(*classes);
+}
+
+bool Engine::State::in_allowed_pool(const ClientContext& ctx, uint32_t address) const {
+  const PoolState* pool = pool_at(address);
+  return pool != nullptr && pool->subnet_index == ctx.subnet && pool_allows(*pool, ctx.classes);
 }
 
 bool Engine::State::reserved(const PoolState& pool, uint32_t address) const {

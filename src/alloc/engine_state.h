@@ -49,7 +49,7 @@ struct PoolState {
   uint32_t first = 0, last = 0;  // inclusive
   uint32_t subnet_index = 0;
   FreeBitmap free;
-  uint32_t config_pool = 0;  // index into its subnet's config pools, for the class guard
+  uint32_t config_pool = 0;  // index into its config::Subnet's pools (for the class guard)
 
   uint64_t offset(uint32_t address) const { return uint64_t{address} - first; }
 };
@@ -104,6 +104,9 @@ struct Engine::State {
   const PoolState* pool_at(uint32_t address) const;
   PoolState* pool_at(uint32_t address);
   bool in_pool_of(uint32_t subnet, uint32_t address) const;
+  // Kea's pool "client-class": a guarded pool serves only clients passing it.
+  bool pool_allows(const PoolState& pool, const classify::ClassSet* classes) const;
+  bool in_allowed_pool(const ClientContext& ctx, uint32_t address) const;
   bool reserved(const PoolState& pool, uint32_t address) const;
   std::optional<uint32_t> reservation_index(const SubnetState& subnet,
                                             const ClientIdentity& client) const;
@@ -129,10 +132,14 @@ struct Engine::State {
   ClientContext context(uint32_t subnet, const ClientIdentity& client, int64_t now_s) const;
   bool usable(const ClientContext& ctx, uint32_t address) const;
   std::optional<uint32_t> previous_address(const ClientContext& ctx) const;
+  std::optional<uint32_t> reserved_address(const ClientContext& ctx) const;
   std::optional<uint32_t> lowest_free(const ClientContext& ctx) const;
-  // Whether the pool's "client-class" guard lets the client in.
-  bool pool_allows(const ClientContext& ctx, const PoolState& pool) const;
-  std::optional<uint32_t> choose_address(const ClientContext& ctx, Ip4 requested) const;
+  // Over a shared network's subnets, in preference order: which subnet
+  // (index into `contexts`) and address a DISCOVER is offered.
+  std::optional<std::pair<size_t, uint32_t>> choose_address(std::span<const ClientContext> contexts,
+                                                            Ip4 requested) const;
+  std::optional<std::pair<size_t, uint32_t>> first_free(
+      std::span<const ClientContext> contexts) const;
   std::string hostname_for(const ClientContext& ctx, const ClientIdentity& client) const;
   Lease hold(const ClientContext& ctx, uint32_t address, const ClientIdentity& client);
   void drop_other_offers(const ClientContext& ctx, uint32_t kept);

@@ -25,11 +25,10 @@ constexpr std::string_view kLoggingKeys[] = {"loggers"};
 // DHCPv4 server, and silently ignoring them would hide that.
 constexpr std::string_view kOtherDaemons[] = {"Dhcp6", "Control-agent", "DhcpDdns", "Netconf"};
 constexpr std::string_view kDhcp4Keys[] = {
-    "interfaces-config", "lease-database",   "valid-lifetime",
-    "renew-timer",       "rebind-timer",     "decline-probation-period",
-    "authoritative",     "subnet4",          "option-data",
-    "loggers",           "control-sockets",  "control-socket",
-    "conflict-probing",  "starvation-guard", "option-def",
+    "interfaces-config", "lease-database",           "valid-lifetime",   "renew-timer",
+    "rebind-timer",      "decline-probation-period", "authoritative",    "subnet4",
+    "option-data",       "shared-networks",          "loggers",          "control-sockets",
+    "control-socket",    "conflict-probing",         "starvation-guard", "option-def",
     "client-classes",
 };
 // "dhcp-socket-type" and "re-detect" only tune how Kea opens its sockets;
@@ -259,7 +258,7 @@ struct Timer {
   std::string_view key;
   std::optional<uint32_t> seconds;
   std::optional<Node> node;  // where it was set; empty for a built-in default
-  int level = 0;             // 0 default, 1 global, 2 subnet: the more specific is blamed
+  int level = 0;  // 0 default, 1 global, 2 shared network, 3 subnet: the more specific is blamed
 };
 
 std::string timer_source(const Timer& timer) {
@@ -296,20 +295,30 @@ Timer timer_at(const Node& scope, std::string_view key, std::optional<uint32_t> 
   return Timer{key, seconds, node, level};
 }
 
-Status check_all_timers(const Reader& reader, const Node& dhcp4, const Config& config) {
+Status check_all_timers(const Reader& reader, const Node& dhcp4, std::span<const Node> nodes,
+                        const Config& config) {
   const Timer none_valid{"valid-lifetime", config.valid_lifetime_s, std::nullopt, 0};
   const Timer none{"", std::nullopt, std::nullopt, 0};
   const Timer valid = timer_at(dhcp4, "valid-lifetime", config.valid_lifetime_s, 1, none_valid);
   const Timer renew = timer_at(dhcp4, "renew-timer", config.renew_timer_s, 1, none);
   const Timer rebind = timer_at(dhcp4, "rebind-timer", config.rebind_timer_s, 1, none);
   if (auto ok = check_timer_order(reader, renew, rebind, valid); !ok) return ok;
-  const auto subnets = dhcp4.find("subnet4");
+  const auto networks = dhcp4.find("shared-networks");
   for (size_t i = 0; i < config.subnets.size(); ++i) {
-    const Node node = subnets->element(i);
     const Subnet& subnet = config.subnets[i];
-    const Timer subnet_valid = timer_at(node, "valid-lifetime", subnet.valid_lifetime_s, 2, valid);
-    const Timer subnet_renew = timer_at(node, "renew-timer", subnet.renew_timer_s, 2, renew);
-    const Timer subnet_rebind = timer_at(node, "rebind-timer", subnet.rebind_timer_s, 2, rebind);
+    Timer up_valid = valid, up_renew = renew, up_rebind = rebind;
+    if (subnet.shared_network) {
+      // What the subnet inherited from its network is blamed on the network.
+      const Node network = networks->element(*subnet.shared_network);
+      up_valid = timer_at(network, "valid-lifetime", subnet.valid_lifetime_s, 2, valid);
+      up_renew = timer_at(network, "renew-timer", subnet.renew_timer_s, 2, renew);
+      up_rebind = timer_at(network, "rebind-timer", subnet.rebind_timer_s, 2, rebind);
+    }
+    const Node& node = nodes[i];
+    const Timer subnet_valid =
+        timer_at(node, "valid-lifetime", subnet.valid_lifetime_s, 3, up_valid);
+    const Timer subnet_renew = timer_at(node, "renew-timer", subnet.renew_timer_s, 3, up_renew);
+    const Timer subnet_rebind = timer_at(node, "rebind-timer", subnet.rebind_timer_s, 3, up_rebind);
     if (auto ok = check_timer_order(reader, subnet_renew, subnet_rebind, subnet_valid); !ok) {
       return ok;
     }
@@ -380,6 +389,31 @@ Status read_loggers(const Reader& reader, const Node& list, Config& config) {
   return {};
 }
 
+// Kea 2.2 parses "shared-networks" before "subnet4"; the order decides the
+// automatic subnet ids.
+Status read_all_subnets(const Reader& reader, const Node& dhcp4, Config& config,
+                        std::vector<Node>& nodes) {
+  const auto networks = dhcp4.find("shared-networks");
+  if (networks) {
+    if (auto ok = read_shared_networks(reader, *networks, config, nodes); !ok) return ok;
+  }
+  const auto list = dhcp4.find("subnet4");
+  if (list) {
+    auto subnets = read_subnets(reader, *list);
+    if (!subnets) return tl::unexpected(subnets.error());
+    for (size_t i = 0; i < subnets->size(); ++i) {
+      config.subnets.push_back(std::move((*subnets)[i]));
+      nodes.push_back(list->element(i));
+    }
+  }
+  if (!list && !networks) return {};
+  if (auto ok = finish_subnets(reader, list ? *list : *networks, nodes, config.subnets); !ok) {
+    return ok;
+  }
+  link_shared_networks(config);
+  return {};
+}
+
 Status read_defined_sections(const Reader& reader, const Node& dhcp4, Config& config) {
   NetworkSettings global;
   if (auto ok = read_network_settings(reader, dhcp4, global); !ok) return ok;
@@ -398,14 +432,11 @@ Status read_defined_sections(const Reader& reader, const Node& dhcp4, Config& co
     config.options = std::move(*options);
   }
   if (auto ok = read_client_classes(reader, dhcp4, config); !ok) return ok;
-  if (const auto node = dhcp4.find("subnet4")) {
-    auto subnets = read_subnets(reader, *node);
-    if (!subnets) return tl::unexpected(subnets.error());
-    config.subnets = std::move(*subnets);
-  }
-  warn_unknown_classes(reader, dhcp4, config);
-  if (auto ok = check_all_timers(reader, dhcp4, config); !ok) return ok;
-  if (auto ok = resolve_subnets(reader, dhcp4, global, config); !ok) return ok;
+  std::vector<Node> nodes;  // each subnet's entry, for messages
+  if (auto ok = read_all_subnets(reader, dhcp4, config, nodes); !ok) return ok;
+  warn_unknown_classes(reader, dhcp4, nodes, config);
+  if (auto ok = check_all_timers(reader, dhcp4, nodes, config); !ok) return ok;
+  if (auto ok = resolve_subnets(reader, dhcp4, nodes, global, config); !ok) return ok;
   if (auto ok = read_control_sockets(reader, dhcp4, config); !ok) return ok;
   if (const auto node = dhcp4.find("conflict-probing")) {
     if (auto ok = read_conflict_probing(reader, *node, config); !ok) return ok;
@@ -501,6 +532,12 @@ bool ClassGuard::allows(const classify::ClassSet& client) const {
   if (classes.empty()) return true;
   return std::any_of(classes.begin(), classes.end(),
                      [&client](const std::string& name) { return client.contains(name); });
+}
+
+bool Config::admits(const Subnet& subnet, const classify::ClassSet& classes) const {
+  const SharedNetwork* network = network_of(subnet);
+  if (network != nullptr && !network->client_classes.allows(classes)) return false;
+  return subnet.client_classes.allows(classes);
 }
 
 const Subnet* Config::find_subnet(uint32_t id) const {

@@ -106,11 +106,29 @@ struct Subnet {
   // reservations-global) before the subnet's own (when reservations-in-subnet).
   std::optional<bool> reservations_global, reservations_in_subnet, reservations_out_of_pool;
   BootFields boot;
+  // Index into Config::shared_networks when the subnet is one of a shared
+  // network's; its settings above already include what it inherited there.
+  std::optional<size_t> shared_network;
 
   bool contains(Ip4 address) const {
     const uint32_t mask = prefix_mask(prefix_len);
     return (address.value & mask) == (prefix.value & mask);
   }
+};
+
+// Kea's "shared-networks": several subnets on one link. A client whose query
+// selects one of them may get an address from any of them (fall-through when
+// one is exhausted). The network's settings are copied into its subnets at
+// load (unless a subnet sets its own); what stays here is what needs to stay
+// distinct: its option-data (subnet over network over classes over global)
+// and its client-class guard (a client must pass the network's and the
+// subnet's).
+struct SharedNetwork {
+  std::string name;
+  std::vector<OptionData> options;
+  ClassGuard client_classes;
+  std::vector<std::string> required_classes;  // see Pool::required_classes
+  std::vector<uint32_t> subnet_ids;           // its subnets, in file order
 };
 
 // Kea's memfile default file, where Debian's kea-dhcp4-server keeps it.
@@ -260,7 +278,10 @@ struct Config {
   std::vector<Reservation> global_reservations;  // Dhcp4 "reservations"
   BootFields boot;
   std::vector<OptionData> options;  // global option-data
+  // Subnets of shared networks first (as Kea 2.2 parses "shared-networks"
+  // before "subnet4", which also decides their automatic ids), then subnet4.
   std::vector<Subnet> subnets;
+  std::vector<SharedNetwork> shared_networks;
   std::vector<ClientClass> client_classes;  // in file order, the order Kea evaluates them
   std::string log_severity = "INFO";
   // Without a control socket in the file the HTTP API listens on
@@ -275,6 +296,11 @@ struct Config {
   std::vector<ConfigError> warnings;
 
   const Subnet* find_subnet(uint32_t id) const;
+  const SharedNetwork* network_of(const Subnet& subnet) const {
+    return subnet.shared_network ? &shared_networks[*subnet.shared_network] : nullptr;
+  }
+  // Kea's Subnet4::clientSupported: the subnet's guard and its network's.
+  bool admits(const Subnet& subnet, const classify::ClassSet& classes) const;
   const ClientClass* find_class(std::string_view name) const;
 };
 

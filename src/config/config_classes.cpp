@@ -351,11 +351,10 @@ Status read_host_classes(const Reader& reader, const Node& entry, Reservation& o
   return {};
 }
 
-// Kea accepts a guard naming a class nobody defined; such a subnet or pool
-// then serves no one, so blackstart says so.
-void warn_unknown_classes(const Reader& reader, const Node& dhcp4, const Config& config) {
-  const auto subnets = dhcp4.find("subnet4");
-  if (!subnets) return;
+// Kea accepts a guard naming a class nobody defined; such a subnet, pool or
+// shared network then serves no one, so blackstart says so.
+void warn_unknown_classes(const Reader& reader, const Node& dhcp4, std::span<const Node> nodes,
+                          const Config& config) {
   auto check = [&](const Node& scope, const std::vector<std::string>& names) {
     for (const std::string& name : names) {
       if (is_builtin(name) || name == classify::kDrop || config.find_class(name) != nullptr) {
@@ -365,8 +364,14 @@ void warn_unknown_classes(const Reader& reader, const Node& dhcp4, const Config&
                              ", which no \"client-classes\" entry defines");
     }
   };
-  for (size_t i = 0; i < config.subnets.size() && i < subnets->value->size(); ++i) {
-    const Node subnet_node = subnets->element(i);
+  if (const auto networks = dhcp4.find("shared-networks")) {
+    for (size_t i = 0; i < config.shared_networks.size() && i < networks->value->size(); ++i) {
+      check(networks->element(i), config.shared_networks[i].client_classes.classes);
+      check(networks->element(i), config.shared_networks[i].required_classes);
+    }
+  }
+  for (size_t i = 0; i < config.subnets.size() && i < nodes.size(); ++i) {
+    const Node& subnet_node = nodes[i];
     const Subnet& subnet = config.subnets[i];
     check(subnet_node, subnet.client_classes.classes);
     check(subnet_node, subnet.required_classes);

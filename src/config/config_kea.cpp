@@ -224,8 +224,8 @@ Status read_kea_globals(const Reader& reader, const Node& dhcp4, Config& config)
   return {};
 }
 
-Status resolve_subnets(const Reader& reader, const Node& dhcp4, const NetworkSettings& global,
-                       Config& config) {
+Status resolve_subnets(const Reader& reader, const Node& dhcp4, std::span<const Node> nodes,
+                       const NetworkSettings& global, Config& config) {
   config.min_valid_lifetime_s = global.min_valid_lifetime_s;
   config.max_valid_lifetime_s = global.max_valid_lifetime_s;
   config.tee = global.tee;
@@ -240,13 +240,12 @@ Status resolve_subnets(const Reader& reader, const Node& dhcp4, const NetworkSet
       !ok) {
     return ok;
   }
-  const auto list = dhcp4.find("subnet4");
   for (size_t i = 0; i < config.subnets.size(); ++i) {
     Subnet& subnet = config.subnets[i];
     apply_inheritance(global, config, subnet);
     const uint32_t valid = subnet.valid_lifetime_s.value_or(config.valid_lifetime_s);
-    if (auto ok = check_lifetime_bounds(reader, list->element(i), valid,
-                                        subnet.min_valid_lifetime_s, subnet.max_valid_lifetime_s);
+    if (auto ok = check_lifetime_bounds(reader, nodes[i], valid, subnet.min_valid_lifetime_s,
+                                        subnet.max_valid_lifetime_s);
         !ok) {
       return ok;
     }

@@ -462,18 +462,24 @@ Status read_subnet_network(const Reader& reader, const Node& entry, Subnet& subn
   return {};
 }
 
+}  // namespace
+
+Status read_subnet_settings(const Reader& reader, const Node& entry, Subnet& out) {
+  for (auto step : {read_subnet_timers, read_subnet_interface, read_subnet_network}) {
+    if (auto ok = step(reader, entry, out); !ok) return ok;
+  }
+  if (const auto relay = entry.find("relay")) return read_relay(reader, *relay, out);
+  return {};
+}
+
 Result<Subnet> read_subnet(const Reader& reader, const Node& entry) {
   if (auto ok = reader.expect_object(entry); !ok) return tl::unexpected(ok.error());
   if (auto ok = reader.check_keys(entry, Scope::Subnet, subnet_keys()); !ok) {
     return tl::unexpected(ok.error());
   }
   Subnet subnet;
-  for (auto step : {read_subnet_id, read_prefix, read_subnet_timers, read_subnet_interface,
-                    read_subnet_network}) {
+  for (auto step : {read_subnet_id, read_prefix, read_subnet_settings}) {
     if (auto ok = step(reader, entry, subnet); !ok) return tl::unexpected(ok.error());
-  }
-  if (const auto relay = entry.find("relay")) {
-    if (auto ok = read_relay(reader, *relay, subnet); !ok) return tl::unexpected(ok.error());
   }
   if (auto ok = read_class_guard(reader, entry, subnet.client_classes, subnet.required_classes);
       !ok) {
@@ -495,7 +501,9 @@ Result<Subnet> read_subnet(const Reader& reader, const Node& entry) {
   return subnet;
 }
 
-Status check_subnets_distinct(const Reader& reader, const Node& list,
+namespace {
+
+Status check_subnets_distinct(const Reader& reader, std::span<const Node> nodes,
                               const std::vector<Subnet>& subnets) {
   std::unordered_map<uint32_t, size_t> index_by_id;
   std::vector<Span> spans;
@@ -503,24 +511,24 @@ Status check_subnets_distinct(const Reader& reader, const Node& list,
     const auto [it, inserted] = index_by_id.emplace(subnets[i].id, i);
     if (!inserted) {
       // An explicit id clashing with one Kea 2.2 would have numbered.
-      const Node earlier_entry = list.element(it->second);
-      const Node entry = list.element(i);
+      const Node& earlier_entry = nodes[it->second];
+      const Node& entry = nodes[i];
       const Node earlier = earlier_entry.find("id").value_or(earlier_entry);
       const Node id = entry.find("id").value_or(entry);
       const bool numbered = !earlier_entry.find("id") || !entry.find("id");
       return tl::unexpected(reader.error(
           id, id.path + " " + std::to_string(subnets[i].id) + " is already used by " +
                   earlier.path + " (line " + std::to_string(reader.line_of(earlier)) + ")" +
-                  (numbered ? "; subnets without \"id\" are numbered 1, 2, ... in file order, "
-                              "as Kea 2.2 does"
+                  (numbered ? "; subnets without \"id\" are numbered 1, 2, ... in file order "
+                              "(those in shared-networks first), as Kea 2.2 does"
                             : "")));
     }
     const Prefix prefix{subnets[i].prefix, subnets[i].prefix_len};
     spans.push_back({prefix.network.value, last_address(prefix), i});
   }
   if (const auto overlap = find_overlap(std::move(spans))) {
-    const Node earlier = *list.element(overlap->first).find("subnet");
-    const Node later = *list.element(overlap->second).find("subnet");
+    const Node earlier = *nodes[overlap->first].find("subnet");
+    const Node later = *nodes[overlap->second].find("subnet");
     return tl::unexpected(reader.error(
         later, later.path + " " + quote(later.value->get_ref<const std::string&>()) + " overlaps " +
                    earlier.path + " " + quote(earlier.value->get_ref<const std::string&>()) +
@@ -540,18 +548,20 @@ Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list)
     if (!subnet) return tl::unexpected(subnet.error());
     subnets.push_back(std::move(*subnet));
   }
-  if (auto ok = number_subnets(reader, list, subnets); !ok) return tl::unexpected(ok.error());
-  if (auto ok = check_subnets_distinct(reader, list, subnets); !ok) {
-    return tl::unexpected(ok.error());
-  }
   return subnets;
 }
 
+Status finish_subnets(const Reader& reader, const Node& warn_at, std::span<const Node> nodes,
+                      std::vector<Subnet>& subnets) {
+  if (auto ok = number_subnets(reader, warn_at, subnets); !ok) return ok;
+  return check_subnets_distinct(reader, nodes, subnets);
+}
+
 // Kea 2.2 gives every subnet without "id" the next value of a counter that
-// starts at 1 on each (re)configuration and counts only such subnets, in file
-// order; explicit ids do not move it, and a clash is an error (Kea: "ID of
-// the new IPv4 subnet is already in use"). Leases are stored by subnet id,
-// so the numbering must be exactly Kea's for a Kea lease file to fit.
+// starts at 1 on each (re)configuration and counts only such subnets, in
+// parse order (the subnets of "shared-networks" first, then "subnet4"); explicit ids do not move
+// it, and a clash is an error (Kea: "ID of the new IPv4 subnet is already in use"). Leases are
+// stored by subnet id, so the numbering must be exactly Kea's for a Kea lease file to fit.
 Status number_subnets(const Reader& reader, const Node& list, std::vector<Subnet>& subnets) {
   uint32_t next_id = 1;
   bool numbered = false;
@@ -562,8 +572,9 @@ Status number_subnets(const Reader& reader, const Node& list, std::vector<Subnet
   }
   if (numbered) {
     reader.warn(list, list.path +
-                          ": subnets without \"id\" are numbered from 1 in file order, as Kea "
-                          "2.2 does; leases are stored by subnet id, so inserting a subnet moves "
+                          ": subnets without \"id\" are numbered from 1 in file order (those "
+                          "in shared-networks first), as Kea 2.2 does; leases are stored by subnet "
+                          "id, so inserting a subnet moves "
                           "the ids of the ones after it. Give each subnet an \"id\"");
   }
   return {};

@@ -8,7 +8,6 @@ namespace bs::config {
 namespace {
 
 constexpr std::string_view kGlobalKeys[] = {
-    "shared-networks",
     "hosts-database",
     "hosts-databases",
     "config-control",
@@ -94,6 +93,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.subnet4[].reservations[]";
     case Scope::Relay:
       return "Dhcp4.subnet4[].relay";
+    case Scope::SharedNetwork:
+      return "Dhcp4.shared-networks[]";
     case Scope::OptionData:
       return "option-data[]";
     case Scope::OptionDef:

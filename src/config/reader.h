@@ -47,6 +47,7 @@ enum class Scope : uint8_t {
   Pool,
   Reservation,
   Relay,
+  SharedNetwork,
   OptionData,
   OptionDef,
   Logger,
@@ -139,7 +140,23 @@ Status read_option_defs(const Reader& reader, const Node& list, wire::OptionDefi
 // encapsulating its vendor's space). For the client-classes parser.
 Result<std::vector<OptionData>> read_class_option_data(const Reader& reader,
                                                        const Node& class_entry);
+// The subnets of a "subnet4" list, as written: without automatic ids.
 Result<std::vector<Subnet>> read_subnets(const Reader& reader, const Node& list);
+// One "subnet4" entry, and the part of it a shared network can also carry
+// (timers, interface, relay, the network settings).
+Result<Subnet> read_subnet(const Reader& reader, const Node& entry);
+Status read_subnet_settings(const Reader& reader, const Node& entry, Subnet& out);
+// "shared-networks" (config_shared_networks.cpp): appends each network's
+// subnets, with the network's settings inherited, to config.subnets and
+// their entries to `nodes`.
+Status read_shared_networks(const Reader& reader, const Node& list, Config& config,
+                            std::vector<Node>& nodes);
+// Fills each SharedNetwork::subnet_ids once the subnets have their ids.
+void link_shared_networks(Config& config);
+// Once every subnet is read: Kea's automatic ids, then unique ids and no
+// overlapping prefixes across the whole file. `nodes[i]` is subnets[i]'s entry.
+Status finish_subnets(const Reader& reader, const Node& warn_at, std::span<const Node> nodes,
+                      std::vector<Subnet>& subnets);
 // "control-sockets" / "control-socket" (config_control.cpp); reads from the
 // Dhcp4 object because either spelling may be present.
 Status read_control_sockets(const Reader& reader, const Node& dhcp4, Config& config);
@@ -181,19 +198,21 @@ Status read_kea_tuning_scoped(const Reader& reader, const Node& scope);
 // the network settings into every subnet and the lifetime checks.
 std::span<const std::string_view> kea_global_keys();
 Status read_kea_globals(const Reader& reader, const Node& dhcp4, Config& config);
-Status resolve_subnets(const Reader& reader, const Node& dhcp4, const NetworkSettings& global,
-                       Config& config);
+Status resolve_subnets(const Reader& reader, const Node& dhcp4, std::span<const Node> nodes,
+                       const NetworkSettings& global, Config& config);
 // One reservation; `subnet` null for a global one (no containment check).
 Result<Reservation> read_reservation(const Reader& reader, const Node& entry, const Subnet* subnet);
 // Client classification (config_classes.cpp): Dhcp4 "client-classes"; a
 // subnet's or pool's "client-class"/"client-classes" guard and
 // "require-client-classes"/"evaluate-additional-classes"; a reservation's
-// "client-classes"; and, after the subnets, warnings for undefined names.
+// "client-classes"; and, after the subnets, warnings for undefined names
+// (`nodes[i]` is Config::subnets[i]'s entry; shared networks are checked too).
 Status read_client_classes(const Reader& reader, const Node& dhcp4, Config& config);
 Status read_class_guard(const Reader& reader, const Node& scope, ClassGuard& guard,
                         std::vector<std::string>& required);
 Status read_host_classes(const Reader& reader, const Node& entry, Reservation& out);
-void warn_unknown_classes(const Reader& reader, const Node& dhcp4, const Config& config);
+void warn_unknown_classes(const Reader& reader, const Node& dhcp4, std::span<const Node> nodes,
+                          const Config& config);
 // Kea 2.2 numbers subnets without "id" itself (config_subnets.cpp).
 Status number_subnets(const Reader& reader, const Node& list, std::vector<Subnet>& subnets);
 

@@ -44,6 +44,9 @@ void Classifier::after_host_lookup(const classify::PacketContext& packet,
 void Classifier::evaluate_required(const classify::PacketContext& packet,
                                    const config::Subnet& subnet, const config::Pool* pool,
                                    classify::ClassSet& classes) {
+  if (const config::SharedNetwork* network = config_.network_of(subnet)) {
+    evaluate_named(packet, network->required_classes, classes);
+  }
   evaluate_named(packet, subnet.required_classes, classes);
   if (pool != nullptr) evaluate_named(packet, pool->required_classes, classes);
 }

@@ -3,8 +3,8 @@
 // depend on KNOWN/UNKNOWN before the subnet is chosen; after the host
 // reservation lookup, the reservation's classes, KNOWN or UNKNOWN and the
 // classes depending on them; once the lease is chosen, the classes the
-// subnet and pool require. Also what classes give a reply: their BOOTP
-// fields and their valid lifetime. No allocation per packet: the class
+// shared network, subnet and pool require. Also what classes give a reply:
+// their BOOTP fields and their valid lifetime. No allocation per packet: the class
 // names point into the configuration and the expressions evaluate into
 // one EvalScratch owned here.
 #pragma once
@@ -32,9 +32,10 @@ class Classifier {
   void after_host_lookup(const classify::PacketContext& packet, const config::Reservation* host,
                          classify::ClassSet& classes);
 
-  // Kea 2.2's requiredClassify: the classes named by the subnet's, then the
-  // pool's "require-client-classes", each evaluated once the lease is
-  // chosen. A named class without a test is not assigned (Kea 2.2).
+  // Kea 2.2's requiredClassify: the classes named by the "require-client-classes"
+  // of the subnet's shared network, then the subnet's, then the pool's, each
+  // evaluated once the lease is chosen. A named class without a test is not
+  // assigned (Kea 2.2).
   void evaluate_required(const classify::PacketContext& packet, const config::Subnet& subnet,
                          const config::Pool* pool, classify::ClassSet& classes);
 

@@ -90,12 +90,23 @@ HandlerResult Dhcp4Handler::handle(const wire::Packet& packet, const io::Interfa
   if (classes.contains(classify::kDrop)) return dropped(DropReason::DropClass);
   const config::Subnet* subnet = select_subnet(config_, packet, link, classes);
   if (subnet == nullptr) return dropped(DropReason::NoSubnet);
+  // Kea looks the host up in every subnet of the shared network the first
+  // pass admits; the network is listed again once KNOWN/UNKNOWN and the
+  // classes depending on them are in.
   alloc::ClientIdentity client = identify(packet, config_, *subnet);
-  classifier_.after_host_lookup(context, engine_.find_reservation(*subnet, client), classes);
+  const config::Reservation* host = engine_.find_reservation(*subnet, client);
+  if (host == nullptr && subnet->shared_network) {
+    for (const config::Subnet* sibling : network_subnets(config_, *subnet, classes)) {
+      host = engine_.find_reservation(*sibling, identify(packet, config_, *sibling));
+      if (host != nullptr) break;
+    }
+  }
+  classifier_.after_host_lookup(context, host, classes);
   if (classes.contains(classify::kDrop)) return dropped(DropReason::DropClass);
   client.class_lifetime = class_lifetime(config_, classes);
   client.classes = &classes;
-  const Query query{packet, link, *subnet, classes, context, std::move(client), now_s};
+  const std::vector<const config::Subnet*> network = network_subnets(config_, *subnet, classes);
+  const Query query{packet, link, *subnet, network, classes, context, std::move(client), now_s};
   switch (*type) {
     case MessageType::Discover:
       return on_discover(query);
@@ -119,13 +130,13 @@ HandlerResult Dhcp4Handler::on_discover(const Query& query) {
   const Admission admission = admit(query);
   if (!admission.allowed) return dropped(DropReason::StarvationShare);
   const Ip4 requested = query.packet.option_ip(wire::opt::kRequestedAddress).value_or(Ip4{});
-  auto offered = engine_.offer(query.subnet, query.client, requested, query.now_s);
+  auto offered = engine_.offer(query.network, query.client, requested, query.now_s);
   if (!offered) return dropped(DropReason::PoolExhausted);
   HandlerResult result = lease_reply(query, MessageType::Offer, *offered);
   const Lease* row = engine_.find_row(offered->address);
   if (offer_needs_probe(config_.probing, recovery_, row, query.client, query.now_s)) {
-    result.probe =
-        ProbeNeed{probe_request_for(offered->address, query.packet, query.link), query.subnet.id};
+    result.probe = ProbeNeed{probe_request_for(offered->address, query.packet, query.link),
+                             offered->subnet_id};
   }
   starvation_guard_.record(admission, *offered, engine_, query.now_s);
   return result;
@@ -143,14 +154,20 @@ HandlerResult Dhcp4Handler::on_request(const Query& query) {
     if (!requested) return dropped(DropReason::MissingField);
     const Admission admission = admit(query);
     if (!admission.allowed) return dropped(DropReason::StarvationShare);
-    auto change = engine_.assign(query.subnet, query.client, *requested, query.now_s);
+    // An address of a sibling subnet in the shared network is bound there.
+    const config::Subnet* target = network_subnet_containing(query.network, *requested);
+    auto change = engine_.assign(target != nullptr ? *target : query.subnet, query.client,
+                                 *requested, query.now_s);
     if (!change) return nak(query, alloc::to_string(change.error()));
     return ack(query, *change, admission);
   }
   const bool init_reboot = packet.ciaddr.is_zero();
   const Ip4 address = init_reboot ? requested.value_or(Ip4{}) : packet.ciaddr;
   if (address.is_zero()) return dropped(DropReason::MissingField);
-  if (!query.subnet.contains(address)) {
+  // The address the client holds decides the subnet within its shared
+  // network, so a renewal stays in the subnet it was bound in.
+  const config::Subnet* target = network_subnet_containing(query.network, address);
+  if (target == nullptr) {
     // The client is on the wrong network. A rebinding client may be talking
     // to every server on the wire, so only answer states aimed at us.
     const bool rebinding = !init_reboot && packet.giaddr.is_zero() && packet.broadcast_flag();
@@ -160,6 +177,10 @@ HandlerResult Dhcp4Handler::on_request(const Query& query) {
   // Re-adoption: a free pool address the client already uses is recorded
   // and ACKed rather than NAKed, so the client keeps working (see
   // ARCHITECTURE.md, "Clients the server forgot").
+  return request_in_subnet(in_subnet(query, *target), address, init_reboot);
+}
+
+HandlerResult Dhcp4Handler::request_in_subnet(const Query& query, Ip4 address, bool init_reboot) {
   const Admission admission = admit(query);
   if (!admission.allowed) return dropped(DropReason::StarvationShare);
   auto change = engine_.assign(query.subnet, query.client, address, query.now_s);
@@ -277,7 +298,12 @@ HandlerResult Dhcp4Handler::nak(const Query& query, const char* message) {
   return result;
 }
 
-HandlerResult Dhcp4Handler::lease_reply(const Query& query, MessageType type, const Lease& lease) {
+HandlerResult Dhcp4Handler::lease_reply(const Query& query_in, MessageType type,
+                                        const Lease& lease) {
+  // The lease may come from a sibling subnet of the shared network; its
+  // subnet decides mask, timers and options.
+  const config::Subnet* own = network_subnet_containing(query_in.network, lease.address);
+  const Query query = in_subnet(query_in, own != nullptr ? *own : query_in.subnet);
   wire::Packet reply = make_reply(query.packet, type, query.link.address);
   reply.yiaddr = lease.address;
   reply.ciaddr = query.packet.ciaddr;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 
 #include "alloc/engine.h"
 #include "classify/class_set.h"
@@ -53,6 +54,9 @@ class Dhcp4Handler {
     const wire::Packet& packet;
     const io::InterfaceInfo& link;
     const config::Subnet& subnet;
+    // Where an address may come from: `subnet` first, then the rest of its
+    // shared network that the client's classes admit (subnet_select.h).
+    std::span<const config::Subnet* const> network;
     // The client classes the query belongs to (classify_query.h): all but
     // the required ones are decided before anything is allocated; those
     // are added once the lease is chosen (lease_reply, on_inform).
@@ -64,6 +68,8 @@ class Dhcp4Handler {
 
   HandlerResult on_discover(const Query& query);
   HandlerResult on_request(const Query& query);
+  // REQUEST in INIT-REBOOT, RENEWING or REBINDING, for `address` in query.subnet.
+  HandlerResult request_in_subnet(const Query& query, Ip4 address, bool init_reboot);
   HandlerResult on_decline(const Query& query);
   HandlerResult on_release(const Query& query);
   HandlerResult on_inform(const Query& query);
@@ -76,6 +82,11 @@ class Dhcp4Handler {
   std::optional<LeaseChange> adopt_conflict_mark(const Query& query, Ip4 address);
   HandlerResult nak(const Query& query, const char* message);
   HandlerResult lease_reply(const Query& query, wire::MessageType type, const Lease& lease);
+  // The query as seen from `subnet`, a sibling in its shared network.
+  static Query in_subnet(const Query& query, const config::Subnet& subnet) {
+    return Query{query.packet,  query.link,           subnet,       query.network,
+                 query.classes, query.packet_context, query.client, query.now_s};
+  }
   // Required classes, then siaddr/sname/file and the configured options.
   void add_class_settings(const Query& query, wire::Packet& reply,
                           const config::Reservation* reservation);

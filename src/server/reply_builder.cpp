@@ -28,8 +28,8 @@ const config::Pool* pool_of(const wire::Packet& reply, const config::Subnet* sub
 }
 
 // Where configured options come from for one reply, most specific first
-// (Kea's buildCfgOptionList; shared networks would sit between subnet and
-// classes).
+// (Kea's buildCfgOptionList): reservation, pool, subnet, the subnet's shared
+// network, the query's classes in assignment order, global.
 struct OptionScopes {
   const config::Config& config;
   const config::Subnet* subnet;
@@ -43,6 +43,11 @@ struct OptionScopes {
     if (reservation != nullptr && visit(reservation->options)) return;
     if (pool != nullptr && visit(pool->options)) return;
     if (subnet != nullptr && visit(subnet->options)) return;
+    if (const config::SharedNetwork* network =
+            subnet != nullptr ? config.network_of(*subnet) : nullptr;
+        network != nullptr && visit(network->options)) {
+      return;
+    }
     if (classes != nullptr) {
       for (std::string_view name : classes->names()) {
         const config::ClientClass* client_class = config.find_class(name);

@@ -41,12 +41,12 @@ void set_boot_fields(wire::Packet& reply, const config::Config& config,
 size_t max_reply_size(const wire::Packet& query);
 
 // Adds configured options, Kea's precedence: reservation over pool (of the
-// reply's yiaddr or ciaddr) over subnet over the query's classes in the
-// order they were assigned over global; the ones the client asked for (option 55),
-// routers, domain-name-servers and domain-name (as Kea, asked for or not)
-// plus always-send ones, minus never-send ones, while they fit in the budget
-// left for the reply. Echoes option 61 (unless echo-client-id is false) and,
-// last, option 82.
+// reply's yiaddr or ciaddr) over subnet over its shared network over the
+// query's classes in the order they were assigned over global; the ones the
+// client asked for (option 55), routers, domain-name-servers and domain-name
+// (as Kea, asked for or not) plus always-send ones, minus never-send ones,
+// while they fit in the budget left for the reply. Echoes option 61 (unless
+// echo-client-id is false) and, last, option 82.
 void add_configured_options(wire::Packet& reply, const wire::Packet& query,
                             const config::Config& config, const config::Subnet* subnet,
                             const config::Reservation* reservation,

@@ -1,9 +1,12 @@
 // Subnet selection (RFC 2131 4.3.1 "the network from which the message
 // arrived", RFC 3046 giaddr). Relayed traffic first matches a subnet's
-// explicit relay addresses, then the subnet that contains giaddr.
+// explicit relay addresses (or its shared network's), then the subnet that
+// contains giaddr. A subnet in a shared network brings its siblings along.
 #include "server/subnet_select.h"
 
 #include <algorithm>
+
+#include "common/assert.h"
 
 namespace bs::server {
 namespace {
@@ -11,7 +14,7 @@ namespace {
 const config::Subnet* containing(const config::Config& config, Ip4 address,
                                  const classify::ClassSet& classes) {
   for (const auto& subnet : config.subnets) {
-    if (subnet.contains(address) && subnet.client_classes.allows(classes)) return &subnet;
+    if (subnet.contains(address) && config.admits(subnet, classes)) return &subnet;
   }
   return nullptr;
 }
@@ -21,7 +24,7 @@ const config::Subnet* for_relay(const config::Config& config, Ip4 giaddr,
   for (const auto& subnet : config.subnets) {
     const auto& relays = subnet.relay_addresses;
     if (std::find(relays.begin(), relays.end(), giaddr) != relays.end() &&
-        subnet.client_classes.allows(classes)) {
+        config.admits(subnet, classes)) {
       return &subnet;
     }
   }
@@ -32,7 +35,7 @@ const config::Subnet* for_link(const config::Config& config, const io::Interface
                                const classify::ClassSet& classes) {
   for (const auto& subnet : config.subnets) {
     if (!subnet.interface.empty() && subnet.interface == link.name &&
-        subnet.client_classes.allows(classes)) {
+        config.admits(subnet, classes)) {
       return &subnet;
     }
   }
@@ -56,6 +59,33 @@ const config::Subnet* select_subnet(const config::Config& config, const wire::Pa
     if (const config::Subnet* subnet = containing(config, query.ciaddr, classes)) return subnet;
   }
   return for_link(config, arrived_on, classes);
+}
+
+std::vector<const config::Subnet*> network_subnets(const config::Config& config,
+                                                   const config::Subnet& selected,
+                                                   const classify::ClassSet& classes) {
+  std::vector<const config::Subnet*> out{&selected};
+  const config::SharedNetwork* network = config.network_of(selected);
+  if (network == nullptr) return out;
+  const auto& ids = network->subnet_ids;
+  const auto at = std::find(ids.begin(), ids.end(), selected.id);
+  BS_ASSERT(at != ids.end());
+  // Kea's getNextSubnet: the ones after the selected subnet, then from the
+  // network's first, each only if its class guards let the client in.
+  const size_t start = static_cast<size_t>(at - ids.begin());
+  for (size_t step = 1; step < ids.size(); ++step) {
+    const config::Subnet* subnet = config.find_subnet(ids[(start + step) % ids.size()]);
+    if (subnet != nullptr && config.admits(*subnet, classes)) out.push_back(subnet);
+  }
+  return out;
+}
+
+const config::Subnet* network_subnet_containing(std::span<const config::Subnet* const> subnets,
+                                                Ip4 address) {
+  for (const config::Subnet* subnet : subnets) {
+    if (subnet->contains(address)) return subnet;
+  }
+  return nullptr;
 }
 
 }  // namespace bs::server

@@ -36,9 +36,9 @@ rc=0; out=$("$bin" -t "$work/nopersist.json" 2>&1) || rc=$?
 check "memfile with persist false is refused, naming the key (exit $rc): $out" \
   bash -c '[ "$1" -ne 0 ] && grep -q persist <<<"$2"' _ "$rc" "$out"
 
-printf '{"Dhcp4": {"shared-networks": []}}\n' >"$work/unsupported.json"
+printf '{"Dhcp4": {"config-control": {}}}\n' >"$work/unsupported.json"
 rc=0; out=$("$bin" -t "$work/unsupported.json" 2>&1) || rc=$?
-check "unsupported Kea key is named (exit $rc): $out" grep -q shared-networks <<<"$out"
+check "unsupported Kea key is named (exit $rc): $out" grep -q config-control <<<"$out"
 
 # -t also checks this host: a lease directory that does not exist is a
 # warning (exit 0, FILE:LINE: warning:), an error with --strict (exit 1).

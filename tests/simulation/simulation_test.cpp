@@ -3,7 +3,8 @@
 // transport, store and prober, driven by thirty simulated clients through
 // thousands of steps of lost packets, failing commits, power cuts, a lease
 // database restored from an old backup, and devices squatting on pool
-// addresses. Everything random comes from one seed, so a failure prints
+// addresses, on a shared network of two subnets (so allocation falls
+// through from one to the other). Everything random comes from one seed, so a failure prints
 // the seed and step that reproduce it:
 //
 //   BS_SIM_SEED=1234 build/simulation_tests     # one seed, verbose
@@ -57,8 +58,10 @@ std::string sim_config(bool probe_always) {
     "decline-probation-period": 120,
     "conflict-probing": {"mode": ")") +
          (probe_always ? "always" : "uncertain") + R"(", "timeout-ms": 300, "max-pending": 16},
-    "subnet4": [{"id": 1, "subnet": "198.18.1.0/24",
-                 "pools": [{"pool": "198.18.1.100 - 198.18.1.139"}]}]}})";
+    "shared-networks": [{"name": "sim", "subnet4": [
+        {"id": 1, "subnet": "198.18.1.0/24", "pools": [{"pool": "198.18.1.100 - 198.18.1.119"}]},
+        {"id": 2, "subnet": "198.18.2.0/24", "pools": [{"pool": "198.18.2.100 - 198.18.2.119"}]}
+    ]}]}})";
 }
 
 struct Tally {
@@ -74,7 +77,7 @@ class World {
     store_ = std::make_unique<store::MemoryLeaseStore>();
     for (uint32_t i = 0; i < kClients; ++i) clients_.emplace_back(i + 1, sim_link().address);
     if (probe_always_) {
-      std::uniform_int_distribution<uint32_t> host(100, 139);
+      std::uniform_int_distribution<uint32_t> host(100, 119);
       for (int i = 0; i < 2; ++i) {
         squatters_[ip("198.18.1.0").value + host(random_)] =
             io::MacAddress{0x02, 0xee, 0, 0, 0, static_cast<uint8_t>(i)};

@@ -73,10 +73,10 @@ TEST_F(PoolClassTest, ClassOnlyPoolsExhaustedMeansNoOffer) {
   EXPECT_EQ(third.error(), AllocError::PoolExhausted);
 }
 
-TEST_F(PoolClassTest, UnclassifiedClientSeesEveryPool) {
+TEST_F(PoolClassTest, UnclassifiedClientIsKeptOutOfGuardedPools) {
   auto offered = engine_.offer(subnet(), client(4), {}, kStart_s);
-  ASSERT_TRUE(offered);
-  EXPECT_EQ(offered->address, ip("198.18.1.100"));
+  ASSERT_FALSE(offered);
+  EXPECT_EQ(offered.error(), AllocError::PoolExhausted);
 }
 
 }  // namespace

@@ -259,7 +259,7 @@ TEST(ConfigGood, UnsupportedKeyListIsScopedAndUnique) {
   const std::set<std::string_view> unique(keys.begin(), keys.end());
   EXPECT_EQ(unique.size(), keys.size());
   for (std::string_view expected :
-       {"Dhcp4.shared-networks", "Dhcp4.config-control", "Dhcp4.subnet4[].4o6-subnet",
+       {"Dhcp4.config-control", "Dhcp4.subnet4[].4o6-subnet",
         "Dhcp4.client-classes[].template-test", "Dhcp4.lease-database.host"}) {
     EXPECT_TRUE(unique.count(expected)) << expected;
   }

@@ -100,7 +100,7 @@ TEST(ConfigKea, RefusalsNameTheKeyAndSayWhy) {
        "max-reclaim-time must be between 0 and 65535"},
       {R"({"Dhcp4": {"multi-threading": {"thread-pool-size": -1}}})",
        "thread-pool-size must be between"},
-      {R"({"Dhcp4": {"shared-networks": []}})", "\"shared-networks\" in Dhcp4"},
+      {R"({"Dhcp4": {"config-control": {}}})", "\"config-control\" in Dhcp4"},
   };
   for (const auto& [text, message] : cases) {
     const auto config = parse_config(text, "x.json");

@@ -27,7 +27,6 @@ struct Refusal {
 };
 constexpr Refusal kDocumentedRefusals[] = {
     {"memfile lease file (issue 10 part 1, another branch)", "\"memfile\""},
-    {"shared networks", "\"shared-networks\""},
     {"DDNS", "\"dhcp-ddns\""},
     {"DDNS", "\"ddns-"},
     {"hosts databases", "\"hosts-database"},
