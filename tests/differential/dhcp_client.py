@@ -396,7 +396,34 @@ def run_class_cases(client):
     return [c.result() for c in cases]
 
 
-SUITES = {"base": run_cases, "classes": run_class_cases}
+def run_shared_cases(client):
+    """The shared-network suite (kea-dhcp4-shared.conf.in): subnet 1's pool
+    holds two addresses, so the third client is served from subnet 2 of the
+    same shared network; options come from subnet, shared network, global."""
+    cases = []
+    prl = [1, 3, 6, 7, 15, 66]
+
+    def case(name, mac):
+        c = Case(client, name, mac, prl=prl)
+        cases.append(c)
+        return c
+
+    case("sn_first_subnet_a", "02:5e:00:00:00:01").dora()
+    case("sn_first_subnet_b", "02:5e:00:00:00:02").dora()
+    third = case("sn_third_client_second_subnet", "02:5e:00:00:00:03")
+    third.dora()
+    if third.offered:
+        addr = third.offered
+        renew = case("sn_renew_in_second_subnet", third.mac)
+        with_address(client.iface, addr, lambda: renew.send(
+            "REQUEST(renewing)", "request", ciaddr=addr, unicast_from=addr))
+        reboot = case("sn_init_reboot_in_second_subnet", third.mac)
+        reboot.send("REQUEST(init-reboot)", "request", requested=addr)
+    case("sn_fourth_client_second_subnet", "02:5e:00:00:00:04").dora()
+    return [c.result() for c in cases]
+
+
+SUITES = {"base": run_cases, "classes": run_class_cases, "shared": run_shared_cases}
 
 
 def main():

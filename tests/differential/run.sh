@@ -33,6 +33,9 @@ ip -n "$SRV" addr add 198.18.1.1/24 dev "${BST_P}s0"
 ip -n "$CLI" addr add 198.18.1.2/24 dev "${BST_P}c0"
 ip -n "$CLI" addr add 198.18.3.1/32 dev "${BST_P}c0"
 ip -n "$SRV" route add 198.18.3.0/24 via 198.18.1.2
+# The shared network's second subnet is on the same link (no address of
+# the server's own in it): replies to its clients' ciaddr go out there.
+ip -n "$SRV" route add 198.18.2.0/24 dev "${BST_P}s0"
 # A fixed MAC, so a reply the kernel addresses by ARP has a known eth_dst.
 ip -n "$CLI" link set "${BST_P}c0" address 02:bb:00:00:00:02
 # Replies unicast to a client's chaddr reach the raw socket whatever its MAC.
@@ -76,10 +79,11 @@ run_client() { # suite server
 note "Kea $(kea-dhcp4 -v); blackstart $("$BST_SERVER" --version 2>/dev/null | head -n 1)"
 run_suite base kea-dhcp4.conf.in
 run_suite classes kea-dhcp4-classes.conf.in
+run_suite shared kea-dhcp4-shared.conf.in
 # Case names are unique across suites: one comparison, one allow-list.
 for server in kea blackstart; do
   "$PYTHON" -c 'import json, sys; print(json.dumps(sum((json.load(open(f)) for f in sys.argv[2:]), []), indent=1), file=open(sys.argv[1], "w"))' \
-    "$BST_TMP/$server.json" "$BST_TMP/$server"-{base,classes}.json
+    "$BST_TMP/$server.json" "$BST_TMP/$server"-{base,classes,shared}.json
 done
 
 check "replies match Kea's, or differ only as docs/KEA_DIFFERENCES.md says" \
