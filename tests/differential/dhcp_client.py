@@ -229,6 +229,7 @@ def with_address(iface, address, action):
 
 
 def run_cases(client):
+    """The base suite (kea-dhcp4.conf.in)."""
     cases = []
 
     def case(name, mac, **kw):
@@ -341,18 +342,103 @@ def run_cases(client):
     return [c.result() for c in cases]
 
 
+CLASS_PRL = [1, 3, 6, 7, 8, 9, 15, 66, 67, 72]
+
+
+def run_class_cases(client):
+    """The classes suite (kea-dhcp4-classes.conf.in): which classes a client
+    falls in, and which level's option wins (log-servers, 7, is set at every
+    level: host .71, pool .72, subnet .73, class .74, global .70)."""
+    cases = []
+
+    def case(name, mac, vendor=None, arch=None, **kw):
+        c = Case(client, name, mac, prl=kw.pop("prl", CLASS_PRL), **kw)
+        extra = []
+        if vendor is not None:
+            extra.append(("vendor_class_id", vendor))
+        if arch is not None:
+            extra.append((93, arch))
+        cases.append(c)
+        return c, extra
+
+    general, extra = case("cls_general_pool", "02:cc:00:00:00:02")
+    general.dora(extra=extra)
+    laptop, extra = case("cls_other_vendor", "02:cc:00:00:00:03", vendor=b"laptop-x")
+    laptop.dora(extra=extra)
+    efi, extra = case("cls_pxe_arch_boot_fields", "02:cc:00:00:00:04", arch=b"\x00\x07")
+    efi.dora(extra=extra)
+    bios, extra = case("cls_pxe_other_arch", "02:cc:00:00:00:05", arch=b"\x00\x00")
+    bios.dora(extra=extra)
+    req, extra = case("cls_required_class_subnet", "02:cc:00:00:00:06", vendor=b"req-box")
+    req.dora(extra=extra)
+    req_relayed, extra = case("cls_relayed_required_class_not_required", "02:cc:00:00:00:07",
+                              vendor=b"req-box", relayed=True)
+    req_relayed.dora(extra=extra)
+    vip, extra = case("cls_reservation_classes_host_option", "02:dd:00:00:01:01",
+                      vendor=b"phone-model1")
+    vip.dora(extra=extra)
+    rphone, extra = case("cls_relayed_phone_class_over_global", "02:cc:00:00:00:08",
+                         vendor=b"phone-model1", relayed=True)
+    rphone.dora(extra=extra)
+    rplain, extra = case("cls_relayed_plain_global", "02:cc:00:00:00:09", relayed=True)
+    rplain.dora(extra=extra)
+    drop, extra = case("cls_drop_class", "02:cc:00:00:00:0a", vendor=b"drop-me")
+    drop.send("DISCOVER", "discover", extra=extra, expect=False)
+    # The phone goes last: should a server give it an address of the general
+    # pool, no later case's address shifts.
+    phone, extra = case("cls_phone_pool", "02:cc:00:00:00:01", vendor=b"phone-model1")
+    phone.dora(extra=extra)
+    if phone.offered:
+        addr = phone.offered
+        renew, extra = case("cls_phone_renew", phone.mac, vendor=b"phone-model1")
+        with_address(client.iface, addr, lambda: renew.send(
+            "REQUEST(renewing)", "request", ciaddr=addr, unicast_from=addr, extra=extra))
+    return [c.result() for c in cases]
+
+
+def run_shared_cases(client):
+    """The shared-network suite (kea-dhcp4-shared.conf.in): subnet 1's pool
+    holds two addresses, so the third client is served from subnet 2 of the
+    same shared network; options come from subnet, shared network, global."""
+    cases = []
+    prl = [1, 3, 6, 7, 15, 66]
+
+    def case(name, mac):
+        c = Case(client, name, mac, prl=prl)
+        cases.append(c)
+        return c
+
+    case("sn_first_subnet_a", "02:5e:00:00:00:01").dora()
+    case("sn_first_subnet_b", "02:5e:00:00:00:02").dora()
+    third = case("sn_third_client_second_subnet", "02:5e:00:00:00:03")
+    third.dora()
+    if third.offered:
+        addr = third.offered
+        renew = case("sn_renew_in_second_subnet", third.mac)
+        with_address(client.iface, addr, lambda: renew.send(
+            "REQUEST(renewing)", "request", ciaddr=addr, unicast_from=addr))
+        reboot = case("sn_init_reboot_in_second_subnet", third.mac)
+        reboot.send("REQUEST(init-reboot)", "request", requested=addr)
+    case("sn_fourth_client_second_subnet", "02:5e:00:00:00:04").dora()
+    return [c.result() for c in cases]
+
+
+SUITES = {"base": run_cases, "classes": run_class_cases, "shared": run_shared_cases}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iface", required=True)
     parser.add_argument("--server", required=True)
     parser.add_argument("--server-mac", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--suite", choices=sorted(SUITES), default="base")
     parser.add_argument("--wait-s", type=float, default=3.0)
     parser.add_argument("--silence-s", type=float, default=1.0)
     args = parser.parse_args()
     client = Client(args.iface, args.server, args.wait_s, args.silence_s)
     client.server_mac = args.server_mac
-    results = run_cases(client)
+    results = SUITES[args.suite](client)
     with open(args.out, "w") as out:
         json.dump(results, out, indent=1)
     print(f"dhcp_client: {len(results)} cases, "
