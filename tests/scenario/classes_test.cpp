@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "scenario_fixture.h"
 #include "store/lease_store.h"
 #include "test_client.h"
 
@@ -46,17 +47,8 @@ std::string file_of(const Reply& reply) {
   return std::string(reinterpret_cast<const char*>(reply.packet.file.data()));
 }
 
-class ClassesTest : public ::testing::Test {
+class ClassesTest : public ScenarioTest {
  protected:
-  void start(const std::string& text) {
-    auto parsed = config::parse_config(text, "classes.json");
-    ASSERT_TRUE(parsed) << parsed.error().to_string();
-    config_ = *parsed;
-    auto created = server::Server::create(config_, store_, transport_, clock_);
-    ASSERT_TRUE(created) << created.error();
-    server_ = std::move(*created);
-  }
-
   TestClient client(uint8_t mac_last_byte) {
     TestClient out(transport_, *server_, mac_last_byte);
     out.parameter_request_list = {1, 3, 6, 15, 42, 66, 67};
@@ -69,12 +61,6 @@ class ClassesTest : public ::testing::Test {
     if (!offer) return std::nullopt;
     return c.request_selecting(offer->packet.yiaddr, office_link().address);
   }
-
-  config::Config config_;
-  store::MemoryLeaseStore store_;
-  io::FakeTransport transport_{{office_link()}};
-  FakeClock clock_;
-  std::unique_ptr<server::Server> server_;
 };
 
 TEST_F(ClassesTest, VendorClassSelectsTheClassOptions) {

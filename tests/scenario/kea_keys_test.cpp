@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "scenario_fixture.h"
 #include "store/lease_store.h"
 #include "test_client.h"
 
@@ -22,30 +23,18 @@ std::string field_text(std::span<const uint8_t> field) {
   return text.substr(0, text.find('\0'));
 }
 
-class KeaKeysTest : public ::testing::Test {
+class KeaKeysTest : public ScenarioTest {
  protected:
   void start(const std::string& dhcp4_members) {
-    const std::string text = R"({"Dhcp4": {
+    ScenarioTest::start(R"({"Dhcp4": {
       "interfaces-config": {"interfaces": ["office0"]},
       "lease-database": {"type": "sqlite", "name": "/unused"}, )" +
-                             dhcp4_members + "}}";
-    auto parsed = config::parse_config(text, "kea.json");
-    ASSERT_TRUE(parsed) << parsed.error().to_string();
-    config_ = *parsed;
-    auto created = server::Server::create(config_, store_, transport_, clock_);
-    ASSERT_TRUE(created) << created.error();
-    server_ = std::move(*created);
+                        dhcp4_members + "}}");
   }
 
   TestClient client(uint8_t mac_last_byte) {
     return TestClient(transport_, *server_, mac_last_byte);
   }
-
-  config::Config config_;
-  store::MemoryLeaseStore store_;
-  io::FakeTransport transport_{{office_link()}};
-  FakeClock clock_;
-  std::unique_ptr<server::Server> server_;
 };
 
 TEST_F(KeaKeysTest, NextServerHostnameAndBootFileFillTheBootpFields) {

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "scenario_fixture.h"
 #include "store/lease_store.h"
 #include "test_client.h"
 
@@ -45,22 +46,9 @@ constexpr const char* kPhoneConfig = R"({"Dhcp4": {
       {"name": "call-manager", "space": "vendor-9", "data": "198.18.1.9", "always-send": true}
     ]}]}})";
 
-class PhoneOptionsTest : public ::testing::Test {
+class PhoneOptionsTest : public ScenarioTest {
  protected:
-  void SetUp() override {
-    auto parsed = config::parse_config(kPhoneConfig, "phone.json");
-    ASSERT_TRUE(parsed) << parsed.error().to_string();
-    config_ = *parsed;
-    auto created = server::Server::create(config_, store_, transport_, clock_);
-    ASSERT_TRUE(created) << created.error();
-    server_ = std::move(*created);
-  }
-
-  config::Config config_;
-  store::MemoryLeaseStore store_;
-  io::FakeTransport transport_{{office_link()}};
-  FakeClock clock_;
-  std::unique_ptr<server::Server> server_;
+  void SetUp() override { start(kPhoneConfig); }
 };
 
 TEST_F(PhoneOptionsTest, PhoneGetsItsProvisioningOptionsAsKeaEncodesThem) {

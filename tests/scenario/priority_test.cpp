@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "scenario_fixture.h"
 #include "store/lease_store.h"
 #include "test_client.h"
 
@@ -36,17 +37,12 @@ uint8_t counter_priority(const classify::PacketContext& context) {
   return text == "counter" ? kCounterBand : 0;
 }
 
-class PriorityTest : public ::testing::Test {
+class PriorityTest : public ScenarioTest {
  protected:
   void start(bool priority) {
-    auto parsed = config::parse_config(kOfficeConfig, "office.json");
-    ASSERT_TRUE(parsed) << parsed.error().to_string();
-    config_ = *parsed;
     server::ServerOptions options;
     options.batch_max = 8;
-    auto created = server::Server::create(config_, store_, transport_, clock_, options);
-    ASSERT_TRUE(created) << created.error();
-    server_ = std::move(*created);
+    ScenarioTest::start(kOfficeConfig, options);
     if (priority) server_->set_priority(server::PriorityPolicy(counter_priority));
   }
 
@@ -78,12 +74,6 @@ class PriorityTest : public ::testing::Test {
     for (uint8_t mac = 1; mac <= 24; ++mac) transport_.inject(discover_from(mac, false));
     transport_.inject(discover_from(100, true));
   }
-
-  config::Config config_;
-  store::MemoryLeaseStore store_;
-  io::FakeTransport transport_{{office_link()}};
-  FakeClock clock_;
-  std::unique_ptr<server::Server> server_;
 };
 
 TEST_F(PriorityTest, TheCounterIsServedFirstWithPriority) {
@@ -131,15 +121,10 @@ TEST_F(PriorityTest, AClassWithAPriorityInTheFileIsServedFirst) {
       "test": "substring(option[60].hex, 0, 7) == 'counter'",
       "user-context": {"blackstart-priority": 5}}],)";
   text.insert(text.find("\"valid-lifetime\""), classes);
-  auto parsed = config::parse_config(text, "office.json");
-  ASSERT_TRUE(parsed) << parsed.error().to_string();
-  ASSERT_EQ(parsed->client_classes.at(0).priority, 5);
-  config_ = *parsed;
   server::ServerOptions options;
   options.batch_max = 8;
-  auto created = server::Server::create(config_, store_, transport_, clock_, options);
-  ASSERT_TRUE(created) << created.error();
-  server_ = std::move(*created);
+  ScenarioTest::start(text, options);
+  ASSERT_EQ(config_.client_classes.at(0).priority, 5);
   flood_then_counter();
   EXPECT_EQ(round_of_reply(0x7000 + 100, 10), 1);
 }
@@ -148,12 +133,7 @@ TEST_F(PriorityTest, AFullIntakeDropsTheLowestBandAndCountsIt) {
   server::ServerOptions options;
   options.batch_max = 4;
   options.intake.capacity = 10;
-  auto parsed = config::parse_config(kOfficeConfig, "office.json");
-  ASSERT_TRUE(parsed);
-  config_ = *parsed;
-  auto created = server::Server::create(config_, store_, transport_, clock_, options);
-  ASSERT_TRUE(created);
-  server_ = std::move(*created);
+  ScenarioTest::start(kOfficeConfig, options);
   server_->set_priority(server::PriorityPolicy(counter_priority));
   for (uint8_t mac = 1; mac <= 15; ++mac) transport_.inject(discover_from(mac, false));
   transport_.inject(discover_from(100, true));

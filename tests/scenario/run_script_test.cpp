@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "scenario_fixture.h"
 #include "server/fake_script_runner.h"
 #include "store/lease_store.h"
 #include "test_client.h"
@@ -24,15 +25,10 @@ std::string env_value(const server::ScriptCall& call, const std::string& name) {
   return "<unset>";
 }
 
-class RunScriptTest : public ::testing::Test {
+class RunScriptTest : public ScenarioTest {
  protected:
   void SetUp() override {
-    auto parsed = config::parse_config(kSmallOfficeConfig, "office.json");
-    ASSERT_TRUE(parsed) << parsed.error().to_string();
-    config_ = *parsed;
-    auto created = server::Server::create(config_, store_, transport_, clock_);
-    ASSERT_TRUE(created) << created.error();
-    server_ = std::move(*created);
+    start(kSmallOfficeConfig);
     server_->attach_script_runner(std::make_unique<server::FakeScriptRunner>(log_));
   }
 
@@ -44,11 +40,6 @@ class RunScriptTest : public ::testing::Test {
     return out;
   }
 
-  config::Config config_;
-  store::MemoryLeaseStore store_;
-  io::FakeTransport transport_{{office_link()}};
-  FakeClock clock_;
-  std::unique_ptr<server::Server> server_;
   std::shared_ptr<server::FakeScriptLog> log_ = std::make_shared<server::FakeScriptLog>();
   const Ip4 server_id_ = *parse_ip4("198.18.1.1");
 };

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "scenario_fixture.h"
 #include "store/lease_store.h"
 #include "test_client.h"
 
@@ -50,16 +51,9 @@ std::string option_text(const Reply& reply, uint8_t code) {
   return std::string(option->data.begin(), option->data.end());
 }
 
-class SharedNetworkClassesTest : public ::testing::Test {
+class SharedNetworkClassesTest : public ScenarioTest {
  protected:
-  void SetUp() override {
-    auto parsed = config::parse_config(kConfig, "shared_classes.json");
-    ASSERT_TRUE(parsed) << parsed.error().to_string();
-    config_ = *parsed;
-    auto created = server::Server::create(config_, store_, transport_, clock_);
-    ASSERT_TRUE(created) << created.error();
-    server_ = std::move(*created);
-  }
+  void SetUp() override { start(kConfig); }
 
   TestClient client(uint8_t mac_last_byte) {
     TestClient out(transport_, *server_, mac_last_byte);
@@ -72,12 +66,6 @@ class SharedNetworkClassesTest : public ::testing::Test {
     discover.set(wire::opt::kVendorClassId, Bytes{'p', 'h', 'o', 'n', 'e', '-', '1'});
     return phone.exchange(discover);
   }
-
-  config::Config config_;
-  store::MemoryLeaseStore store_;
-  io::FakeTransport transport_{{office_link()}};
-  FakeClock clock_;
-  std::unique_ptr<server::Server> server_;
 };
 
 TEST_F(SharedNetworkClassesTest, TheNetworksClassGuardLetsOnlyItsClassIn) {

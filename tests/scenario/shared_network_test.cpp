@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "scenario_fixture.h"
 #include "store/lease_store.h"
 #include "test_client.h"
 
@@ -42,16 +43,9 @@ constexpr const char* kSharedConfig = R"({"Dhcp4": {
 
 Ip4 ip(const char* text) { return *parse_ip4(text); }
 
-class SharedNetworkTest : public ::testing::Test {
+class SharedNetworkTest : public ScenarioTest {
  protected:
-  void SetUp() override {
-    auto parsed = config::parse_config(kSharedConfig, "shared.json");
-    ASSERT_TRUE(parsed) << parsed.error().to_string();
-    config_ = *parsed;
-    auto created = server::Server::create(config_, store_, transport_, clock_);
-    ASSERT_TRUE(created) << created.error();
-    server_ = std::move(*created);
-  }
+  void SetUp() override { start(kSharedConfig); }
 
   TestClient client(uint8_t mac_last_byte) {
     return TestClient(transport_, *server_, mac_last_byte);
@@ -72,11 +66,6 @@ class SharedNetworkTest : public ::testing::Test {
     return std::nullopt;
   }
 
-  config::Config config_;
-  store::MemoryLeaseStore store_;
-  io::FakeTransport transport_{{office_link()}};
-  FakeClock clock_;
-  std::unique_ptr<server::Server> server_;
   const Ip4 server_id_ = ip("198.18.1.1");
 };
 
