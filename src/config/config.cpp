@@ -418,7 +418,7 @@ Status read_defined_sections(const Reader& reader, const Node& dhcp4, Config& co
   NetworkSettings global;
   if (auto ok = read_network_settings(reader, dhcp4, global); !ok) return ok;
   if (auto ok = read_kea_globals(reader, dhcp4, config); !ok) return ok;
-  if (auto ok = read_kea_tuning_globals(reader, dhcp4); !ok) return ok;
+  if (auto ok = read_kea_tuning_globals(reader, dhcp4, config); !ok) return ok;
   if (const auto node = dhcp4.find("interfaces-config")) {
     if (auto ok = read_interfaces_config(reader, *node, config); !ok) return ok;
   }

@@ -274,6 +274,15 @@ struct Config {
   bool authoritative = false;
   bool match_client_id = true;  // Kea: false looks leases up by chaddr only
   bool echo_client_id = true;   // Kea: RFC 6842 echo of option 61
+  // Kea's compatibility "ignore-rai-link-selection": true selects relayed
+  // clients' subnets without the RFC 3527 link-selection sub-option.
+  bool ignore_rai_link_selection = false;
+  // The order additional classes are evaluated in, so in which their options
+  // win: Kea 2.2 ("require-client-classes") takes the shared network's, the
+  // subnet's, then the pool's; current Kea ("evaluate-additional-classes")
+  // the pool's, the subnet's, then the network's. A file that uses the
+  // current spelling anywhere gets the current order.
+  bool additional_classes_pool_first = false;
   ReservationFlags reservation_flags;
   std::vector<HostIdentifier> host_identifiers{HostIdentifier::HwAddress, HostIdentifier::Duid,
                                                HostIdentifier::CircuitId, HostIdentifier::ClientId};

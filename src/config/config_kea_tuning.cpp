@@ -60,6 +60,9 @@ constexpr std::string_view kAllocators[] = {"iterative", "random", "flq"};
 constexpr std::string_view kCompatibilityKeys[] = {
     "lenient-option-parsing", "ignore-rai-link-selection", "exclude-first-last-24",
     "ignore-dhcp-server-identifier"};
+// The compatibility flags blackstart does not act on (true is warned of).
+constexpr std::string_view kWarnedCompatibilityKeys[] = {
+    "lenient-option-parsing", "exclude-first-last-24", "ignore-dhcp-server-identifier"};
 constexpr std::string_view kQueueKeys[] = {"enable-queue", "queue-type", "capacity"};
 
 bool listed(std::span<const std::string_view> list, std::string_view value) {
@@ -117,10 +120,9 @@ Status read_sanity_checks(const Reader& reader, const Node& node) {
   return {};
 }
 
+// Warns of each of `keys` set to true; the caller has checked the map's keys.
 Status read_bool_map(const Reader& reader, const Node& node, std::span<const std::string_view> keys,
                      std::string_view consequence) {
-  if (auto ok = reader.expect_object(node); !ok) return ok;
-  if (auto ok = reader.check_keys(node, Scope::Dhcp4, keys); !ok) return ok;
   for (std::string_view key : keys) {
     const auto value = node.find(key);
     if (!value || !value->value->is_boolean()) continue;
@@ -244,14 +246,26 @@ Status read_scalar_setting(const Reader& reader, const Node& node, std::string_v
   return {};
 }
 
-Status read_one_global(const Reader& reader, const Node& node, std::string_view key) {
+// "ignore-rai-link-selection" is honoured (subnet_select); the others are
+// parsed and answered as with false.
+Status read_compatibility(const Reader& reader, const Node& node, Config& config) {
+  if (auto ok = reader.expect_object(node); !ok) return ok;
+  if (auto ok = reader.check_keys(node, Scope::Dhcp4, kCompatibilityKeys); !ok) return ok;
+  if (const auto ignore = node.find("ignore-rai-link-selection")) {
+    auto flag = reader.get_bool(*ignore);
+    if (!flag) return tl::unexpected(flag.error());
+    config.ignore_rai_link_selection = *flag;
+  }
+  return read_bool_map(reader, node, kWarnedCompatibilityKeys,
+                       "blackstart parses and answers as with false");
+}
+
+Status read_one_global(const Reader& reader, const Node& node, std::string_view key,
+                       Config& config) {
   if (key == "dhcp-ddns") return read_dhcp_ddns(reader, node);
   if (key == "sanity-checks") return read_sanity_checks(reader, node);
   if (key == "dhcp-queue-control") return read_queue_control(reader, node);
-  if (key == "compatibility") {
-    return read_bool_map(reader, node, kCompatibilityKeys,
-                         "blackstart parses and answers as with false");
-  }
+  if (key == "compatibility") return read_compatibility(reader, node, config);
   return read_scalar_setting(reader, node, key);
 }
 
@@ -273,11 +287,11 @@ void warn_ddns_inert(const Reader& reader, const Node& scope) {
 std::span<const std::string_view> kea_tuning_global_keys() { return kTuningGlobalKeys; }
 std::span<const std::string_view> kea_tuning_scoped_keys() { return kTuningScopedKeys; }
 
-Status read_kea_tuning_globals(const Reader& reader, const Node& dhcp4) {
+Status read_kea_tuning_globals(const Reader& reader, const Node& dhcp4, Config& config) {
   for (std::string_view key : kTuningGlobalKeys) {
     const auto node = dhcp4.find(key);
     if (!node) continue;
-    if (auto ok = read_one_global(reader, *node, key); !ok) return ok;
+    if (auto ok = read_one_global(reader, *node, key, config); !ok) return ok;
   }
   return {};
 }

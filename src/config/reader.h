@@ -190,7 +190,7 @@ Status read_boot_fields(const Reader& reader, const Node& scope, BootFields& out
 // read_network_settings); the global ones only in Dhcp4.
 std::span<const std::string_view> kea_tuning_global_keys();
 std::span<const std::string_view> kea_tuning_scoped_keys();
-Status read_kea_tuning_globals(const Reader& reader, const Node& dhcp4);
+Status read_kea_tuning_globals(const Reader& reader, const Node& dhcp4, Config& config);
 Status read_kea_tuning_scoped(const Reader& reader, const Node& scope);
 // Kea's Dhcp4-only extras (config_kea.cpp): echo-client-id,
 // host-reservation-identifiers, expired-leases-processing, multi-threading,

@@ -9,6 +9,7 @@
 #include "common/text.h"
 #include "server/reply_builder.h"
 #include "server/subnet_select.h"
+#include "wire/relay_agent.h"
 
 namespace bs::server {
 namespace {
@@ -34,21 +35,10 @@ Bytes echoed_hostname(std::string_view sent) {
   return name;
 }
 
-// RFC 3046 sub-option 1 of the relay agent option, if the relay sent one.
 Bytes circuit_id_of(const wire::Packet& packet) {
-  const wire::Option* relay = packet.find(wire::opt::kRelayAgentInfo);
-  if (relay == nullptr) return {};
-  const Bytes& data = relay->data;
-  for (size_t i = 0; i + 2 <= data.size();) {
-    const uint8_t code = data[i];
-    const size_t length = data[i + 1];
-    if (i + 2 + length > data.size()) break;
-    if (code == 1)
-      return Bytes(data.begin() + static_cast<ptrdiff_t>(i + 2),
-                   data.begin() + static_cast<ptrdiff_t>(i + 2 + length));
-    i += 2 + length;
-  }
-  return {};
+  const auto circuit_id = wire::relay_sub_option(packet, wire::relay::kCircuitId);
+  if (!circuit_id) return {};
+  return Bytes(circuit_id->begin(), circuit_id->end());
 }
 
 alloc::ClientIdentity identify(const wire::Packet& packet, const config::Config& config,
@@ -284,12 +274,7 @@ HandlerResult Dhcp4Handler::nak(const Query& query, const char* message) {
   wire::Packet reply = make_reply(query.packet, MessageType::Nak, query.link.address);
   const std::string_view text(message);
   reply.set(wire::opt::kMessage, Bytes(text.begin(), text.end()));
-  const wire::Option* client_id = query.packet.find(wire::opt::kClientId);
-  if (client_id != nullptr && config_.echo_client_id)
-    reply.set(wire::opt::kClientId, client_id->data);
-  if (const wire::Option* relay = query.packet.find(wire::opt::kRelayAgentInfo)) {
-    reply.set(wire::opt::kRelayAgentInfo, relay->data);
-  }
+  echo_query_options(reply, query.packet, config_);
   // A relay must broadcast a NAK to the client (RFC 2131 4.1).
   if (!query.packet.giaddr.is_zero()) reply.flags |= wire::kBroadcastFlag;
   HandlerResult result;

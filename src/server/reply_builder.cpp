@@ -193,18 +193,24 @@ void add_configured_options(wire::Packet& reply, const wire::Packet& query,
                             const config::Config& config, const config::Subnet* subnet,
                             const config::Reservation* reservation,
                             const classify::ClassSet* classes) {
-  const wire::Option* client_id = query.find(wire::opt::kClientId);
-  if (client_id != nullptr && config.echo_client_id) {
-    reply.set(wire::opt::kClientId, client_id->data);  // RFC 6842
-  }
+  echo_query_options(reply, query, config);
   const OptionScopes scopes{config, subnet, pool_of(reply, subnet), reservation, classes};
   for (uint8_t code : wanted_codes(query, scopes)) {
     if (reply.find(code) != nullptr) continue;  // already set, or asked twice
     const config::OptionData* option = configured(code, scopes);
     if (option != nullptr && !option->never_send) reply.set(code, option->data);
   }
-  if (const wire::Option* relay_info = query.find(wire::opt::kRelayAgentInfo))
-    reply.set(wire::opt::kRelayAgentInfo, relay_info->data);
+}
+
+void echo_query_options(wire::Packet& reply, const wire::Packet& query,
+                        const config::Config& config) {
+  const wire::Option* client_id = query.find(wire::opt::kClientId);
+  if (client_id != nullptr && config.echo_client_id) {
+    reply.set(wire::opt::kClientId, client_id->data);
+  }
+  for (const uint8_t code : {wire::opt::kRelayAgentInfo, wire::opt::kSubnetSelection}) {
+    if (const wire::Option* echoed = query.find(code)) reply.set(code, echoed->data);
+  }
 }
 
 io::TxPacket route_reply(const wire::Packet& query, const wire::Packet& reply,

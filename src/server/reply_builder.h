@@ -45,12 +45,18 @@ size_t max_reply_size(const wire::Packet& query);
 // query's classes in the order they were assigned over global; the ones the
 // client asked for (option 55), routers, domain-name-servers and domain-name
 // (as Kea, asked for or not) plus always-send ones, minus never-send ones,
-// while they fit in the budget left for the reply. Echoes option 61 (unless
-// echo-client-id is false) and, last, option 82.
+// while they fit in the budget left for the reply, after the query's echoed
+// options (echo_query_options).
 void add_configured_options(wire::Packet& reply, const wire::Packet& query,
                             const config::Config& config, const config::Subnet* subnet,
                             const config::Reservation* reservation,
                             const classify::ClassSet* classes = nullptr);
+
+// Copies what every reply, NAKs included, must repeat from the query: option
+// 61 (RFC 6842, unless echo-client-id is false), 82 (RFC 3046) and 118 (RFC
+// 3011: the client discards a reply without it).
+void echo_query_options(wire::Packet& reply, const wire::Packet& query,
+                        const config::Config& config);
 
 // Encodes the reply and picks its destination per RFC 2131 4.1.
 io::TxPacket route_reply(const wire::Packet& query, const wire::Packet& reply,

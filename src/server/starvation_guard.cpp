@@ -14,33 +14,23 @@
 #include <span>
 #include <string_view>
 
+#include "wire/relay_agent.h"
+
 namespace bs::server {
 namespace {
 
-constexpr uint8_t kCircuitId = 1;  // RFC 3046 2.1
-constexpr uint8_t kRemoteId = 2;
+using wire::relay::kCircuitId;
+using wire::relay::kRemoteId;
 constexpr size_t kMaxShownBytes = 32;  // of a circuit-id or remote-id in a log line
 
 struct RelayIds {
   std::span<const uint8_t> circuit_id, remote_id;
 };
 
-// Sub-options of option 82; a truncated sub-option ends the walk.
 RelayIds relay_ids(const wire::Packet& packet) {
   RelayIds ids;
-  const wire::Option* option = packet.find(wire::opt::kRelayAgentInfo);
-  if (option == nullptr) return ids;
-  const Bytes& data = option->data;
-  size_t at = 0;
-  while (at + 2 <= data.size()) {
-    const uint8_t code = data[at];
-    const size_t length = data[at + 1];
-    if (at + 2 + length > data.size()) break;
-    const std::span<const uint8_t> value(data.data() + at + 2, length);
-    if (code == kCircuitId) ids.circuit_id = value;
-    if (code == kRemoteId) ids.remote_id = value;
-    at += 2 + length;
-  }
+  ids.circuit_id = wire::relay_sub_option(packet, kCircuitId).value_or(std::span<const uint8_t>{});
+  ids.remote_id = wire::relay_sub_option(packet, kRemoteId).value_or(std::span<const uint8_t>{});
   return ids;
 }
 

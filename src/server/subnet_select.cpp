@@ -1,12 +1,15 @@
 // Subnet selection (RFC 2131 4.3.1 "the network from which the message
-// arrived", RFC 3046 giaddr). Relayed traffic first matches a subnet's
-// explicit relay addresses (or its shared network's), then the subnet that
-// contains giaddr. A subnet in a shared network brings its siblings along.
+// arrived", RFC 3046 giaddr). A relay's link-selection sub-option (RFC 3527)
+// or the client's subnet selection option (RFC 3011) names the link outright.
+// Otherwise relayed traffic first matches a subnet's explicit relay addresses
+// (or its shared network's), then the subnet that contains giaddr. A subnet
+// in a shared network brings its siblings along.
 #include "server/subnet_select.h"
 
 #include <algorithm>
 
 #include "common/assert.h"
+#include "wire/relay_agent.h"
 
 namespace bs::server {
 namespace {
@@ -52,6 +55,10 @@ const config::Subnet* for_link(const config::Config& config, const io::Interface
 const config::Subnet* select_subnet(const config::Config& config, const wire::Packet& query,
                                     const io::InterfaceInfo& arrived_on,
                                     const classify::ClassSet& classes) {
+  // As Kea: a named link that no subnet contains selects nothing, rather
+  // than falling back to giaddr, because the relay said giaddr is not it.
+  const auto named_link = wire::selected_link_address(query, !config.ignore_rai_link_selection);
+  if (named_link) return containing(config, *named_link, classes);
   if (!query.giaddr.is_zero()) return for_relay(config, query.giaddr, classes);
   if (!query.ciaddr.is_zero()) {
     // A renewing client may reach us by unicast across routers; its ciaddr

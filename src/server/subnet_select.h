@@ -1,4 +1,5 @@
-// Which configured subnet a query belongs to: the relay's giaddr, the
+// Which configured subnet a query belongs to: the link the relay or client
+// names (option 82 sub-option 5, option 118), the relay's giaddr, the
 // client's ciaddr, or the link it arrived on, in that order (as Kea does).
 #pragma once
 

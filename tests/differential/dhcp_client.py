@@ -313,6 +313,11 @@ def run_cases(client):
     odd_name = case("client_hostname_odd_characters", "02:aa:00:00:00:16")
     odd_name.dora(extra=[("hostname", b"Diff_Host.Example")])
     case("boot_options_requested", "02:aa:00:00:00:15", prl=[1, 3, 66, 67]).dora()
+    # RFC 3011 / RFC 3527: the client or the relay names the link itself.
+    selecting = case("subnet_selection_option_118", "02:aa:00:00:00:1b")
+    selecting.dora(extra=[("subnet-selection", "198.18.3.0")])
+    linked = case("relayed_link_selection_suboption", "02:aa:00:00:00:1c", relayed=True)
+    linked.dora(option82=OPTION_82 + b"\x05\x04" + bytes([198, 18, 1, 0]))
     # Last, because Kea's and blackstart's allocators may part ways here
     # (see docs/KEA_DIFFERENCES.md) and every later offer would differ too.
     dec = case("decline_then_next_client", "02:aa:00:00:00:0c")
