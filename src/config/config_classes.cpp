@@ -297,7 +297,27 @@ Result<std::optional<Node>> one_of(const Reader& reader, const Node& scope,
 
 }  // namespace
 
+namespace {
+
+// Whether `key` appears in `value` at any depth (the reader has bounded the
+// nesting already).
+bool mentions_key(const nlohmann::json& value, std::string_view key) {
+  if (value.is_object()) {
+    for (const auto& [name, member] : value.items()) {
+      if (name == key || mentions_key(member, key)) return true;
+    }
+  } else if (value.is_array()) {
+    for (const auto& element : value) {
+      if (mentions_key(element, key)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 Status read_client_classes(const Reader& reader, const Node& dhcp4, Config& config) {
+  config.additional_classes_pool_first = mentions_key(*dhcp4.value, "evaluate-additional-classes");
   const auto list = dhcp4.find("client-classes");
   if (!list) return {};
   if (auto ok = reader.expect_array(*list); !ok) return ok;

@@ -44,11 +44,14 @@ void Classifier::after_host_lookup(const classify::PacketContext& packet,
 void Classifier::evaluate_required(const classify::PacketContext& packet,
                                    const config::Subnet& subnet, const config::Pool* pool,
                                    classify::ClassSet& classes) {
-  if (const config::SharedNetwork* network = config_.network_of(subnet)) {
-    evaluate_named(packet, network->required_classes, classes);
+  const config::SharedNetwork* network = config_.network_of(subnet);
+  const std::vector<std::string>* scopes[] = {
+      network != nullptr ? &network->required_classes : nullptr, &subnet.required_classes,
+      pool != nullptr ? &pool->required_classes : nullptr};
+  if (config_.additional_classes_pool_first) std::swap(scopes[0], scopes[2]);
+  for (const std::vector<std::string>* names : scopes) {
+    if (names != nullptr) evaluate_named(packet, *names, classes);
   }
-  evaluate_named(packet, subnet.required_classes, classes);
-  if (pool != nullptr) evaluate_named(packet, pool->required_classes, classes);
 }
 
 void Classifier::evaluate_pass(const classify::PacketContext& packet, bool depends_on_known,

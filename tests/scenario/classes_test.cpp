@@ -318,6 +318,42 @@ TEST_F(ClassesTest, PoolRequiredClasses) {
   EXPECT_EQ(option_text(*offer, wire::opt::kDomainName), "pool.example");
 }
 
+// Two additional classes set the same option, one asked for by the subnet
+// and one by the pool: the first evaluated wins. Kea 2.2 evaluates the
+// subnet's before the pool's; current Kea the pool's first, so a file in
+// current Kea's spelling gets current Kea's answer.
+std::string additional_order_config(const char* subnet_key, const char* pool_key) {
+  const char* spelling = std::string_view(subnet_key) == "require-client-classes"
+                             ? "only-if-required"
+                             : "only-in-additional-list";
+  return office_config(std::string(R"~([
+      {"name": "by-subnet", ")~") +
+                           spelling + R"~(": true, "test": "member('ALL')",
+       "option-data": [{"name": "domain-name", "data": "subnet.example"}]},
+      {"name": "by-pool", ")~" +
+                           spelling + R"~(": true, "test": "member('ALL')",
+       "option-data": [{"name": "domain-name", "data": "pool.example"}]}])~",
+                       std::string(", \"") + subnet_key + "\": [\"by-subnet\"]", "",
+                       std::string(R"~([{"pool": "198.18.1.100 - 198.18.1.109", ")~") + pool_key +
+                           R"~(": ["by-pool"]}])~");
+}
+
+TEST_F(ClassesTest, AdditionalClassesInKea22OrderSubnetFirst) {
+  start(additional_order_config("require-client-classes", "require-client-classes"));
+  EXPECT_FALSE(config_.additional_classes_pool_first);
+  auto offer = client(1).discover();
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(option_text(*offer, wire::opt::kDomainName), "subnet.example");
+}
+
+TEST_F(ClassesTest, AdditionalClassesInCurrentKeaOrderPoolFirst) {
+  start(additional_order_config("evaluate-additional-classes", "evaluate-additional-classes"));
+  EXPECT_TRUE(config_.additional_classes_pool_first);
+  auto offer = client(1).discover();
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(option_text(*offer, wire::opt::kDomainName), "pool.example");
+}
+
 // A reservation's classes join the query, and the first pass is redone
 // after them, so tests using member() of such a class see it.
 TEST_F(ClassesTest, ReservationClasses) {
