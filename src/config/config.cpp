@@ -59,8 +59,9 @@ constexpr std::string_view kOutputKeys[] = {"output", "flush", "maxsize", "maxve
 constexpr std::string_view kSeverities[] = {"FATAL", "ERROR", "WARN", "INFO", "DEBUG"};
 
 constexpr std::string_view kLeaseTypeHint =
-    "use \"lease-database\": {\"type\": \"memfile\"} (Kea's CSV lease file) or "
-    "{\"type\": \"sqlite\", \"name\": \"/var/lib/blackstart/leases.sqlite3\"}";
+    "use \"lease-database\": {\"type\": \"memfile\"} (Kea's CSV lease file), "
+    "{\"type\": \"sqlite\", \"name\": \"/var/lib/blackstart/leases.sqlite3\"} or "
+    "{\"type\": \"postgresql\", \"name\": \"kea\", ...} (Kea's lease4 table)";
 
 bool contains(std::span<const std::string_view> list, std::string_view key) {
   return std::find(list.begin(), list.end(), key) != list.end();

@@ -1,6 +1,6 @@
-// The PostgreSQL test server itself: it answers on its socket as the
-// superuser, with synchronous_commit on and no TCP listener, and stopping it
-// ends the postmaster and removes its directory.
+// The PostgreSQL test server itself (pg_server.h): it answers on its socket
+// as the superuser, with synchronous_commit on and no TCP listener, and
+// stopping it ends the postmaster and removes its directory.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -12,20 +12,14 @@
 namespace bs::store::test {
 namespace {
 
-using PgHarnessTest = PgSuite;
-
-TEST_F(PgHarnessTest, AnswersOnItsSocketOnly) {
-  EXPECT_EQ(server().query("SELECT current_user", database_name()), "blackstart");
-  EXPECT_EQ(server().query("SHOW synchronous_commit"), "on");
-  EXPECT_EQ(server().query("SHOW listen_addresses"), "");
-  EXPECT_EQ(server().query("SELECT split_part(version(), ' ', 2)").value_or("").substr(0, 3),
-            "15.");
-}
-
-TEST(PgHarnessStopTest, StopEndsThePostmasterAndRemovesTheDirectory) {
+TEST(PgHarnessTest, AnswersOnItsSocketOnlyAndStopRemovesEverything) {
   std::string error;
   auto server = PgServer::start(error);
   ASSERT_TRUE(server) << error;
+  EXPECT_EQ(server->query("SELECT current_user"), "blackstart");
+  EXPECT_EQ(server->query("SHOW synchronous_commit"), "on");
+  EXPECT_EQ(server->query("SHOW listen_addresses"), "");
+  EXPECT_EQ(server->query("SELECT split_part(version(), ' ', 2)").value_or("").substr(0, 3), "15.");
   const std::string dir = server->dir();
   std::ifstream pid_file(dir + "/data/postmaster.pid");
   pid_t pid = 0;

@@ -20,8 +20,8 @@ class PgServer {
   // Starts a server; an empty optional with the script's complaint in
   // `error` when it cannot (PostgreSQL not installed, initdb failed).
   static std::optional<PgServer> start(std::string& error) {
-    const std::string command =
-        std::string(BS_SOURCE_DIR) + "/tests/pg/pg-test-server.sh start " + std::to_string(getpid());
+    const std::string command = std::string(BS_SOURCE_DIR) + "/tests/pg/pg-test-server.sh start " +
+                                std::to_string(getpid());
     std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
     if (!pipe) {
       error = "cannot run " + command;
@@ -40,7 +40,14 @@ class PgServer {
   }
 
   PgServer(PgServer&& other) noexcept : dir_(std::move(other.dir_)) { other.dir_.clear(); }
-  PgServer& operator=(PgServer&&) = delete;
+  PgServer& operator=(PgServer&& other) noexcept {
+    if (this != &other) {
+      stop();
+      dir_ = std::move(other.dir_);
+      other.dir_.clear();
+    }
+    return *this;
+  }
   PgServer(const PgServer&) = delete;
   ~PgServer() { stop(); }
 
