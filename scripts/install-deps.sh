@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
   libsqlite3-dev sqlite3 nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
-  libcpp-httplib-dev libexpected-dev libssl-dev)
+  libcpp-httplib-dev libexpected-dev libssl-dev libpq-dev)
 fuzz_pkgs=(clang libclang-rt-dev)
 net_pkgs=(iproute2 isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay procps iputils-ping)
 lint_pkgs=(clang-format clang-tidy)
@@ -28,6 +28,10 @@ powercut_pkgs=(iproute2 procps kea-dhcp4-server dnsmasq-base)
 # kea-ctrl-agent forwards HTTP commands to blackstart's UNIX control socket
 # (test_control_sockets.sh), as it does to Kea's.
 kea_pkgs=(kea-dhcp4-server kea-ctrl-agent)
+# PostgreSQL 15 for the shared lease store's tests: tests/pg/pg-test-server.sh
+# runs its initdb/pg_ctl in a temp directory (the packaged cluster is never
+# started: policy-rc.d below). kea-admin creates Kea's own schema in it.
+pg_pkgs=(postgresql-15 kea-admin)
 # The differential test against Kea (tests/differential): scapy builds and
 # parses the scripted clients' raw DHCP packets.
 diff_pkgs=(python3-scapy)
@@ -35,7 +39,7 @@ diff_pkgs=(python3-scapy)
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${diff_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${pg_pkgs[@]}" "${diff_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
   *) echo "usage: $0 build|test|demo|powercut" >&2; exit 2 ;;
 esac

@@ -151,6 +151,11 @@ int recover_db(const std::string& file) {
                    config.error().to_string().c_str());
       return 1;
     }
+    if (config->lease_database.type == "postgresql") {
+      std::fprintf(stderr, "%s: the lease database is PostgreSQL's; its recovery is the server's\n",
+                   file.c_str());
+      return 1;
+    }
     if (config->lease_database.type != "sqlite") {
       std::fprintf(stderr,
                    "%s: the lease database is Kea's CSV file %s; it needs no recovery: "
@@ -173,7 +178,11 @@ int serve(bs::control::RunningConfig running) {
   const bs::config::Config config = running.config;
   set_log_level(config.log_severity);
   const std::string& database = config.lease_database.name;
-  const bs::store::PreviousShutdown previous = bs::store::previous_shutdown(database);
+  // The clean-shutdown marker sits beside a lease file; a PostgreSQL
+  // database keeps its own crash safety and is not a file here.
+  const bool file_store = config.lease_database.type != "postgresql";
+  const bs::store::PreviousShutdown previous =
+      file_store ? bs::store::previous_shutdown(database) : bs::store::PreviousShutdown::Clean;
   auto store = bs::store::open_lease_store(config.lease_database);
   if (!config.lease_database.fsync) {
     spdlog::warn("lease-database fsync is off: a power cut can lose leases already ACKed");
@@ -222,7 +231,9 @@ int serve(bs::control::RunningConfig running) {
                               "the lease database changed while the server was stopped "
                               "(restored from a backup?)");
   }
-  if (auto marked = bs::store::mark_running(database); !marked) {
+  if (auto marked =
+          file_store ? bs::store::mark_running(database) : tl::expected<void, std::string>();
+      !marked) {
     spdlog::critical("cannot clear the clean-shutdown marker: {}", marked.error());
     return 1;
   }
@@ -270,7 +281,9 @@ int serve(bs::control::RunningConfig running) {
   control->reset();
   server->reset();
   store->reset();
-  if (auto marked = bs::store::mark_clean_shutdown(database); !marked) {
+  if (auto marked =
+          file_store ? bs::store::mark_clean_shutdown(database) : tl::expected<void, std::string>();
+      !marked) {
     spdlog::error("cannot write the clean-shutdown marker: {}", marked.error());
   }
   return exit_code;

@@ -45,6 +45,10 @@ constexpr std::string_view kInterfacesKeys[] = {"interfaces",
                                                 "service-sockets-max-retries"};
 constexpr std::string_view kLeaseDatabaseKeys[] = {"type", "name", "fsync"};
 // Kea's memfile keys, with Kea's meaning ("persist" must stay true).
+// Kea's PostgreSQL backend keys blackstart uses; Kea's others (reconnect
+// policy, TLS) are refused as not supported yet: blackstart always retries.
+constexpr std::string_view kPostgresqlKeys[] = {"type", "name", "fsync",    "host",
+                                                "port", "user", "password", "connect-timeout"};
 constexpr std::string_view kMemfileKeys[] = {"type",    "name",         "fsync",
                                              "persist", "lfc-interval", "max-row-errors"};
 // Kea 2.5 renamed "output_options" to "output-options"; both spellings work.
@@ -55,8 +59,9 @@ constexpr std::string_view kOutputKeys[] = {"output", "flush", "maxsize", "maxve
 constexpr std::string_view kSeverities[] = {"FATAL", "ERROR", "WARN", "INFO", "DEBUG"};
 
 constexpr std::string_view kLeaseTypeHint =
-    "use \"lease-database\": {\"type\": \"memfile\"} (Kea's CSV lease file) or "
-    "{\"type\": \"sqlite\", \"name\": \"/var/lib/blackstart/leases.sqlite3\"}";
+    "use \"lease-database\": {\"type\": \"memfile\"} (Kea's CSV lease file), "
+    "{\"type\": \"sqlite\", \"name\": \"/var/lib/blackstart/leases.sqlite3\"} or "
+    "{\"type\": \"postgresql\", \"name\": \"kea\", ...} (Kea's lease4 table)";
 
 bool contains(std::span<const std::string_view> list, std::string_view key) {
   return std::find(list.begin(), list.end(), key) != list.end();
@@ -149,9 +154,9 @@ Status check_lease_type(const Reader& reader, const Node& node) {
   }
   auto text = reader.get_string(*type);
   if (!text) return tl::unexpected(text.error());
-  if (*text == "sqlite" || *text == "memfile") return {};
+  if (*text == "sqlite" || *text == "memfile" || *text == "postgresql") return {};
   std::string why;
-  if (*text == "mysql" || *text == "postgresql") {
+  if (*text == "mysql") {
     why = " is a Kea lease backend that blackstart does not support yet; ";
   } else {
     why = " is not a lease database blackstart knows; ";
@@ -187,6 +192,32 @@ Status read_memfile_keys(const Reader& reader, const Node& node, LeaseDatabase& 
   return {};
 }
 
+// Kea's connection keys for its PostgreSQL backend, with Kea's meaning.
+Status read_postgresql_keys(const Reader& reader, const Node& node, LeaseDatabase& database) {
+  for (auto [key, field] : {std::pair{"host", &database.host}, std::pair{"user", &database.user},
+                            std::pair{"password", &database.password}}) {
+    const auto member = node.find(key);
+    if (!member) continue;
+    auto text = reader.get_string(*member);
+    if (!text) return tl::unexpected(text.error());
+    *field = *text;
+  }
+  if (const auto port = node.find("port")) {
+    auto number = reader.get_u32(*port);
+    if (!number) return tl::unexpected(number.error());
+    if (*number == 0 || *number > 65535) {
+      return tl::unexpected(reader.error(*port, port->path + " must be 1..65535"));
+    }
+    database.port = static_cast<uint16_t>(*number);
+  }
+  if (const auto timeout = node.find("connect-timeout")) {
+    auto seconds = reader.get_u32(*timeout);
+    if (!seconds) return tl::unexpected(seconds.error());
+    database.connect_timeout_s = *seconds;
+  }
+  return {};
+}
+
 Status read_lease_database(const Reader& reader, const Node& node, Config& config) {
   if (auto ok = reader.expect_object(node); !ok) return tl::unexpected(ok.error());
   if (auto ok = check_lease_type(reader, node); !ok) return ok;
@@ -197,19 +228,28 @@ Status read_lease_database(const Reader& reader, const Node& node, Config& confi
     for (std::string_view key : {"persist", "lfc-interval", "max-row-errors"}) {
       if (const auto member = node.find(key)) {
         return tl::unexpected(reader.key_error(
-            *member, member->path + " is a setting of Kea's memfile backend; blackstart's "
-                                    "sqlite lease database needs no such setting, remove it"));
+            *member, member->path + " is a setting of Kea's memfile backend; a " + database.type +
+                         " lease database needs no such setting, remove it"));
       }
     }
   }
-  const std::span<const std::string_view> allowed =
-      memfile ? std::span<const std::string_view>(kMemfileKeys) : kLeaseDatabaseKeys;
+  const bool postgresql = database.type == "postgresql";
+  std::span<const std::string_view> allowed = kLeaseDatabaseKeys;
+  if (memfile) allowed = kMemfileKeys;
+  if (postgresql) allowed = kPostgresqlKeys;
   if (auto ok = reader.check_keys(node, Scope::LeaseDatabase, allowed); !ok) {
     return ok;
   }
   database.name = memfile ? kKeaDefaultLeaseFile : kSqliteDefaultLeaseFile;
   if (memfile) {
     if (auto ok = read_memfile_keys(reader, node, database); !ok) return ok;
+  }
+  if (postgresql) {
+    if (!node.find("name")) {
+      return tl::unexpected(reader.error(
+          node, node.path + " of type \"postgresql\" needs a \"name\" (the database), as Kea's"));
+    }
+    if (auto ok = read_postgresql_keys(reader, node, database); !ok) return ok;
   }
   if (const auto name = node.find("name")) {
     auto path = reader.get_string(*name);

@@ -138,7 +138,7 @@ inline constexpr const char* kSqliteDefaultLeaseFile = "/var/lib/blackstart/leas
 struct LeaseDatabase {
   // Without a "lease-database" a Kea file runs on memfile at Kea's path,
   // so an unchanged kea-dhcp4.conf finds the leases Kea left.
-  std::string type = "memfile";  // or "sqlite" (blackstart's SQLite database)
+  std::string type = "memfile";  // or "sqlite" (blackstart's), or "postgresql" (Kea's lease4)
   std::string name = kKeaDefaultLeaseFile;
   // false: commits are not fsync'd, so a power cut can lose ACKed leases.
   bool fsync = true;
@@ -146,6 +146,14 @@ struct LeaseDatabase {
   // (0 = never), and how many unreadable rows a load tolerates (0 = any).
   uint32_t lfc_interval_s = 3600;
   uint32_t max_row_errors = 0;
+  // postgresql only, Kea's keys: the server (a host name, an address, or a
+  // UNIX socket directory starting with '/'), the login, and how long a
+  // connection attempt may take. `name` is the database.
+  std::string host = "localhost";
+  uint16_t port = 5432;
+  std::string user;
+  std::string password;
+  uint32_t connect_timeout_s = 5;
 
   bool operator==(const LeaseDatabase&) const = default;
 };

@@ -29,6 +29,10 @@ const char* to_string(StoreFault fault) {
       return "database corrupt";
     case StoreFault::Busy:
       return "database locked";
+    case StoreFault::Unreachable:
+      return "database unreachable";
+    case StoreFault::Conflict:
+      return "address changed by another server";
   }
   return "error";
 }

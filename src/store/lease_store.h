@@ -18,14 +18,29 @@ namespace bs::store {
 
 // Why a store failed, for the operator's one-line summary and for deciding
 // whether the connection needs rebuilding. Other = not an environment fault
-// (e.g. a refused batch).
-enum class StoreFault : uint8_t { Other, DiskFull, IoError, ReadOnly, Corrupt, Busy };
+// (e.g. a refused batch). Unreachable = the database server cannot be
+// reached or dropped the connection; Conflict = a shared database refused a
+// change because another server changed that address first (a new lease's
+// insert hit the address's unique key, or a conditional update found the row
+// changed): the batch is not applied and StoreError::address names it.
+enum class StoreFault : uint8_t {
+  Other,
+  DiskFull,
+  IoError,
+  ReadOnly,
+  Corrupt,
+  Busy,
+  Unreachable,
+  Conflict
+};
 // "disk full", "I/O error", "read-only file system", ...
 const char* to_string(StoreFault fault);
 
 struct StoreError {
   std::string message;
   StoreFault fault = StoreFault::Other;
+  // The address whose change failed, for a Conflict; 0.0.0.0 otherwise.
+  Ip4 address{};
 };
 
 class LeaseStore {
@@ -80,6 +95,26 @@ struct MemfileOptions {
 // error naming the file.
 tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_memfile_store(
     const std::string& path, MemfileOptions options = {});
+
+struct PgOptions {
+  // libpq's connection settings, from Kea's "lease-database" keys. A host
+  // starting with '/' is a UNIX socket directory (libpq's rule).
+  std::string host = "localhost";
+  uint16_t port = 5432;
+  std::string name;  // the database
+  std::string user;
+  std::string password;
+  uint32_t connect_timeout_s = 5;
+  // false accepts a server whose effective synchronous_commit (or fsync) is
+  // off, as SqliteOptions::fsync = false does: faster, but a crash of the
+  // database server can lose ACKed leases.
+  bool fsync = true;
+};
+
+// Connects to a PostgreSQL database holding Kea's lease4 table and
+// blackstart's schema version (blackstart-admin db-init), and refuses one it
+// cannot promise durability on or whose schema it does not know (pg_store.h).
+tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_pg_store(const PgOptions& options);
 
 // The store a config's "lease-database" names, so the daemon does not need
 // to know which backend it runs on.

@@ -57,6 +57,15 @@ tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_lease_store(
                                               .lfc_interval_s = database.lfc_interval_s,
                                               .max_row_errors = database.max_row_errors});
   }
+  if (database.type == "postgresql") {
+    return open_pg_store({.host = database.host,
+                          .port = database.port,
+                          .name = database.name,
+                          .user = database.user,
+                          .password = database.password,
+                          .connect_timeout_s = database.connect_timeout_s,
+                          .fsync = database.fsync});
+  }
   return open_sqlite_store(database.name, {.fsync = database.fsync});
 }
 

@@ -18,6 +18,7 @@ BST_TMP=""
 BST_NETNS=()      # namespaces to delete, in creation order
 BST_PIDS=()       # processes we started, stopped by PID at cleanup
 BST_ROOT_LINKS=() # devices created in the root namespace (demo only)
+BST_PG_DIRS=()    # PostgreSQL test servers (bst_pg_start), stopped at cleanup
 BST_PASSED=0
 BST_FAILED=0
 BST_INTERRUPTED=0
@@ -148,7 +149,7 @@ bst_dump_logs() {
 }
 
 bst_cleanup() {
-  local rc=$? pid ns link i
+  local rc=$? pid ns link i dir
   set +e
   trap - EXIT INT TERM
   ((BST_FAILED == 0 && rc == 0)) || bst_dump_logs
@@ -159,11 +160,21 @@ bst_cleanup() {
     ip netns del "$ns" 2>/dev/null
   done
   for link in "${BST_ROOT_LINKS[@]}"; do ip link del "$link" 2>/dev/null; done
+  for dir in "${BST_PG_DIRS[@]}"; do "$BST_DIR/../pg/pg-test-server.sh" stop "$dir"; done
   bst_remove_dhcpcd_state
   if [[ -n "$BST_TMP" && "${BST_KEEP:-0}" != 1 ]]; then rm -rf -- "$BST_TMP"; fi
   [[ -n "$BST_TMP" && "${BST_KEEP:-0}" == 1 ]] && echo "kept $BST_TMP"
   ((rc != 0)) || ((BST_FAILED == 0)) || rc=1
   exit "$rc"
+}
+
+# bst_pg_start: starts a throwaway PostgreSQL 15 (tests/pg/pg-test-server.sh:
+# UNIX socket only, superuser "blackstart", trust auth) and sets BST_PG_DIR
+# to its socket directory, the "host" for libpq, psql and kea-admin. Stopped
+# by bst_cleanup, or by the script's watchdog if this shell is killed.
+bst_pg_start() {
+  BST_PG_DIR=$("$BST_DIR/../pg/pg-test-server.sh" start $$) || return 1
+  BST_PG_DIRS+=("$BST_PG_DIR")
 }
 
 # bst_finish NAME: prints the test's tally; fails the script on any FAIL.

@@ -59,6 +59,25 @@ TEST(ConfigGood, MemfileTakesKeasDefaultsAndKeys) {
   EXPECT_EQ(tuned.lease_database.max_row_errors, 5u);
 }
 
+TEST(ConfigGood, PostgresqlTakesKeasConnectionKeys) {
+  const Config config = parse_ok(R"({"Dhcp4": {"lease-database": {"type": "postgresql",
+      "name": "kea", "host": "/run/postgresql", "port": 5433, "user": "kea",
+      "password": "secret", "connect-timeout": 9}}})");
+  const LeaseDatabase& database = config.lease_database;
+  EXPECT_EQ(database.type, "postgresql");
+  EXPECT_EQ(database.name, "kea");
+  EXPECT_EQ(database.host, "/run/postgresql");
+  EXPECT_EQ(database.port, 5433);
+  EXPECT_EQ(database.user, "kea");
+  EXPECT_EQ(database.password, "secret");
+  EXPECT_EQ(database.connect_timeout_s, 9u);
+  EXPECT_TRUE(database.fsync);
+  const Config defaults =
+      parse_ok(R"({"Dhcp4": {"lease-database": {"type": "postgresql", "name": "leases"}}})");
+  EXPECT_EQ(defaults.lease_database.host, "localhost");
+  EXPECT_EQ(defaults.lease_database.port, 5432);
+}
+
 TEST(ConfigGood, ConflictProbingDefaultsToUncertainAndIsTunable) {
   const Config defaults = parse_ok(R"({"Dhcp4": {}})");
   EXPECT_EQ(defaults.probing.mode, ProbeMode::Uncertain);

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Drop-in for Kea on PostgreSQL, both ways, on one kea-dhcp4.conf-style file
+# and one database: a throwaway PostgreSQL 15 (bst_pg_start) whose schema
+# kea-admin db-init makes and blackstart-admin db-init completes; Kea 2.2
+# (its pgsql lease backend) serves two real clients (dhclient, udhcpc) and
+# LEASES simulated ones (bs-load) and writes lease4; Kea stops, blackstart
+# starts on the same file and database: every client keeps its address,
+# and new clients' leases go into lease4. blackstart stops, Kea starts
+# again: Kea reads blackstart's rows and every client keeps its address.
+# Finally blackstart refuses a database whose synchronous_commit is off.
+# Both servers log in as a password-authenticated role (scram-sha-256).
+# Usage: tests/integration/test_kea_pgsql.sh path/to/blackstart
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+BST_SERVER=$(realpath "${1:?usage: $0 path/to/blackstart}")
+BS_LOAD=$(dirname "$BST_SERVER")/bs-load
+BS_ADMIN=$(dirname "$BST_SERVER")/blackstart-admin
+LEASES=${LEASES:-50}
+bst_require_root_netns
+for tool in kea-dhcp4 kea-admin psql; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/install-deps.sh test)"; exit 0; }
+done
+for tool in "$BS_LOAD" "$BS_ADMIN"; do
+  [[ -x "$tool" ]] || { echo "SKIP: $tool is missing (make build)"; exit 0; }
+done
+bst_init
+
+SRV="${BST_P}srv"
+CONF=$BST_TMP/kea-dhcp4.conf
+PW=kea-secret-$$
+
+sql() { psql -qAtX -h "$BST_PG_DIR" -U blackstart -d kea -c "$1"; }
+
+write_config() {
+  cat <<JSON
+// The same file for Kea 2.2 and blackstart.
+{
+  "Dhcp4": {
+    "interfaces-config": { "interfaces": [ "${BST_P}s0" ] },
+    "lease-database": {
+      "type": "postgresql",
+      "name": "kea",
+      "host": "$BST_PG_DIR",
+      "user": "kea",
+      "password": "$PW"
+    },
+    "valid-lifetime": 3600,
+    "renew-timer": 5,
+    "rebind-timer": 3000,
+    "authoritative": true,
+    "subnet4": [
+      {
+        "id": 1,
+        "subnet": "198.18.0.0/15",
+        "pools": [ { "pool": "198.19.0.1 - 198.19.255.254" } ],
+        "option-data": [ { "name": "routers", "data": "198.18.0.1" } ]
+      }
+    ]
+  }
+}
+JSON
+}
+
+start_kea() {
+  bst_spawn "$SRV" "$1" env "KEA_PIDFILE_DIR=$BST_TMP" "KEA_LOCKFILE_DIR=$BST_TMP" \
+    kea-dhcp4 -c "$CONF"
+  KEA_PID=$BST_LAST_PID
+  wait_for 20 udp_listening "$SRV" 67 "$KEA_PID" && is_running "$KEA_PID"
+}
+
+# field LOG NAME: NAME=VALUE from bs-load's last summary line in LOG.
+field() {
+  local value
+  value=$(grep '^bs-load ' "$1" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p")
+  echo "${value:-?}"
+}
+
+# load MEMORY COUNT SEED LOG: COUNT new simulated clients ask for leases;
+# each seed's clients have their own MACs (from index SEED * 1000).
+load() {
+  ip netns exec "${BST_P}c3" "$BS_LOAD" run --iface "${BST_P}c3" --memory "$1" \
+    --clients "$2" --first "$(($3 * 1000))" --rate 200 --max-seconds 60 --seed "$3" >"$4" 2>&1 || true
+}
+
+# verify MEMORY COUNT SEED LABEL: strangers first ask for the remembered
+# clients' addresses and must get none of them (the server knows the rows),
+# then every remembered client asks again and must get its own back.
+verify() {
+  local log=$BST_TMP/verify-$3.log
+  ip netns exec "${BST_P}c3" "$BS_LOAD" verify --iface "${BST_P}c3" --memory "$1" \
+    --probe-first "$((100000 * $3))" --rate 500 --window 64 --max-seconds 60 --seed "$3" >"$log" 2>&1 || true
+  local checked forgotten duplicates hits
+  checked=$(field "$log" checked) forgotten=$(field "$log" forgotten) duplicates=$(field "$log" duplicates)
+  hits=$(field "$log" probe_hits)
+  check "$4: no stranger gets a held address, all $2 simulated clients keep theirs (probe hits $hits, checked $checked, forgotten $forgotten, duplicates $duplicates)" \
+    [ "$hits/$checked/$forgotten/$duplicates" == "0/$2/0/0" ]
+}
+
+renewed() { has_event "$1" '^renew$' && [[ "$(event_field "$1" '^renew$' ip)" == "$2" ]]; }
+
+real_clients_keep() {
+  local name
+  for name in dhclient udhcpc; do mv "$(events_file "$name")" "$(events_file "$name").$1" 2>/dev/null || true; done
+  kill -USR1 "$UDHCPC_PID"
+  check "$1: dhclient renews and keeps ${FIRST_IP[dhclient]}" wait_for 30 renewed dhclient "${FIRST_IP[dhclient]}"
+  check "$1: udhcpc renews and keeps ${FIRST_IP[udhcpc]}" wait_for 30 renewed udhcpc "${FIRST_IP[udhcpc]}"
+}
+
+# --- the database ------------------------------------------------------------
+bst_pg_start || { fail "PostgreSQL test server starts"; exit 1; }
+pass "PostgreSQL test server starts (socket in $BST_PG_DIR)"
+psql -qX -h "$BST_PG_DIR" -U blackstart -d postgres \
+  -c "CREATE ROLE kea LOGIN PASSWORD '$PW'" -c "CREATE DATABASE kea OWNER kea" >/dev/null
+# Role kea must give its password; the superuser keeps trust for the test.
+sed -i '1i local all kea scram-sha-256' "$BST_PG_DIR/data/pg_hba.conf"
+psql -qX -h "$BST_PG_DIR" -U blackstart -d postgres -c "SELECT pg_reload_conf()" >/dev/null
+check "kea-admin db-init pgsql makes Kea's schema" \
+  kea-admin db-init pgsql -h "$BST_PG_DIR" -u kea -p "$PW" -n kea
+check "blackstart-admin db-init pgsql adds blackstart's table" \
+  "$BS_ADMIN" db-init pgsql -h "$BST_PG_DIR" -u kea -p "$PW" -n kea
+check "blackstart-admin db-version says 1.0" \
+  [ "$("$BS_ADMIN" db-version pgsql -h "$BST_PG_DIR" -u kea -p "$PW" -n kea)" == 1.0 ]
+check "a wrong password is refused (the role needs its password)" \
+  bash -c "! '$BS_ADMIN' db-version pgsql -h '$BST_PG_DIR' -u kea -p wrong -n kea 2>/dev/null"
+
+# --- topology: one switch, the server, two real clients, bs-load ------------
+bst_office 3
+ip -n "$SRV" addr flush dev "${BST_P}s0"
+ip -n "$SRV" addr add 198.18.0.1/15 dev "${BST_P}s0"
+write_config >"$CONF"
+check "blackstart -t accepts Kea's postgresql config unchanged" "$BST_SERVER" -t "$CONF"
+check "kea-dhcp4 -t accepts the same config" ip netns exec "$SRV" kea-dhcp4 -t "$CONF"
+
+note "Kea $(kea-dhcp4 -v) serves and writes lease4"
+start_kea "$BST_TMP/kea-1.log" || { fail "Kea starts on PostgreSQL"; exit 1; }
+pass "Kea starts on PostgreSQL and listens on port 67"
+start_dhclient dhclient 1
+start_udhcpc udhcpc 2
+UDHCPC_PID=$BST_LAST_PID
+check "dhclient gets a lease from Kea" wait_for 45 has_event dhclient "$BST_LEASE_EVENTS"
+check "udhcpc gets a lease from Kea" wait_for 45 has_event udhcpc "$BST_LEASE_EVENTS"
+declare -A FIRST_IP=([dhclient]=$(lease_ip dhclient) [udhcpc]=$(lease_ip udhcpc))
+load "$BST_TMP/kea-clients.log" "$LEASES" 1 "$BST_TMP/load-kea.log"
+check "Kea ACKs all $LEASES simulated clients (acked $(field "$BST_TMP/load-kea.log" acked))" \
+  [ "$(field "$BST_TMP/load-kea.log" acked)" == "$LEASES" ]
+stop_pid "$KEA_PID" TERM 15
+kea_rows=$(sql "SELECT count(*) FROM lease4 WHERE state = 0")
+check "lease4 holds Kea's $((LEASES + 2)) leases (got $kea_rows)" [ "$kea_rows" -eq $((LEASES + 2)) ]
+
+note "blackstart takes over Kea's database"
+start_server_or_exit "$SRV" "$CONF" "$BST_TMP/blackstart.log"
+loaded=$(show_leases "$CONF" | awk '$NF == "default"' | wc -l)
+check "blackstart loads Kea's $((LEASES + 2)) leases (got $loaded)" [ "$loaded" -eq $((LEASES + 2)) ]
+real_clients_keep "blackstart after Kea"
+verify "$BST_TMP/kea-clients.log" "$LEASES" 11 "blackstart after Kea"
+load "$BST_TMP/bs-clients.log" "$LEASES" 2 "$BST_TMP/load-bs.log"
+check "blackstart ACKs $LEASES new simulated clients (acked $(field "$BST_TMP/load-bs.log" acked))" \
+  [ "$(field "$BST_TMP/load-bs.log" acked)" == "$LEASES" ]
+note "the database drops blackstart's connection under it"
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'blackstart'" >/dev/null
+load "$BST_TMP/drop-clients.log" 5 3 "$BST_TMP/load-bs-drop.log"
+check "after a killed backend blackstart ACKs 5 more clients, retried (acked $(field "$BST_TMP/load-bs-drop.log" acked))" \
+  [ "$(field "$BST_TMP/load-bs-drop.log" acked)" == 5 ]
+check "the failed batch was logged (database unreachable)" \
+  grep -q "failing (database unreachable)" "$BST_TMP/blackstart.log"
+check "and the recovery" grep -q "recovered after" "$BST_TMP/blackstart.log"
+stop_server_cleanly
+bs_rows=$(sql "SELECT count(*) FROM lease4 WHERE state = 0")
+check "lease4 holds every lease after blackstart, at least $((2 * LEASES + 7)) (got $bs_rows)" \
+  [ "$bs_rows" -ge $((2 * LEASES + 7)) ]
+
+note "Kea takes the database back"
+start_kea "$BST_TMP/kea-2.log" || { fail "Kea starts on blackstart's rows"; exit 1; }
+pass "Kea starts on blackstart's rows"
+real_clients_keep "Kea after blackstart"
+verify "$BST_TMP/bs-clients.log" "$LEASES" 12 "Kea after blackstart, blackstart's clients"
+verify "$BST_TMP/kea-clients.log" "$LEASES" 13 "Kea after blackstart, Kea's clients"
+verify "$BST_TMP/drop-clients.log" 5 14 "Kea after blackstart, the clients ACKed after the drop"
+stop_pid "$KEA_PID" TERM 15
+
+note "blackstart refuses a database that does not flush commits"
+sql "ALTER ROLE kea SET synchronous_commit = off"
+ip netns exec "$SRV" timeout 30 "$BST_SERVER" -c "$CONF" >"$BST_TMP/refused.log" 2>&1 && rc=0 || rc=$?
+check "blackstart exits non-zero on synchronous_commit off (exit $rc)" [ "$rc" -ne 0 -a "$rc" -ne 124 ]
+check "and says why" grep -q "effective synchronous_commit is off" "$BST_TMP/refused.log"
+bst_finish test_kea_pgsql
