@@ -4,6 +4,7 @@
 import datetime
 import os
 
+from . import plot
 from .run import pct
 from .site import CLASSES
 
@@ -112,9 +113,12 @@ def render(results, site, args_line):
     return "\n".join(lines)
 
 
-def write(results, site, args_line, out_dir):
+def write(results, site, args_line, out_dir, timeout_s):
     os.makedirs(out_dir, exist_ok=True)
     text = render(results, site, args_line)
+    png = plot.draw(results, out_dir, timeout_s)
+    text += ("\n![devices working over time](timeline.png)\n" if png else
+             "\n(no timeline plot: python3-matplotlib is missing)\n")
     path = os.path.join(out_dir, "report.md")
     with open(path, "w") as f:
         f.write(text)
