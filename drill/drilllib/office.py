@@ -44,6 +44,7 @@ class Office:
         self.procs = []          # long-lived helpers: relay, mail, registrar
         self.clients = {}        # device n -> Popen of its DHCP client
         self.boot = 0            # how many times the devices have booted
+        self._by_n = {d.n: d for d in devices}
 
     # --- names ---------------------------------------------------------------
     def sw(self, floor):
@@ -220,20 +221,31 @@ maillog_file = /dev/stdout
     def power_off_devices(self):
         """A cold stop: the client dies at once, the link drops, the address
         is gone; only what the client wrote to disk (dhclient's and dhcpcd's
-        lease files) survives, as on a PC's disk."""
+        lease files) survives, as on a PC's disk. Laptops run on: only their
+        switch port goes dark until power_on_switches()."""
         for n, proc in self.clients.items():
-            if proc.poll() is None:
+            if proc.poll() is None and self._by_n[n].kind != "laptop":
                 proc.kill()
-        for proc in self.clients.values():
-            proc.wait(timeout=10)
-        self.clients = {}
+        for n in list(self.clients):
+            if self._by_n[n].kind != "laptop":
+                self.clients.pop(n).wait(timeout=10)
         for d in self.devices:
+            netns.ip("link", "set", self.dev_if(d) + "b", "down", ns=self.sw(d.floor))
+            if d.kind == "laptop":
+                continue
             for pid in netns.pids_in(self.dev_ns(d)):
                 _kill(pid)
             netns.ip("link", "set", self.dev_if(d), "down", ns=self.dev_ns(d))
             netns.ip("addr", "flush", "dev", self.dev_if(d), ns=self.dev_ns(d))
             netns.ip("link", "set", self.dev_if(d), "up", ns=self.dev_ns(d))
         self.boot += 1
+
+    def power_on_switches(self):
+        for d in self.devices:
+            netns.ip("link", "set", self.dev_if(d) + "b", "up", ns=self.sw(d.floor))
+
+    def cold_devices(self):
+        return [d for d in self.devices if d.kind != "laptop"]
 
     def log_path(self, d, boot):
         return os.path.join(self.tmp, f"d{d.n}.boot{boot}.log")

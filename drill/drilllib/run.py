@@ -29,7 +29,7 @@ class DeviceWatch:
         self.naks = 0
 
     def working(self):
-        return (self.t_addr is not None and self.t_mail is not None and
+        return (self.t_addr is not None and self.t_mail is not None and not self.dup_final and
                 (self.d.kind != "phone" or self.t_sip is not None))
 
 
@@ -170,13 +170,14 @@ def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s
         time.sleep(1)
         t0 = time.monotonic()
         server.start(shimmed=False)
-        office.boot_devices(devices)
+        office.power_on_switches()
+        office.boot_devices(office.cold_devices())
         if not server.wait_listening():
             raise RuntimeError(f"{kind} did not restart; see {run_dir}/server.1.log")
         result["server_listening_s"] = round(time.monotonic() - t0, 2)
         watches = _watch(office, devices, timeout_s, t0)
         for w in watches.values():
-            w.naks = _count_naks(office, w.d, 1)
+            w.naks = _count_naks(office, w.d, 0 if w.d.kind == "laptop" else 1)
         result["counters"] = server.counters()
         result["services_alive"] = office.services_alive()
         result["watches"] = list(watches.values())

@@ -11,17 +11,20 @@ KINDS = {
     "pc-dhclient": ("dhclient", "pc"),
     "pc-udhcpc": ("udhcpc", "pc"),
     "pc-dhcpcd": ("dhcpcd", "pc"),
+    # On battery: stays on through the cut with its address and its running
+    # client (dhclient), as laptops do; the switch port still goes dark.
+    "laptop": ("dhclient", "laptop"),
     "phone": ("udhcpc", "phone"),
     "printer": ("udhcpc", "printer"),
     "counter": ("udhcpc", "counter"),
 }
-CLASSES = ["pc", "phone", "printer", "counter"]
+CLASSES = ["pc", "laptop", "phone", "printer", "counter"]
 
 DEFAULT_SITE = {
     "devices": 20,
     # Shares of the device count; rounded so that every kind with a share
     # gets at least one device when there are enough devices.
-    "mix": {"pc-dhclient": 0.30, "pc-udhcpc": 0.20, "pc-dhcpcd": 0.20,
+    "mix": {"pc-dhclient": 0.25, "pc-udhcpc": 0.15, "pc-dhcpcd": 0.15, "laptop": 0.15,
             "phone": 0.15, "printer": 0.05, "counter": 0.10},
     "lease_s": 30,
     # The vendor class (option 60) phones and counters send; the classes
