@@ -129,6 +129,9 @@ def server_config(site, devices, server, iface, state_dir, run_dir):
         {"name": "phones",
          "test": f"substring(option[60].hex, 0, 7) == '{site['phone_vendor_class'][:7]}'",
          "option-data": [{"name": "tftp-server-name", "data": SIP_IP}]},
+        # Kea hands out any unguarded pool to a phone too, so the PCs' pool
+        # is guarded against phones: phones only ever get the phones' pool.
+        {"name": "not-phones", "test": "not member('phones')"},
         {"name": "counters",
          "test": f"substring(option[60].hex, 0, 7) == '{site['counter_vendor_class'][:7]}'",
          "user-context": {"blackstart-priority": site["counter_priority"]}},
@@ -140,7 +143,8 @@ def server_config(site, devices, server, iface, state_dir, run_dir):
             "id": 10 + floor, "subnet": f"{net}.0/24",
             "pools": [{"pool": f"{net}.{PHONE_POOL[0]} - {net}.{PHONE_POOL[1]}",
                        "client-class": "phones"},
-                      {"pool": f"{net}.{PC_POOL[0]} - {net}.{PC_POOL[1]}"}],
+                      {"pool": f"{net}.{PC_POOL[0]} - {net}.{PC_POOL[1]}",
+                       "client-class": "not-phones"}],
             "option-data": [{"name": "routers", "data": ROUTER[floor]},
                             {"name": "domain-name", "data": "office.example"}],
             "reservations": [{"hw-address": d.mac, "ip-address": d.reserved_ip,
