@@ -145,7 +145,8 @@ def _round(office, devices, watches, arp, sip, now_s):
             sip.start(office.dev_ns(d), f"phone{d.n}", addrs[d.n])
 
 
-def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s, log=_say):
+def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s, log=_say,
+            probing=None):
     run_dir = os.path.join(tmp, f"{kind}-{scenario}")
     os.makedirs(run_dir)
     office = Office(run_dir, devices, site)
@@ -154,7 +155,8 @@ def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s
     try:
         office.build()
         office.start_services()
-        server.write_config(server_config(site, devices, kind, office.srv_if, server.state, run_dir))
+        server.write_config(server_config(site, devices, kind, office.srv_if, server.state, run_dir,
+                                          probing))
         server.start(shimmed=True)
         if not server.wait_listening():
             raise RuntimeError(f"{kind} did not start; see {run_dir}/server.0.log")

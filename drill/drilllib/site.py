@@ -123,7 +123,7 @@ def make_devices(site):
     return devices
 
 
-def server_config(site, devices, server, iface, state_dir, run_dir):
+def server_config(site, devices, server, iface, state_dir, run_dir, probing=None):
     lease_s = site["lease_s"]
     classes = [
         {"name": "phones",
@@ -167,4 +167,6 @@ def server_config(site, devices, server, iface, state_dir, run_dir):
                              "output_options": [{"output": f"{run_dir}/kea-dhcp4.log"}]}]
     else:
         dhcp4["lease-database"] = {"type": "sqlite", "name": f"{state_dir}/leases.sqlite3"}
+        if probing:
+            dhcp4["conflict-probing"] = {"mode": probing}
     return {"Dhcp4": dhcp4}
