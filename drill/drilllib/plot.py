@@ -24,7 +24,7 @@ def draw(results, out_dir, timeout_s):
         return None
     fig, axes = plt.subplots(1, len(scenarios), figsize=(6 * len(scenarios), 4), squeeze=False)
     styles = {"blackstart": "-", "kea": "--"}
-    colors = {"pc": "tab:blue", "phone": "tab:green", "printer": "tab:purple",
+    colors = {"pc": "tab:blue", "laptop": "tab:orange", "phone": "tab:green", "printer": "tab:purple",
               "counter": "tab:red"}
     for ax, scenario in zip(axes[0], scenarios):
         for r in (r for r in runs if r["scenario"] == scenario):
