@@ -73,6 +73,9 @@ class Server:
             time.sleep(0.1)
         return False
 
+    def listening(self):
+        return self.alive() and _port_listening(self.office.srv, 67)
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
