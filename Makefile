@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit micro micro-bench bench bench-priority bench-priority-tiny scale fuzz-replay fuzz integration differential lint format demo clean
+.PHONY: all build deps test unit micro micro-bench bench bench-priority bench-priority-tiny scale fuzz-replay fuzz integration differential lint format demo drill clean
 
 all: build
 
@@ -110,6 +110,16 @@ powercut:
 	scripts/install-deps.sh powercut
 	$(MAKE) build
 	POWERCUT_BUILD=$(BUILD) tools/powercut/powercut.sh -o bench/results/powercut.md $(POWERCUT_SERVERS)
+
+# The outage drill (issue #14, docs/DRILL.md): a virtual office through a
+# day, a power cut and the restart, blackstart and Kea 2.2 side by side;
+# the report goes to drill/results/report.md. DRILL_ARGS passes options
+# (e.g. DRILL_ARGS="--devices 50 --site my-office.json").
+DRILL_ARGS ?=
+drill:
+	scripts/install-deps.sh drill
+	$(MAKE) build
+	drill/drill --build $(BUILD) $(DRILL_ARGS)
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i

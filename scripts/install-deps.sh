@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, and only if missing, so
 # `make demo` and `make test` work on a fresh Debian 12 machine (as root).
-# Usage: scripts/install-deps.sh build|test|demo
+# Usage: scripts/install-deps.sh build|test|demo|powercut|drill
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
@@ -35,13 +35,19 @@ pg_pkgs=(postgresql-15 kea-admin)
 # The differential test against Kea (tests/differential): scapy builds and
 # parses the scripted clients' raw DHCP packets.
 diff_pkgs=(python3-scapy)
+# The outage drill (drill/): real Postfix as the office's mail host and
+# sipp (sip-tester) as its SIP registrar and phones, run in namespaces with
+# their own config dirs; postfix is preseeded to "No configuration" so the
+# host gets no mail system of its own. The report's plot uses matplotlib.
+drill_pkgs=(postfix sip-tester python3 python3-matplotlib isc-dhcp-relay)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${pg_pkgs[@]}" "${diff_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${pg_pkgs[@]}" "${diff_pkgs[@]}" "${drill_pkgs[@]}") ;;
+  drill) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}" "${kea_pkgs[@]}" "${drill_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|demo|powercut" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|demo|powercut|drill" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -67,5 +73,9 @@ if [[ ! -e /usr/sbin/policy-rc.d ]]; then
 fi
 trap '[[ $added_policy -eq 1 ]] && rm -f /usr/sbin/policy-rc.d' EXIT
 export DEBIAN_FRONTEND=noninteractive
+# Postfix must not become the host's MTA: no main.cf, no mail system.
+if [[ " ${missing[*]} " == *" postfix "* ]]; then
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -4,11 +4,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -292,6 +296,21 @@ int serve(bs::control::RunningConfig running) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `blackstart drill ...` is the outage drill (docs/DRILL.md), a script kept
+  // beside the build: BLACKSTART_DRILL, else <this binary's dir>/../drill/drill.
+  if (argc > 1 && std::string(argv[1]) == "drill") {
+    const char* given = std::getenv("BLACKSTART_DRILL");
+    const std::string drill =
+        given != nullptr
+            ? given
+            : (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "../drill/drill")
+                  .string();
+    argv[1] = const_cast<char*>(drill.c_str());
+    ::execv(drill.c_str(), argv + 1);
+    std::fprintf(stderr, "blackstart: cannot run the drill %s: %s\n", drill.c_str(),
+                 std::strerror(errno));
+    return 2;
+  }
   // Everything the daemon creates (lease database, WAL, SHM, marker, written
   // configs, recovered databases) holds MACs, hostnames or credentials: no
   // access for others whatever the caller's umask. The store and

@@ -1,0 +1,145 @@
+# The drill's report: one markdown table per scenario with a row per server
+# and device class (times after power back, duplicates, NAK loops, devices
+# without service), the servers' own counters, and a verdict line per class.
+import datetime
+import os
+
+from . import plot
+from .run import pct
+from .site import CLASSES
+
+NAK_LOOP = 3  # NAKs after power back that count as a NAK loop
+
+
+def _fmt(value):
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _class_row(server, klass, watches):
+    n = len(watches)
+    t_addr = [w.t_addr for w in watches if w.t_addr is not None]
+    t_mail = [w.t_mail for w in watches if w.t_mail is not None]
+    t_sip = [w.t_sip for w in watches if w.t_sip is not None]
+    working = [w for w in watches if w.working()]
+    t_work = [max(x for x in (w.t_addr, w.t_mail, w.t_sip) if x is not None) for w in working]
+    dups = sum(w.dup_ever for w in watches)
+    loops = sum(w.naks >= NAK_LOOP for w in watches)
+    no_service = n - len(working)
+    phones = sum(w.d.kind == "phone" for w in watches)
+    sip = f"{len(t_sip)}/{phones}, {_fmt(pct(t_sip, 50))} / {_fmt(max(t_sip) if t_sip else None)}" \
+        if phones else "n/a"
+    return (f"| {server} | {klass} | {n} | {_fmt(pct(t_addr, 50))} / {_fmt(max(t_addr) if t_addr else None)}"
+            f" | {len(t_mail)}/{n}, {_fmt(pct(t_mail, 50))} / {_fmt(max(t_mail) if t_mail else None)}"
+            f" | {sip} | {_fmt(max(t_work) if len(t_work) == n and n else None)}"
+            f" | {dups} | {loops} | {no_service} |")
+
+
+def verdict(klass, watches):
+    n = len(watches)
+    working = [w for w in watches if w.working()]
+    dups = sum(w.dup_ever for w in watches)
+    if dups:
+        return f"{dups} of {n} {klass} devices shared an address"
+    if len(working) < n:
+        return f"{n - len(working)} of {n} {klass} devices had no service at the end"
+    t = max(max(x for x in (w.t_addr, w.t_mail, w.t_sip) if x is not None) for w in working)
+    return f"all {n} {klass} devices worked within {t:.1f} s"
+
+
+def class_watches(result):
+    by_class = {}
+    for w in result["watches"]:
+        by_class.setdefault(w.d.klass, []).append(w)
+    return by_class
+
+
+def render(results, site, args_line):
+    lines = [
+        "# Outage drill report", "",
+        f"Run {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC: `{args_line}`. "
+        f"{site['devices']} devices on two floors (floor 2 behind ISC dhcrelay), "
+        f"lease time {site['lease_s']} s (time compressed: renewals every "
+        f"{max(1, site['lease_s'] // 3)} s).", "",
+        "Times are seconds after power back (server and every device started at the same "
+        "instant), median / slowest, measured in rounds of about 0.3–1 s. "
+        "*address*: the device's address answered ARP from the bridge with its MAC only; "
+        "*mail*: the SMTP banner of the office's Postfix read from the device; *REGISTER*: "
+        "sipp's REGISTER answered 200 OK; *all working*: the last device of the class with "
+        "everything; *dup*: devices that at any check shared their address; "
+        f"*NAK loop*: {NAK_LOOP} or more NAKs after power back; *no service*: not working "
+        "at the end.", "",
+    ]
+    for scenario in sorted({r["scenario"] for r in results}, key=lambda s: (s != "cut", s)):
+        lines += [f"## Scenario `{scenario}`", "",
+                  "| server | class | devices | address (s) | mail (s) | REGISTER (s) | "
+                  "all working (s) | dup | NAK loop | no service |",
+                  "| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |"]
+        chosen = [r for r in results if r["scenario"] == scenario]
+        for r in chosen:
+            if "watches" not in r:
+                lines.append(f"| {r['server']} | (failed: {r.get('error', '?')}) |||||||||")
+                continue
+            by_class = class_watches(r)
+            for klass in CLASSES:
+                if klass in by_class:
+                    lines.append(_class_row(r["server"], klass, by_class[klass]))
+            lines.append(_class_row(r["server"], "**office**", r["watches"]))
+        lines += ["", "Server's own counters after power back (cumulative since its restart), "
+                  "and the day before the cut:", "",
+                  "| server | listening after (s) | ACKs | NAKs | offers | declines | "
+                  "conflicts | probes | recovery mode | day: bound / mail / renewals |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+        for r in chosen:
+            if "watches" not in r:
+                continue
+            c = r["counters"]
+            day = r["day"]
+            if "error" in c:
+                cells = f"({c['error']}) |||||||"
+            else:
+                cells = (f"{c['acks']} | {c['naks']} | {c['offers']} | {c['declines']} | "
+                         f"{c['conflicts']} | {c['probes']} | {c['recovery_mode']}")
+            lines.append(f"| {r['server']} | {r['server_listening_s']} | {cells} | "
+                         f"{day['bound']} / {day['mail']} / {day['renewals']} |")
+        lines += ["", "Verdicts:", ""]
+        for r in chosen:
+            if "watches" not in r:
+                continue
+            by_class = class_watches(r)
+            for klass in CLASSES:
+                if klass in by_class:
+                    lines.append(f"- {r['server']}, {klass}: {verdict(klass, by_class[klass])}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write(results, site, args_line, out_dir, timeout_s):
+    os.makedirs(out_dir, exist_ok=True)
+    text = render(results, site, args_line)
+    png = plot.draw(results, out_dir, timeout_s)
+    text += ("\n![devices working over time](timeline.png)\n" if png else
+             "\n(no timeline plot: python3-matplotlib is missing)\n")
+    path = os.path.join(out_dir, "report.md")
+    with open(path, "w") as f:
+        f.write(text)
+    with open(os.path.join(out_dir, "devices.csv"), "w") as f:
+        f.write(devices_csv(results))
+    return path, text
+
+
+def devices_csv(results):
+    """One line per device and run, for plots and for finding the slow ones."""
+    rows = ["server,scenario,device,kind,client,floor,mac,address,address_s,mail_s,register_s,"
+            "dup_ever,dup_final,naks"]
+    for r in results:
+        for w in r.get("watches", []):
+            d = w.d
+            rows.append(",".join(str(x) for x in (
+                r["server"], r["scenario"], d.n, d.kind, d.client, d.floor, d.mac,
+                w.address or "", _csv(w.t_addr), _csv(w.t_mail), _csv(w.t_sip),
+                int(w.dup_ever), int(w.dup_final), w.naks)))
+    return "\n".join(rows) + "\n"
+
+
+def _csv(value):
+    return "" if value is None else f"{value:.2f}"

@@ -1,0 +1,169 @@
+# The DHCP server under test, started in the office's server namespace with
+# its lease store in a directory that the power-cut shim
+# (tools/powercut/README.md) watches: the cut is a SIGKILL followed by
+# `bs-powercut restore`, which drops every byte the server never synced.
+# Also: the "last night's backup" of the lease store, its restoration, and
+# the server's own counters (blackstart's /metrics, Kea's statistic-get-all).
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+from . import netns
+from .office import stop_proc
+
+
+def _port_listening(ns, port):
+    out = netns.run_in(ns, "ss", "-Hlun", f"sport = :{port}", check=False).stdout
+    return bool(out.strip())
+
+
+class Server:
+    def __init__(self, kind, office, build_dir, blackstart, run_dir):
+        self.kind = kind
+        self.office = office
+        self.build_dir = build_dir
+        self.blackstart = blackstart
+        self.run_dir = run_dir
+        self.state = os.path.join(run_dir, "state")
+        self.snap = os.path.join(run_dir, "durable")
+        self.backup = os.path.join(run_dir, "backup")
+        self.conf = os.path.join(run_dir, "server.json")
+        self.proc = None
+        self.starts = 0
+        for path in (self.state, self.snap, self.backup):
+            os.makedirs(path, exist_ok=True)
+
+    def write_config(self, config):
+        with open(self.conf, "w") as f:
+            json.dump(config, f, indent=1)
+
+    def _command(self):
+        if self.kind == "kea":
+            return ["env", f"KEA_PIDFILE_DIR={self.run_dir}", f"KEA_LOCKFILE_DIR={self.run_dir}",
+                    "kea-dhcp4", "-c", self.conf]
+        return [self.blackstart, "-c", self.conf]
+
+    def start(self, shimmed):
+        """Starts the server; with the shim, what it syncs from now on is all
+        that a cut keeps of the state directory."""
+        env = []
+        if shimmed:
+            subprocess.run([os.path.join(self.build_dir, "bs-powercut"), "baseline",
+                            self.state, self.snap], check=True)
+            env = ["env", f"LD_PRELOAD={os.path.join(self.build_dir, 'libbs_fsync_shim.so')}",
+                   f"POWERCUT_DIR={self.state}", f"POWERCUT_SNAPSHOT={self.snap}"]
+        log = open(os.path.join(self.run_dir, f"server.{self.starts}.log"), "ab")
+        self.proc = subprocess.Popen(["ip", "netns", "exec", self.office.srv] + env +
+                                     self._command(), stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=self.run_dir)
+        log.close()
+        self.starts += 1
+
+    def wait_listening(self, timeout_s=15):
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            if _port_listening(self.office.srv, 67):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def listening(self):
+        return self.alive() and _port_listening(self.office.srv, 67)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def cut(self):
+        """The power cut: SIGKILL, then the state directory as the disk
+        would have it (only what was synced)."""
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        subprocess.run([os.path.join(self.build_dir, "bs-powercut"), "restore",
+                        self.state, self.snap], check=True)
+
+    def stop(self):
+        stop_proc(self.proc, timeout_s=10)
+
+    # --- last night's backup ---------------------------------------------------
+    def take_backup(self):
+        shutil.rmtree(self.backup)
+        os.makedirs(self.backup)
+        if self.kind == "kea":
+            src = os.path.join(self.state, "kea-leases4.csv")
+            if os.path.exists(src):
+                shutil.copy2(src, self.backup)
+            return
+        # SQLite's online backup: a consistent copy of a live WAL database.
+        subprocess.run(["sqlite3", os.path.join(self.state, "leases.sqlite3"),
+                        f".backup {os.path.join(self.backup, 'leases.sqlite3')}"], check=True)
+
+    def restore_backup(self):
+        """The operator's restore: the lease store replaced by the backup
+        (whatever else the directory held is removed with it)."""
+        for name in os.listdir(self.state):
+            os.remove(os.path.join(self.state, name))
+        for name in os.listdir(self.backup):
+            shutil.copy2(os.path.join(self.backup, name), self.state)
+
+    # --- the server's own view ------------------------------------------------
+    def counters(self):
+        try:
+            return self._kea_counters() if self.kind == "kea" else self._bs_counters()
+        except (OSError, ValueError, KeyError) as err:
+            return {"error": str(err)}
+
+    def _bs_counters(self):
+        with netns.inside(self.office.srv):
+            body = urllib.request.urlopen("http://127.0.0.1:8004/metrics", timeout=5).read()
+        values = {}
+        for line in body.decode().splitlines():
+            if line.startswith("#") or " " not in line:
+                continue
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+
+        def get(name):
+            return int(values.get(name, 0))
+        return {
+            "acks": get('blackstart_packets_sent_total{type="ack"}'),
+            "naks": get("blackstart_naks_total"),
+            "offers": get('blackstart_packets_sent_total{type="offer"}'),
+            "declines": get("blackstart_declines_total"),
+            "conflicts": get("blackstart_conflicts_total"),
+            "probes": get('blackstart_conflict_probes_total{result="sent"}'),
+            "recovery_mode": get("blackstart_recovery_mode"),
+        }
+
+    def _kea_counters(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(5)
+        sock.connect(os.path.join(self.run_dir, "kea4.sock"))
+        sock.sendall(b'{"command": "statistic-get-all"}')
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            try:
+                reply = json.loads(data)
+                break
+            except ValueError:
+                continue
+        sock.close()
+        stats = reply["arguments"]
+
+        def get(name):
+            samples = stats.get(name, [])
+            return int(samples[0][0]) if samples else 0
+        return {
+            "acks": get("pkt4-ack-sent"), "naks": get("pkt4-nak-sent"),
+            "offers": get("pkt4-offer-sent"), "declines": get("pkt4-decline-received"),
+            "conflicts": 0, "probes": 0, "recovery_mode": 0,
+        }
