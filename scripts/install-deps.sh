@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, and only if missing, so
 # `make demo` and `make test` work on a fresh Debian 12 machine (as root).
-# Usage: scripts/install-deps.sh build|test|demo
+# Usage: scripts/install-deps.sh build|test|demo|deb|powercut
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
@@ -31,13 +31,18 @@ kea_pkgs=(kea-dhcp4-server kea-ctrl-agent)
 # The differential test against Kea (tests/differential): scapy builds and
 # parses the scripted clients' raw DHCP packets.
 diff_pkgs=(python3-scapy)
+# The Debian package (make deb, tests/package): help2man writes the man
+# pages from --help, lintian checks the .deb, debootstrap makes the fresh
+# Debian 12 root it is installed into.
+deb_pkgs=(help2man lintian debootstrap dpkg-dev fakeroot)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
+  deb) wanted=("${build_pkgs[@]}" "${deb_pkgs[@]}" "${net_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${diff_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${diff_pkgs[@]}" "${deb_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|demo|powercut" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|demo|deb|powercut" >&2; exit 2 ;;
 esac
 
 missing=()
