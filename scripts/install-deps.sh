@@ -35,6 +35,8 @@ diff_pkgs=(python3-scapy)
 # pages from --help, lintian checks the .deb, debootstrap makes the fresh
 # Debian 12 root it is installed into.
 deb_pkgs=(help2man lintian debootstrap dpkg-dev fakeroot)
+# systemd-nspawn boots that root to start the unit under a real systemd.
+deb_pkgs+=(systemd-container)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;

@@ -6,8 +6,10 @@
 # example config, `systemd-analyze verify` passes on the unit and the man
 # pages render; the daemon is started from the installed files, as the
 # unit's User= with only the unit's capabilities, in a network namespace and
-# gives udhcpc an address; the package is then upgraded (restart, not
-# start), removed (user, leases and config stay) and purged (nothing left).
+# gives udhcpc an address; then systemd itself, booted in the root by
+# systemd-nspawn, starts the unit with all its hardening and udhcpc gets an
+# address again; the package is then upgraded (restart, not start), removed
+# (user, leases and config stay) and purged (nothing left).
 #
 # deb-systemd-invoke is diverted to a logger inside the root, since no
 # systemd runs there; that is how start/restart/stop are observed.
@@ -27,7 +29,7 @@ if [[ -z "$deb" ]]; then
   echo "test_deb: no blackstart_*.deb in $build; run make deb first" >&2
   exit 1
 fi
-for tool in debootstrap lintian chroot setpriv udhcpc; do
+for tool in debootstrap lintian chroot setpriv udhcpc systemd-nspawn; do
   command -v "$tool" >/dev/null || { echo "test_deb: $tool missing (scripts/install-deps.sh deb)" >&2; exit 1; }
 done
 bst_require_root_netns
@@ -35,8 +37,19 @@ bst_require_root_netns
 work="$build/deb-test"
 root="$work/root"
 mounted=0
+nspawn_pid=""
+nspawn_mount=""
+nspawn_made_run_systemd=0
+unmount_nspawn_run() {
+  [[ -n "$nspawn_mount" ]] || return 0
+  umount "$nspawn_mount" && rmdir "$nspawn_mount"
+  ((nspawn_made_run_systemd == 0)) || rmdir /run/systemd
+  nspawn_mount=""
+}
 deb_cleanup() {
   [[ -z "$BST_SERVER_PID" ]] || stop_pid "$BST_SERVER_PID" TERM 5
+  [[ -z "$nspawn_pid" ]] || stop_pid "$nspawn_pid" TERM 20
+  unmount_nspawn_run
   if ((mounted)); then umount "$root/proc" 2>/dev/null || umount -l "$root/proc"; fi
   [[ "${BST_KEEP:-0}" == 1 ]] || rm -rf --one-file-system "$root"
 }
@@ -193,6 +206,48 @@ check "the daemon exits 0 on SIGTERM ($BST_SERVER_RC)" [ "$BST_SERVER_RC" -eq 0 
 BST_SERVER_PID=""
 check "the lease is in /var/lib/blackstart ($address)" \
   sh -c "chroot '$root' blackstart --show-leases -c /etc/blackstart/blackstart.json | grep -q '^$address '"
+
+# --- the same under a real systemd --------------------------------------------------
+# systemd-nspawn boots the root (a tmpfs overlay takes its writes, so the
+# purge check below still sees the root as dpkg left it) in the server's
+# namespace, where systemd starts the installed unit with all its
+# hardening. A host without systemd has no tmpfs at /run/systemd/nspawn,
+# which nspawn insists on; the test mounts one there and removes it after.
+boot_root() {
+  if [[ -d /run/systemd/system ]] || mountpoint -q /run/systemd/nspawn; then :; else
+    [[ -d /run/systemd ]] || nspawn_made_run_systemd=1
+    mkdir -p /run/systemd/nspawn && mount -t tmpfs bs-deb-test /run/systemd/nspawn &&
+      nspawn_mount=/run/systemd/nspawn
+  fi
+  # Until the daemon sends READY=1 itself, a drop-in makes the unit simple.
+  if ! grep -q 'READY=1' "$root/usr/sbin/blackstart"; then
+    note "this blackstart sends no READY=1: the booted unit runs as Type=simple"
+    mkdir -p "$root/etc/systemd/system/blackstart.service.d"
+    printf '[Service]\nType=simple\n' >"$root/etc/systemd/system/blackstart.service.d/no-notify.conf"
+  fi
+  bst_spawn - "$BST_TMP/nspawn.log" systemd-nspawn --quiet --register=no --keep-unit \
+    --volatile=overlay --directory="$root" --boot --console=pipe \
+    --network-namespace-path="/run/netns/${BST_P}srv"
+  nspawn_pid=$BST_LAST_PID
+}
+boot_root
+if wait_for 30 udp_listening "${BST_P}srv" 67; then
+  pass "systemd in the booted root starts the unit and it listens on port 67"
+  daemon=$(ip netns exec "${BST_P}srv" ss -Hlunp 'sport = :67' | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+  status=$(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$daemon/status" | tr -s '\t\n' '  ')
+  echo "unit's daemon: $status"
+  check "under the unit: uid of $user, CAP_NET_RAW+CAP_NET_BIND_SERVICE only, no new privileges, seccomp" \
+    sh -c "echo '$status' | grep -q 'Uid: $(in_root id -u "$user") ' && echo '$status' | grep -q 'CapEff: 0000000000002400' && echo '$status' | grep -q 'CapBnd: 0000000000002400' && echo '$status' | grep -q 'NoNewPrivs: 1' && echo '$status' | grep -q 'Seccomp: 2'"
+  if udhcpc_once udhcpc-unit 1; then pass "udhcpc gets an address from the unit's daemon ($(lease_ip udhcpc-unit))"; else fail "udhcpc gets an address from the unit's daemon"; fi
+else
+  fail "systemd in the booted root starts the unit and it listens on port 67"
+fi
+stop_pid "$nspawn_pid" TERM 30
+nspawn_rc=0
+wait "$nspawn_pid" 2>/dev/null || nspawn_rc=$?
+check "the booted root shuts down cleanly ($nspawn_rc)" [ "$nspawn_rc" -eq 0 ]
+rm -rf "$root/etc/systemd/system/blackstart.service.d"
+unmount_nspawn_run
 
 # --- remove, then purge -------------------------------------------------------------
 check "dpkg -r removes the package" in_root dpkg -r blackstart
