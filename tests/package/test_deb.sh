@@ -221,9 +221,9 @@ boot_root() {
   fi
   # Until the daemon sends READY=1 itself, a drop-in makes the unit simple.
   if ! grep -q 'READY=1' "$root/usr/sbin/blackstart"; then
-    note "this blackstart sends no READY=1: the booted unit runs as Type=simple"
+    note "this blackstart sends no READY=1 (nor WATCHDOG=1): the booted unit runs as Type=simple"
     mkdir -p "$root/etc/systemd/system/blackstart.service.d"
-    printf '[Service]\nType=simple\n' >"$root/etc/systemd/system/blackstart.service.d/no-notify.conf"
+    printf '[Service]\nType=simple\nWatchdogSec=0\n' >"$root/etc/systemd/system/blackstart.service.d/no-notify.conf"
   fi
   bst_spawn - "$BST_TMP/nspawn.log" systemd-nspawn --quiet --register=no --keep-unit \
     --volatile=overlay --directory="$root" --boot --console=pipe \
