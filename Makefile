@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit micro micro-bench bench bench-priority bench-priority-tiny scale fuzz-replay fuzz integration differential lint format demo drill clean
+.PHONY: all build deps test unit micro micro-bench bench bench-priority bench-priority-tiny scale fuzz-replay fuzz integration differential deb package-test lint format demo drill clean
 
 all: build
 
@@ -81,6 +81,18 @@ integration: build
 differential: build
 	tests/differential/run.sh $(BUILD)/blackstart
 
+# The Debian package (issue #15, packaging/): $(BUILD)/blackstart_*.deb,
+# made by CPack from the build tree, with man pages generated from the
+# binaries. package-test installs it into a fresh Debian 12 root made by
+# debootstrap and runs it there (tests/package/test_deb.sh); a few minutes,
+# most of it debootstrap.
+deb: build
+	scripts/install-deps.sh deb
+	cmake --build $(BUILD) --target package-files
+	cd $(BUILD) && rm -f blackstart_*.deb && cpack -G DEB
+package-test: deb
+	timeout 900 tests/package/test_deb.sh $(BUILD)
+
 lint: build
 	scripts/lint.sh $(BUILD)
 
@@ -90,6 +102,7 @@ test:
 	$(MAKE) fuzz
 	$(MAKE) integration
 	$(MAKE) differential
+	$(MAKE) package-test
 	$(MAKE) bench-priority-tiny
 	$(MAKE) lint
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, and only if missing, so
 # `make demo` and `make test` work on a fresh Debian 12 machine (as root).
-# Usage: scripts/install-deps.sh build|test|demo|powercut|drill
+# Usage: scripts/install-deps.sh build|test|demo|deb|powercut|drill
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
@@ -40,14 +40,21 @@ diff_pkgs=(python3-scapy)
 # their own config dirs; postfix is preseeded to "No configuration" so the
 # host gets no mail system of its own. The report's plot uses matplotlib.
 drill_pkgs=(postfix sip-tester python3 python3-matplotlib isc-dhcp-relay)
+# The Debian package (make deb, tests/package): help2man writes the man
+# pages from --help, lintian checks the .deb, debootstrap makes the fresh
+# Debian 12 root it is installed into.
+deb_pkgs=(help2man lintian debootstrap dpkg-dev fakeroot)
+# systemd-nspawn boots that root to start the unit under a real systemd.
+deb_pkgs+=(systemd-container)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
+  deb) wanted=("${build_pkgs[@]}" "${deb_pkgs[@]}" "${net_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${pg_pkgs[@]}" "${diff_pkgs[@]}" "${drill_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${pg_pkgs[@]}" "${diff_pkgs[@]}" "${drill_pkgs[@]}" "${deb_pkgs[@]}") ;;
   drill) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}" "${kea_pkgs[@]}" "${drill_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|demo|powercut|drill" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|demo|deb|powercut|drill" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -22,6 +22,7 @@
 #include "common/text.h"
 #include "config/config.h"
 #include "config/host_checks.h"
+#include "config/key_listing.h"
 #include "control/control.h"
 #include "io/prober.h"
 #include "io/rogue_listener.h"
@@ -318,7 +319,7 @@ int main(int argc, char** argv) {
   ::umask(027);
   CLI::App app{"blackstart: a DHCPv4 server that never forgets a lease"};
   std::string config_path, test_path, recover_path;
-  bool show = false, strict = false;
+  bool show = false, strict = false, list_keys = false;
   app.add_option("-c,--config", config_path, "run the server with this Kea-style Dhcp4 JSON file");
   app.add_option("-t,--test-config", test_path, "check a config file and exit (0 = valid)");
   app.add_flag("--strict", strict,
@@ -329,9 +330,13 @@ int main(int argc, char** argv) {
                  "salvage a damaged lease database (FILE: the database, or a config naming it): "
                  "readable rows go to a new file, the old one is kept as FILE.corrupt-<time>")
       ->type_name("FILE");
+  app.add_flag("--list-config-keys", list_keys,
+               "print every config key blackstart knows (SECTION, KEY, kea|blackstart|"
+               "kea-unsupported) and exit");
   app.set_version_flag("-V,--version", "blackstart 0.1.0");
   CLI11_PARSE(app, argc, argv);
 
+  if (list_keys) return std::fputs(bs::config::config_key_listing().c_str(), stdout) < 0 ? 1 : 0;
   if (!test_path.empty()) return test_config(test_path, strict);
   if (!recover_path.empty()) return recover_db(recover_path);
   if (config_path.empty()) {

@@ -79,6 +79,15 @@ const std::vector<std::string_view>& dhcp4_keys() {
   return keys;
 }
 
+BS_CONFIG_KEYS("(top level)", kTopLevelKeys);
+BS_CONFIG_KEYS("Logging", kLoggingKeys);
+BS_CONFIG_KEYS("Dhcp4", dhcp4_keys());
+BS_CONFIG_KEYS("Dhcp4.interfaces-config", kInterfacesKeys);
+BS_CONFIG_KEYS("Dhcp4.lease-database (sqlite)", kLeaseDatabaseKeys);
+BS_CONFIG_KEYS("Dhcp4.lease-database (memfile)", kMemfileKeys);
+BS_CONFIG_KEYS("Dhcp4.loggers[]", kLoggerKeys);
+BS_CONFIG_KEYS("Dhcp4.loggers[].output-options[]", kOutputKeys);
+
 Status read_interface_list(const Reader& reader, const Node& list, Config& config) {
   if (auto ok = reader.expect_array(list); !ok) return tl::unexpected(ok.error());
   for (size_t i = 0; i < list.value->size(); ++i) {

@@ -32,6 +32,7 @@ constexpr std::string_view kClassKeys[] = {
     "min-valid-lifetime",
     "max-valid-lifetime",
 };
+BS_CONFIG_KEYS("Dhcp4.client-classes[]", kClassKeys);
 
 // Kea's built-in class names and prefixes (client_class_def.cc): a config
 // may define them (to attach options) but not give them a test.

@@ -26,6 +26,11 @@ constexpr std::string_view kHttpsSocketKeys[] = {"socket-type",    "socket-addre
 constexpr std::string_view kTlsKeys[] = {"trust-anchor", "cert-file", "key-file", "cert-required"};
 constexpr std::string_view kAuthKeys[] = {"type", "realm", "clients", "token", "token-file"};
 constexpr std::string_view kClientKeys[] = {"user", "password", "password-file"};
+BS_CONFIG_KEYS("Dhcp4.control-sockets[] (http)", kSocketKeys);
+BS_CONFIG_KEYS("Dhcp4.control-sockets[] (https)", kHttpsSocketKeys);
+BS_CONFIG_KEYS("Dhcp4.control-sockets[] (unix)", kUnixSocketKeys);
+BS_CONFIG_KEYS("Dhcp4.control-sockets[].authentication", kAuthKeys);
+BS_CONFIG_KEYS("Dhcp4.control-sockets[].authentication.clients[]", kClientKeys);
 
 bool is_loopback(Ip4 address) { return (address.value >> 24) == 127; }
 

@@ -8,6 +8,7 @@ namespace bs::config {
 namespace {
 
 constexpr std::string_view kGuardKeys[] = {"max-pool-share-percent"};
+BS_CONFIG_KEYS("Dhcp4.starvation-guard", kGuardKeys);
 
 }  // namespace
 

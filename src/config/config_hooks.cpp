@@ -18,6 +18,9 @@ constexpr std::string_view kPingCheckKeys[] = {"enable-ping-check", "min-ping-re
                                                "reply-timeout", "ping-cltt-secs",
                                                "ping-channel-threads"};
 constexpr std::string_view kRunScriptKeys[] = {"name", "sync"};
+BS_CONFIG_KEYS("Dhcp4.hooks-libraries[]", kHookKeys);
+BS_CONFIG_KEYS("Dhcp4.hooks-libraries[].parameters (libdhcp_ping_check)", kPingCheckKeys);
+BS_CONFIG_KEYS("Dhcp4.hooks-libraries[].parameters (libdhcp_run_script)", kRunScriptKeys);
 
 struct HookHint {
   std::string_view library;

@@ -27,6 +27,8 @@ constexpr std::string_view kExpiryKeys[] = {
 };
 constexpr std::string_view kThreadingKeys[] = {"enable-multi-threading", "thread-pool-size",
                                                "packet-queue-size"};
+BS_CONFIG_KEYS("Dhcp4.expired-leases-processing", kExpiryKeys);
+BS_CONFIG_KEYS("Dhcp4.multi-threading", kThreadingKeys);
 
 struct IdentifierName {
   std::string_view name;

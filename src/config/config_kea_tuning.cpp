@@ -64,6 +64,9 @@ constexpr std::string_view kCompatibilityKeys[] = {
 constexpr std::string_view kWarnedCompatibilityKeys[] = {
     "lenient-option-parsing", "exclude-first-last-24", "ignore-dhcp-server-identifier"};
 constexpr std::string_view kQueueKeys[] = {"enable-queue", "queue-type", "capacity"};
+BS_CONFIG_KEYS("Dhcp4.sanity-checks", kSanityKeys);
+BS_CONFIG_KEYS("Dhcp4.compatibility", kCompatibilityKeys);
+BS_CONFIG_KEYS("Dhcp4.dhcp-queue-control", kQueueKeys);
 
 bool listed(std::span<const std::string_view> list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();

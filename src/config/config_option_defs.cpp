@@ -12,6 +12,7 @@ using wire::OptionType;
 
 constexpr std::string_view kOptionDefKeys[] = {"name",  "code",  "type",       "record-types",
                                                "array", "space", "encapsulate"};
+BS_CONFIG_KEYS("option-def[]", kOptionDefKeys);
 
 std::string_view trim(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";

@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::string_view kOptionKeys[] = {"name",        "code",       "data", "csv-format",
                                             "always-send", "never-send", "space"};
+BS_CONFIG_KEYS("option-data[]", kOptionKeys);
 
 // One option is at most 255 bytes on the wire; longer data would need
 // RFC 3396 splitting, which few clients implement.

@@ -12,6 +12,7 @@ namespace bs::config {
 namespace {
 
 constexpr std::string_view kProbingKeys[] = {"mode", "timeout-ms", "max-pending"};
+BS_CONFIG_KEYS("Dhcp4.conflict-probing", kProbingKeys);
 
 // A reply waits this long at most; clients retransmit after about 4 s.
 constexpr uint32_t kMaxTimeout_ms = 2000;

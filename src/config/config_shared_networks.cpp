@@ -37,6 +37,7 @@ const std::vector<std::string_view>& shared_network_keys() {
   }();
   return keys;
 }
+BS_CONFIG_KEYS("Dhcp4.shared-networks[]", shared_network_keys());
 
 template <class T>
 void inherit(std::optional<T>& local, const std::optional<T>& network) {

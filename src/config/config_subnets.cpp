@@ -55,6 +55,10 @@ const std::vector<std::string_view>& subnet_keys() {
 }
 // "ip-address" is the single-relay form older Kea versions wrote.
 constexpr std::string_view kRelayKeys[] = {"ip-addresses", "ip-address"};
+BS_CONFIG_KEYS("Dhcp4.subnet4[]", subnet_keys());
+BS_CONFIG_KEYS("Dhcp4.subnet4[].pools[]", kPoolKeys);
+BS_CONFIG_KEYS("Dhcp4.subnet4[].reservations[], Dhcp4.reservations[]", kReservationKeys);
+BS_CONFIG_KEYS("Dhcp4.subnet4[].relay", kRelayKeys);
 
 // 0 is "no subnet" and 2^32-1 is reserved in Kea.
 constexpr uint32_t kMaxSubnetId = 4294967294u;

@@ -1,7 +1,13 @@
-// The Kea Dhcp4 settings blackstart recognises but does not implement yet.
-// Knowing them lets the loader say "not supported yet" instead of "unknown
-// key", so an administrator migrating a Kea file knows the setting is real
-// and was not silently dropped. The same table feeds the documentation.
+// The config key tables: the Kea Dhcp4 settings blackstart recognises but
+// does not implement yet, and the registry of every key list the loader
+// accepts (BS_CONFIG_KEYS). Knowing the former lets the loader say "not
+// supported yet" instead of "unknown key", so an administrator migrating a
+// Kea file knows the setting is real and was not silently dropped. Both
+// feed `blackstart --list-config-keys`, from which blackstart.json(5) is built.
+#include <algorithm>
+#include <map>
+
+#include "config/key_listing.h"
 #include "config/reader.h"
 
 namespace bs::config {
@@ -51,6 +57,33 @@ constexpr std::string_view kLeaseDatabaseKeys[] = {
 constexpr std::string_view kControlSocketKeys[] = {"http-headers"};
 
 constexpr std::string_view kControlAuthKeys[] = {"directory"};
+
+// Keys that are blackstart's own (Kea has no such setting); every other
+// accepted key has Kea's name and meaning.
+constexpr std::string_view kOwnSections[] = {"Dhcp4.conflict-probing", "Dhcp4.starvation-guard"};
+constexpr std::pair<std::string_view, std::string_view> kOwnKeys[] = {
+    {"Dhcp4", "conflict-probing"},
+    {"Dhcp4", "starvation-guard"},
+    {"Dhcp4.lease-database (sqlite)", "fsync"},
+    {"Dhcp4.lease-database (memfile)", "fsync"},
+    {"Dhcp4.control-sockets[].authentication", "token"},
+    {"Dhcp4.control-sockets[].authentication", "token-file"},
+};
+
+bool is_own_key(std::string_view section, std::string_view key) {
+  if (std::find(std::begin(kOwnSections), std::end(kOwnSections), section) !=
+      std::end(kOwnSections)) {
+    return true;
+  }
+  return std::find(std::begin(kOwnKeys), std::end(kOwnKeys), std::pair{section, key}) !=
+         std::end(kOwnKeys);
+}
+
+// Filled by the registrars during static initialisation, before main().
+std::vector<KeySection>& key_sections() {
+  static std::vector<KeySection> sections;
+  return sections;
+}
 
 void add(std::vector<KeaKey>& table, Scope scope, std::span<const std::string_view> keys) {
   for (std::string_view key : keys) table.push_back({scope, key});
@@ -121,6 +154,42 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.client-classes[]";
   }
   return "";
+}
+
+KeySectionRegistrar::KeySectionRegistrar(std::string_view section, KeyListFn keys) {
+  key_sections().push_back({section, keys});
+}
+
+std::span<const KeySection> registered_key_sections() { return key_sections(); }
+
+bool is_registered_key_list(std::span<const std::string_view> keys) {
+  return std::any_of(key_sections().begin(), key_sections().end(), [&](const KeySection& entry) {
+    const auto registered = entry.keys();
+    return registered.data() == keys.data() && registered.size() == keys.size();
+  });
+}
+
+std::string config_key_listing() {
+  // Sections sorted by name, except that the top level and Dhcp4 come first.
+  auto rank = [](std::string_view section) {
+    return std::pair{section == "(top level)" ? 0 : section == "Dhcp4" ? 1 : 2, section};
+  };
+  std::map<std::pair<int, std::string_view>, std::map<std::string_view, std::string_view>> table;
+  for (const KeySection& entry : key_sections()) {
+    for (std::string_view key : entry.keys()) {
+      table[rank(entry.section)][key] = is_own_key(entry.section, key) ? "blackstart" : "kea";
+    }
+  }
+  for (const KeaKey& entry : unsupported_kea_key_table()) {
+    table[rank(scope_name(entry.scope))][entry.key] = "kea-unsupported";
+  }
+  std::string out;
+  for (const auto& [section, keys] : table) {
+    for (const auto& [key, origin] : keys) {
+      out.append(section.second).append("\t").append(key).append("\t").append(origin) += '\n';
+    }
+  }
+  return out;
 }
 
 const std::vector<std::string_view>& unsupported_kea_keys() {

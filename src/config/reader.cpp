@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/assert.h"
+
 namespace bs::config {
 namespace {
 
@@ -176,6 +178,8 @@ Result<Ip4> Reader::get_ip4(const Node& node) const {
 
 Status Reader::check_keys(const Node& object, Scope scope,
                           std::span<const std::string_view> allowed) const {
+  // Unregistered, the list's keys would be missing from blackstart.json(5).
+  BS_ASSERT(is_registered_key_list(allowed));
   // Members are stored sorted, so look for the first offender in file order.
   std::optional<Node> first;
   std::string_view first_key;

@@ -71,6 +71,29 @@ struct KeaKey {
 std::span<const KeaKey> unsupported_kea_key_table();
 std::string_view scope_name(Scope scope);
 
+// Every list of keys that check_keys is given, registered next to the list
+// (BS_CONFIG_KEYS) under the section it is for. `blackstart
+// --list-config-keys` and the blackstart.json(5) man page are built from
+// this registry, and check_keys asserts that its list is registered, so a
+// key the loader accepts cannot be missing from the manual.
+using KeyListFn = std::span<const std::string_view> (*)();
+struct KeySection {
+  std::string_view section;  // "Dhcp4.subnet4[].pools[]"
+  KeyListFn keys;
+};
+struct KeySectionRegistrar {
+  KeySectionRegistrar(std::string_view section, KeyListFn keys);
+};
+std::span<const KeySection> registered_key_sections();
+bool is_registered_key_list(std::span<const std::string_view> keys);
+
+#define BS_CONFIG_KEYS_CAT2(a, b) a##b
+#define BS_CONFIG_KEYS_CAT(a, b) BS_CONFIG_KEYS_CAT2(a, b)
+#define BS_CONFIG_KEYS(section, ...)                                                   \
+  const ::bs::config::KeySectionRegistrar BS_CONFIG_KEYS_CAT(key_section_, __LINE__) { \
+    section, []() -> std::span<const std::string_view> { return (__VA_ARGS__); }       \
+  }
+
 class Reader {
  public:
   Reader(const JsoncDocument& document, const std::string& file_name)
