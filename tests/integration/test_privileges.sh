@@ -8,7 +8,8 @@
 # a tmpfs owned by nobody, is faulted (disk full) and the store reopens its
 # files as nobody; and the sd_notify messages (READY=1, RELOADING=1,
 # WATCHDOG=1, STOPPING=1) reach a datagram socket named in $NOTIFY_SOCKET,
-# as systemd's would. Finally a state directory the user cannot write stops
+# as systemd's would. With Kea's memfile, its cleanup rotates and reopens
+# the lease file as nobody. Finally a state directory the user cannot write stops
 # the start with a line saying so.
 # Usage: tests/integration/test_privileges.sh path/to/blackstart
 set -euo pipefail
@@ -175,9 +176,31 @@ check "the clean-shutdown marker was written as $RUN_USER" \
 echo "notify messages received:"
 sort "$NOTIFIED" | uniq -c | sed 's/^/    /'
 
+note "memfile (Kea's CSV lease file): its cleanup rotates and reopens the file as $RUN_USER"
+# A cleanup starts at the first commit after lfc-interval (it renames the
+# file and the commit creates a new one) and is reported at a later commit.
+rm -f "$DISK"/leases.sqlite3*
+sed -i 's|"lease-database": {[^}]*}|"lease-database": {"type": "memfile", "name": "'"$DISK"'/leases4.csv", "lfc-interval": 1}|' "$CONF"
+LOG=$BST_TMP/server-memfile.log
+start_server_or_exit "${BST_P}srv" "$CONF" "$LOG"
+PID=$BST_SERVER_PID
+check "memfile: a client gets a lease" udhcpc_once mem1 1 -t 5 -T 1
+sleep 1.5
+check "memfile: a second client gets a lease (this commit starts the cleanup)" \
+  udhcpc_once mem2 2 -t 5 -T 1
+sleep 0.5
+check "memfile: the first client again (this commit reports it)" udhcpc_once mem3 1 -t 5 -T 1
+check "memfile: the cleanup, done as $RUN_USER, says it is done" \
+  wait_for 5 grep -qF 'lease file cleanup done' "$LOG"
+check "memfile: no cleanup failed" [ "$(log_count 'cleanup failed')$(log_count 'cleanup not started')" == 00 ]
+check "memfile: every file in the state directory is $RUN_USER's ($(find "$DISK" -mindepth 1 -printf '%u:%f ' | sort))" \
+  bash -c "! find '$DISK' -mindepth 1 ! -user $RUN_USER | grep -q ."
+stop_server
+check "memfile: SIGTERM exits 0" [ "$BST_SERVER_RC" -eq 0 ]
+
 note "a state directory $RUN_USER cannot write stops the start"
 mkdir -m 0755 "$BST_TMP/rootonly"
-sed -i "s|$DISK/leases.sqlite3|$BST_TMP/rootonly/leases.sqlite3|" "$CONF"
+sed -i "s|$DISK/leases4.csv|$BST_TMP/rootonly/leases4.csv|" "$CONF"
 LOG=$BST_TMP/server-rootonly.log
 bst_spawn "${BST_P}srv" "$LOG" "$BST_SERVER" -c "$CONF"
 check "the server exits" gone_within "$BST_LAST_PID" 10
