@@ -19,6 +19,14 @@ namespace bs::daemon {
 namespace {
 
 class LogOutputs : public ::testing::Test {
+ public:
+  static std::string read(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("bs-log-" + std::to_string(::getpid()));
@@ -29,12 +37,6 @@ class LogOutputs : public ::testing::Test {
     spdlog::set_default_logger(
         std::make_shared<spdlog::logger>("", std::make_shared<spdlog::sinks::stderr_sink_mt>()));
     std::filesystem::remove_all(dir_);
-  }
-  static std::string read(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
   }
   std::filesystem::path dir_;
 };
@@ -101,6 +103,38 @@ TEST(LogOutputNames, Severities) {
   EXPECT_EQ(level_for_severity("DEBUG"), spdlog::level::debug);
   EXPECT_EQ(level_for_severity("FATAL"), spdlog::level::critical);
   EXPECT_EQ(level_for_severity("INFO"), spdlog::level::info);
+}
+
+// Without loggers, lines go to stderr; when stderr is the journal they carry
+// journald's "<N>" priority instead of a time stamp.
+std::string default_output_line(bool as_journal, const std::filesystem::path& file) {
+  const int saved = ::dup(STDERR_FILENO);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ::dup2(fd, STDERR_FILENO);
+  struct stat info {};
+  ::fstat(fd, &info);
+  if (as_journal) {
+    ::setenv("JOURNAL_STREAM",
+             (std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino)).c_str(), 1);
+  }
+  const config::Config config;  // no loggers
+  const bool opened = open_log_outputs(config).has_value();
+  spdlog::warn("the store is failing");
+  spdlog::error("cannot write the marker");
+  spdlog::default_logger()->flush();
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(fd);
+  ::unsetenv("JOURNAL_STREAM");
+  return opened ? LogOutputs::read(file) : "(not opened)";
+}
+
+TEST_F(LogOutputs, DefaultIsStderrWithJournalPriorities) {
+  EXPECT_EQ(default_output_line(true, dir_ / "journal"),
+            "<4>the store is failing\n<3>cannot write the marker\n");
+  const std::string plain = default_output_line(false, dir_ / "plain");
+  EXPECT_NE(plain.find("] [warning] the store is failing\n"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("<4>"), std::string::npos) << plain;
 }
 
 TEST_F(LogOutputs, JournalStreamNamesTheFileOnTheDescriptor) {
