@@ -192,6 +192,12 @@ tl::expected<std::string, std::string> drop_privileges(const config::RunAs& run_
                      describe_process_credentials());
 }
 
+void clear_ambient_capabilities() {
+  // Lowering needs no privilege; on kernels without ambient sets it fails
+  // with EINVAL, and there is then nothing to clear.
+  (void)cap_reset_ambient();
+}
+
 std::string describe_process_credentials() {
   const CapPtr caps(cap_get_proc());
   std::string text = "?";
@@ -206,6 +212,7 @@ std::string describe_process_credentials() {
 tl::expected<void, std::string> start_as_configured_user(const config::Config& config,
                                                          const std::string& config_path) {
   const bool switching = !config.run_as.user.empty() && ::geteuid() == 0;
+  clear_ambient_capabilities();
   auto dropped = drop_privileges(config.run_as);
   if (!dropped) return tl::unexpected(dropped.error());
   if (auto logs = open_log_outputs(config); !logs) return logs;

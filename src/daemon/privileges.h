@@ -49,6 +49,11 @@ tl::expected<Account, std::string> resolve_account(const config::RunAs& run_as);
 // sets are per thread.
 tl::expected<std::string, std::string> drop_privileges(const config::RunAs& run_as);
 
+// Under systemd's AmbientCapabilities= the ambient set would pass the
+// socket capabilities on to every program blackstart runs (the run_script
+// hook); clearing it keeps them in this process only.
+void clear_ambient_capabilities();
+
 // "uid=U gid=G caps=TEXT": what the process runs with now.
 std::string describe_process_credentials();
 

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -151,6 +153,33 @@ TEST(Privileges, NotRootMeansNothingToSwitch) {
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+// As under systemd's User= with AmbientCapabilities=CAP_NET_RAW: the
+// process keeps the capability, programs it runs do not inherit it.
+int child_with_ambient_raw() {
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return 1;
+  if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) return 1;
+  cap_t caps = cap_from_text("cap_net_raw=eip");
+  const bool set = caps != nullptr && cap_set_proc(caps) == 0;
+  cap_free(caps);
+  if (!set || cap_set_ambient(CAP_NET_RAW, CAP_SET) != 0) return 2;
+  if (status_field("CapAmb") != "0000000000002000") return 3;
+  clear_ambient_capabilities();
+  if (status_field("CapAmb") != "0000000000000000") return 4;
+  if (status_field("CapEff") != "0000000000002000") return 5;
+  return 0;
+}
+
+TEST(Privileges, AmbientCapabilitiesAreNotPassedOn) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to set up an ambient capability";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(child_with_ambient_raw());
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "see child_with_ambient_raw for the step";
 }
 
 }  // namespace
