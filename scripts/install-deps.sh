@@ -7,6 +7,9 @@ set -euo pipefail
 build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
   libsqlite3-dev sqlite3 nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
   libcpp-httplib-dev libexpected-dev libssl-dev libpq-dev)
+# The daemon's sd_notify (libsystemd) and privilege drop (libcap), see
+# docs/ARCHITECTURE.md.
+build_pkgs+=(libsystemd-dev libcap-dev)
 fuzz_pkgs=(clang libclang-rt-dev)
 net_pkgs=(iproute2 isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay procps iputils-ping)
 lint_pkgs=(clang-format clang-tidy)

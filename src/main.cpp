@@ -24,6 +24,8 @@
 #include "config/host_checks.h"
 #include "config/key_listing.h"
 #include "control/control.h"
+#include "daemon/privileges.h"
+#include "daemon/systemd_notify.h"
 #include "io/prober.h"
 #include "io/rogue_listener.h"
 #include "io/transport.h"
@@ -43,19 +45,6 @@ constexpr int kReceiveTimeout_ms = 50;
 
 void on_stop_signal(int /*signal*/) { g_stop_requested = 1; }
 void on_reload_signal(int /*signal*/) { g_reload_requested = 1; }
-
-void set_log_level(const std::string& severity) {
-  if (severity == "DEBUG")
-    spdlog::set_level(spdlog::level::debug);
-  else if (severity == "WARN")
-    spdlog::set_level(spdlog::level::warn);
-  else if (severity == "ERROR")
-    spdlog::set_level(spdlog::level::err);
-  else if (severity == "FATAL")
-    spdlog::set_level(spdlog::level::critical);
-  else
-    spdlog::set_level(spdlog::level::info);
-}
 
 // FILE:LINE: warning: ..., on stderr like the errors, so -t shows them.
 void print_warnings(const bs::config::Config& config) {
@@ -181,7 +170,12 @@ int recover_db(const std::string& file) {
 
 int serve(bs::control::RunningConfig running) {
   const bs::config::Config config = running.config;
-  set_log_level(config.log_severity);
+  // Started as root with "run-as": switch user now, before anything is
+  // opened by path; then open the "loggers" outputs (daemon/privileges.h).
+  if (auto started = bs::daemon::start_as_configured_user(config, running.path); !started) {
+    spdlog::critical("{}", started.error());
+    return 1;
+  }
   const std::string& database = config.lease_database.name;
   // The clean-shutdown marker sits beside a lease file; a PostgreSQL
   // database keeps its own crash safety and is not a file here.
@@ -268,14 +262,21 @@ int serve(bs::control::RunningConfig running) {
   } else {
     spdlog::warn("foreign DHCP server detection is off: {}", rogue.error().message);
   }
+  // systemd Type=notify: ready, reloading, watchdog, stopping (daemon/systemd_notify.h).
+  auto notifier = bs::daemon::SystemdNotifier::from_environment();
+  notifier.ready(fmt::format("serving {} subnets", config.subnets.size()));
   while (g_stop_requested == 0 && !(*control)->shutdown_requested()) {
     (*server)->run_once();
     if (g_reload_requested != 0) {
       g_reload_requested = 0;
+      notifier.reloading(bs::daemon::monotonic_now_us());
       (*control)->reload();
+      notifier.ready();
     }
     (*control)->after_batch();
+    notifier.watchdog_tick(bs::daemon::monotonic_now_us() / 1000);
   }
+  notifier.stopping();
   (*control)->stop();
   const int exit_code = (*control)->exit_code();
   spdlog::info("stopping: {} packets received, {} sent, {} leases committed",

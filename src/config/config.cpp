@@ -25,11 +25,12 @@ constexpr std::string_view kLoggingKeys[] = {"loggers"};
 // DHCPv4 server, and silently ignoring them would hide that.
 constexpr std::string_view kOtherDaemons[] = {"Dhcp6", "Control-agent", "DhcpDdns", "Netconf"};
 constexpr std::string_view kDhcp4Keys[] = {
-    "interfaces-config", "lease-database",           "valid-lifetime",   "renew-timer",
-    "rebind-timer",      "decline-probation-period", "authoritative",    "subnet4",
-    "option-data",       "shared-networks",          "loggers",          "control-sockets",
-    "control-socket",    "conflict-probing",         "starvation-guard", "option-def",
-    "client-classes",
+    "interfaces-config", "lease-database",   "valid-lifetime",
+    "renew-timer",       "rebind-timer",     "decline-probation-period",
+    "authoritative",     "subnet4",          "option-data",
+    "shared-networks",   "loggers",          "control-sockets",
+    "control-socket",    "conflict-probing", "starvation-guard",
+    "option-def",        "client-classes",   "run-as",
 };
 // "dhcp-socket-type" and "re-detect" only tune how Kea opens its sockets;
 // blackstart always uses a UDP socket plus a packet socket and never
@@ -54,7 +55,7 @@ constexpr std::string_view kMemfileKeys[] = {"type",    "name",         "fsync",
 // Kea 2.5 renamed "output_options" to "output-options"; both spellings work.
 constexpr std::string_view kLoggerKeys[] = {"name", "severity", "debuglevel", "output_options",
                                             "output-options"};
-// Only "output" matters to blackstart; the rest tune Kea's log files.
+// "pattern" is log4cplus syntax, accepted with a warning (read_output_options).
 constexpr std::string_view kOutputKeys[] = {"output", "flush", "maxsize", "maxver", "pattern"};
 constexpr std::string_view kSeverities[] = {"FATAL", "ERROR", "WARN", "INFO", "DEBUG"};
 
@@ -375,31 +376,55 @@ Status check_all_timers(const Reader& reader, const Node& dhcp4, std::span<const
   return {};
 }
 
-Status read_output_options(const Reader& reader, const Node& list) {
+Status read_output_options(const Reader& reader, const Node& list, std::vector<LogOutput>& into) {
   if (auto ok = reader.expect_array(list); !ok) return ok;
   for (size_t i = 0; i < list.value->size(); ++i) {
     const Node entry = list.element(i);
     if (auto ok = reader.expect_object(entry); !ok) return ok;
     if (auto ok = reader.check_keys(entry, Scope::OutputOption, kOutputKeys); !ok) return ok;
+    LogOutput out;
     if (const auto output = entry.find("output")) {
-      if (auto text = reader.get_string(*output); !text) return tl::unexpected(text.error());
+      auto text = reader.get_string(*output);
+      if (!text) return tl::unexpected(text.error());
+      out.output = *text;
     }
     if (const auto flush = entry.find("flush")) {
-      if (auto flag = reader.get_bool(*flush); !flag) return tl::unexpected(flag.error());
+      auto flag = reader.get_bool(*flush);
+      if (!flag) return tl::unexpected(flag.error());
+      out.flush = *flag;
     }
-    for (std::string_view key : {"maxsize", "maxver"}) {
-      const auto number = entry.find(key);
-      if (!number) continue;
-      if (auto n = reader.get_integer(*number, 0, INT64_MAX); !n) return tl::unexpected(n.error());
+    if (const auto size = entry.find("maxsize")) {
+      auto n = reader.get_integer(*size, 0, INT64_MAX);
+      if (!n) return tl::unexpected(n.error());
+      out.maxsize_bytes = *n;
     }
-    if (const auto pattern = entry.find("pattern"); pattern && !pattern->value->is_string()) {
-      return tl::unexpected(reader.error(*pattern, pattern->path + " must be a string"));
+    if (const auto versions = entry.find("maxver")) {
+      auto n = reader.get_integer(*versions, 0, INT64_MAX);
+      if (!n) return tl::unexpected(n.error());
+      // Accepted as before; more old files than this is not a log, it is a leak.
+      constexpr uint64_t kMaxOldFiles = 1000;
+      out.maxver = static_cast<uint32_t>(std::min(*n, kMaxOldFiles));
     }
+    if (const auto pattern = entry.find("pattern")) {
+      if (!pattern->value->is_string()) {
+        return tl::unexpected(reader.error(*pattern, pattern->path + " must be a string"));
+      }
+      reader.warn(*pattern, pattern->path +
+                                " is a log4cplus layout, which blackstart does not use; its lines "
+                                "are \"[time] [level] message\"");
+    }
+    into.push_back(std::move(out));
   }
   return {};
 }
 
-Result<std::string> read_logger(const Reader& reader, const Node& entry) {
+// One "loggers" entry: its severity and outputs.
+struct Logger {
+  std::string severity = "INFO";  // Kea's default
+  std::vector<LogOutput> outputs;
+};
+
+Result<Logger> read_logger(const Reader& reader, const Node& entry) {
   if (auto ok = reader.expect_object(entry); !ok) return tl::unexpected(ok.error());
   if (auto ok = reader.check_keys(entry, Scope::Logger, kLoggerKeys); !ok) {
     return tl::unexpected(ok.error());
@@ -410,13 +435,16 @@ Result<std::string> read_logger(const Reader& reader, const Node& entry) {
   if (const auto level = entry.find("debuglevel")) {
     if (auto n = reader.get_integer(*level, 0, 99); !n) return tl::unexpected(n.error());
   }
+  Logger logger;
   for (std::string_view key : {"output_options", "output-options"}) {
     if (const auto outputs = entry.find(key)) {
-      if (auto ok = read_output_options(reader, *outputs); !ok) return tl::unexpected(ok.error());
+      if (auto ok = read_output_options(reader, *outputs, logger.outputs); !ok) {
+        return tl::unexpected(ok.error());
+      }
     }
   }
   const auto severity = entry.find("severity");
-  if (!severity) return std::string("INFO");  // Kea's default
+  if (!severity) return logger;
   auto text = reader.get_string(*severity);
   if (!text) return tl::unexpected(text.error());
   if (!contains(kSeverities, *text)) {
@@ -424,16 +452,21 @@ Result<std::string> read_logger(const Reader& reader, const Node& entry) {
         *severity, severity->path + " must be FATAL, ERROR, WARN, INFO or DEBUG, got " +
                        describe_value(*severity->value)));
   }
-  return *text;
+  logger.severity = *text;
+  return logger;
 }
 
 Status read_loggers(const Reader& reader, const Node& list, Config& config) {
   if (auto ok = reader.expect_array(list); !ok) return ok;
   for (size_t i = 0; i < list.value->size(); ++i) {
-    auto severity = read_logger(reader, list.element(i));
-    if (!severity) return tl::unexpected(severity.error());
-    // blackstart has one log, so the first logger decides its level.
-    if (i == 0) config.log_severity = *severity;
+    auto logger = read_logger(reader, list.element(i));
+    if (!logger) return tl::unexpected(logger.error());
+    // blackstart has one log, so the first logger decides its level and
+    // where it goes (an entry without output_options: Kea's stdout).
+    if (i > 0) continue;
+    config.log_severity = logger->severity;
+    config.log_outputs = std::move(logger->outputs);
+    if (config.log_outputs.empty()) config.log_outputs.push_back(LogOutput{});
   }
   return {};
 }
@@ -491,6 +524,7 @@ Status read_defined_sections(const Reader& reader, const Node& dhcp4, Config& co
     if (auto ok = read_conflict_probing(reader, *node, config); !ok) return ok;
   }
   if (auto ok = read_starvation_guard(reader, dhcp4, config); !ok) return ok;
+  if (auto ok = read_run_as(reader, dhcp4, config); !ok) return ok;
   if (const auto node = dhcp4.find("loggers")) return read_loggers(reader, *node, config);
   return {};
 }

@@ -215,6 +215,26 @@ struct StarvationGuardConfig {
   uint32_t max_pool_share_percent = 0;
 };
 
+// blackstart's extension "run-as": started as root (without systemd's
+// User=), blackstart switches to this user, keeping only the capabilities
+// its sockets need (daemon/privileges.h). Empty user: it stays as started.
+struct RunAs {
+  std::string user;
+  std::string group;  // empty: the user's primary group
+  bool operator==(const RunAs&) const = default;
+};
+
+// One of Kea's "loggers[].output_options[]": where the log goes.
+// "stdout", "stderr", "syslog" / "syslog:NAME", or a file path that is
+// rotated at maxsize bytes keeping maxver old files (Kea's defaults).
+struct LogOutput {
+  std::string output = "stdout";  // Kea's default when an entry names none
+  bool flush = true;
+  uint64_t maxsize_bytes = 10'240'000;
+  uint32_t maxver = 1;
+  bool operator==(const LogOutput&) const = default;
+};
+
 // One entry of "interfaces-config.interfaces": "eth0", "eth0/198.18.0.1" or "*".
 struct InterfaceSpec {
   std::string name;
@@ -303,6 +323,8 @@ struct Config {
   std::vector<SharedNetwork> shared_networks;
   std::vector<ClientClass> client_classes;  // in file order, the order Kea evaluates them
   std::string log_severity = "INFO";
+  // The first logger's outputs; empty: stderr (journald under systemd).
+  std::vector<LogOutput> log_outputs;
   // Without a control socket in the file the HTTP API listens on
   // 127.0.0.1:8004; an empty "control-sockets" list turns it off.
   std::vector<ControlSocket> control_sockets{ControlSocket{}};
@@ -310,6 +332,7 @@ struct Config {
   StarvationGuardConfig starvation_guard;
   ExpiredLeasesProcessing expiry;
   RunScript run_script;
+  RunAs run_as;
   // Settings accepted from a Kea file that change nothing or less than in
   // Kea (e.g. a top-level "Logging"); `blackstart -t` prints them.
   std::vector<ConfigError> warnings;

@@ -4,8 +4,10 @@
 #include "config/host_checks.h"
 
 #include <arpa/inet.h>
+#include <grp.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,6 +105,15 @@ void check_script(const Config& config, const HostView& host, const Locator& loc
                            *problem + "; every lease event would fail to run it"));
 }
 
+void check_run_as(const Config& config, const HostView& host, const Locator& locate,
+                  std::vector<ConfigError>& out) {
+  if (config.run_as.user.empty()) return;
+  auto problem = host.account_problem(config.run_as);
+  if (!problem) return;
+  out.push_back(
+      locate({"/Dhcp4/run-as"}, "run-as: " + *problem + "; -c would refuse to start as root"));
+}
+
 std::string errno_text(int error) { return std::strerror(error); }
 
 }  // namespace
@@ -166,6 +177,17 @@ std::optional<std::string> SystemHostView::tcp_bind_problem(Ip4 address, uint16_
   return errno_text(error);
 }
 
+std::optional<std::string> SystemHostView::account_problem(const RunAs& run_as) const {
+  // -t is single-threaded; the non-reentrant lookups are fine here.
+  const passwd* user = ::getpwnam(run_as.user.c_str());
+  if (user == nullptr) return "user " + quote(run_as.user) + " does not exist on this host";
+  if (user->pw_uid == 0) return "user " + quote(run_as.user) + " is uid 0 (root)";
+  if (!run_as.group.empty() && ::getgrnam(run_as.group.c_str()) == nullptr) {
+    return "group " + quote(run_as.group) + " does not exist on this host";
+  }
+  return std::nullopt;
+}
+
 Locator locator_for_text(const std::string& path, const std::string& text) {
   struct Source {
     std::optional<ExpandedText> expanded;
@@ -199,6 +221,7 @@ std::vector<ConfigError> check_host(const Config& config, const HostView& host,
   check_interfaces(config, host, locate, problems);
   check_control_sockets(config, host, locate, problems);
   check_script(config, host, locate, problems);
+  check_run_as(config, host, locate, problems);
   return problems;
 }
 

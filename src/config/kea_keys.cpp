@@ -152,6 +152,8 @@ std::string_view scope_name(Scope scope) {
       return "Dhcp4.hooks-libraries[]";
     case Scope::ClientClass:
       return "Dhcp4.client-classes[]";
+    case Scope::RunAs:
+      return "Dhcp4.run-as";
   }
   return "";
 }

@@ -60,6 +60,7 @@ enum class Scope : uint8_t {
   MultiThreading,
   HookLibrary,
   ClientClass,
+  RunAs,
 };
 
 // Scope of a Kea key that blackstart does not implement yet.
@@ -191,6 +192,8 @@ Status read_hooks_libraries(const Reader& reader, const Node& list, const Node& 
                             Config& config);
 // "starvation-guard" (config_guard.cpp), a blackstart extension; absent = off.
 Status read_starvation_guard(const Reader& reader, const Node& dhcp4, Config& config);
+// "run-as" (config_run_as.cpp), a blackstart extension; absent = no switch.
+Status read_run_as(const Reader& reader, const Node& dhcp4, Config& config);
 
 // Settings Kea allows both globally and per subnet (config_network.cpp):
 // lifetime bounds, T1/T2 rules, client-id handling, authoritative,

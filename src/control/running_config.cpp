@@ -63,6 +63,10 @@ std::optional<std::string> restart_only_change(const config::Config& running,
     return "\"control-sockets\" changed";
   // The script runner's thread is started once with its script.
   if (running.run_script != next.run_script) return "libdhcp_run_script's script changed";
+  // The switch to the user happens once; there is no way back to root.
+  if (running.run_as != next.run_as) return "\"run-as\" changed";
+  // The log outputs are opened once at start, as the run-as user.
+  if (running.log_outputs != next.log_outputs) return "the loggers' output_options changed";
   return std::nullopt;
 }
 

@@ -48,6 +48,10 @@ struct FakeHost final : HostView {
     if (busy_ports.count(port) != 0) return "the port is in use";
     return std::nullopt;
   }
+  std::optional<std::string> account_problem(const RunAs& run_as) const override {
+    if (run_as.user != "_blackstart") return "user \"" + run_as.user + "\" does not exist";
+    return std::nullopt;
+  }
 };
 
 std::vector<ConfigError> check(const std::string& text, const HostView& host) {
@@ -88,6 +92,28 @@ TEST(HostChecks, EachMissingThingIsReportedAtItsLine) {
   EXPECT_NE(problems[2].message.find("127.0.0.1:8004 cannot be bound here: the port is in use"),
             std::string::npos);
   EXPECT_NE(problems[3].message.find("script \"/etc/kea/hook.sh\" does not exist"),
+            std::string::npos);
+}
+
+TEST(HostChecks, RunAsUserMustExist) {
+  FakeHost host;
+  EXPECT_TRUE(check(R"({"Dhcp4": {"run-as": {"user": "_blackstart"}}})", host).empty());
+  const auto problems = check(R"({"Dhcp4": {
+    "run-as": {"user": "_dhcp"}}})",
+                              host);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].to_string(),
+            "kea.conf:2: run-as: user \"_dhcp\" does not exist; -c "
+            "would refuse to start as root");
+}
+
+TEST(HostChecks, SystemAccounts) {
+  const SystemHostView host;
+  EXPECT_EQ(host.account_problem({"nobody", "nogroup"}), std::nullopt);
+  EXPECT_NE(host.account_problem({"root", ""}).value_or("").find("uid 0"), std::string::npos);
+  EXPECT_NE(host.account_problem({"no-such-user-bs", ""}).value_or("").find("does not exist"),
+            std::string::npos);
+  EXPECT_NE(host.account_problem({"nobody", "no-such-group-bs"}).value_or("").find("group"),
             std::string::npos);
 }
 
