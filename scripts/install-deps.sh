@@ -31,11 +31,15 @@ kea_pkgs=(kea-dhcp4-server kea-ctrl-agent)
 # The differential test against Kea (tests/differential): scapy builds and
 # parses the scripted clients' raw DHCP packets.
 diff_pkgs=(python3-scapy)
+# ISC dhcpd itself, for the import test (test_dhcpd_import.sh): it serves
+# real clients in a namespace and writes the dhcpd.leases that is imported.
+# Its service never starts on the host (policy-rc.d below).
+import_pkgs=(isc-dhcp-server)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${diff_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${diff_pkgs[@]}" "${import_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
   *) echo "usage: $0 build|test|demo|powercut" >&2; exit 2 ;;
 esac
