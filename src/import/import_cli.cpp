@@ -18,6 +18,7 @@
 #include "import/dhcpd_leases.h"
 #include "import/lease_import.h"
 #include "store/lease_store.h"
+#include "store/shutdown_marker.h"
 
 namespace bs::import {
 namespace {
@@ -28,6 +29,7 @@ struct Options {
   std::string dhcpd_conf_path;
   std::vector<std::string> interfaces;
   bool dry_run = false;
+  bool force = false;
   std::optional<int64_t> now_s;
 };
 
@@ -69,6 +71,24 @@ int translate(const Options& options) {
   return 0;
 }
 
+// Opens the store, writes, and closes it again (closing is what leaves a
+// SQLite file whole for the marker to describe).
+std::optional<ImportCounts> write_to(const config::LeaseDatabase& database, const ImportPlan& plan,
+                                     int64_t now_s) {
+  auto store = store::open_lease_store(database);
+  if (!store) {
+    std::fprintf(stderr, "%s\n", store.error().message.c_str());
+    return std::nullopt;
+  }
+  auto written = write_import(plan, **store, now_s);
+  if (!written) {
+    std::fprintf(stderr, "%s: %s\n", (*store)->describe().c_str(), written.error().message.c_str());
+    return std::nullopt;
+  }
+  fmt::print("into {}:\n", (*store)->describe());
+  return *written;
+}
+
 int import_leases(const Options& options) {
   std::optional<config::Config> config;
   if (!options.config_path.empty()) {
@@ -104,19 +124,28 @@ int import_leases(const Options& options) {
     counts.imported = plan.leases.size();
     fmt::print("dry run, nothing written; would import:\n");
   } else {
-    auto store = store::open_lease_store(database);
-    if (!store) {
-      std::fprintf(stderr, "%s\n", store.error().message.c_str());
+    // A database without its clean-shutdown marker belongs to a server that
+    // is running (or crashed): writing beside it would race its appends.
+    const auto previous = store::previous_shutdown(database.name);
+    if (previous == store::PreviousShutdown::Unclean && !options.force) {
+      std::fprintf(stderr,
+                   "%s: blackstart is running on it, or its last run did not stop cleanly; "
+                   "stop it (or start and stop it once), or use --force\n",
+                   database.name.c_str());
       return 1;
     }
-    auto written = write_import(plan, **store, now_s);
-    if (!written) {
-      std::fprintf(stderr, "%s: %s\n", (*store)->describe().c_str(),
-                   written.error().message.c_str());
-      return 1;
+    auto written = write_to(database, plan, now_s);
+    if (!written) return 1;
+    // The import is a known change, not a restored backup: the next start
+    // need not enter recovery mode for it.
+    if (previous == store::PreviousShutdown::Clean ||
+        previous == store::PreviousShutdown::FirstStart) {
+      if (auto marked = store::mark_clean_shutdown(database.name); !marked) {
+        std::fprintf(stderr, "%s: %s\n", database.name.c_str(), marked.error().c_str());
+        return 1;
+      }
     }
     counts = *written;
-    fmt::print("into {}:\n", (*store)->describe());
   }
   fmt::print("{}errors: {}\n", format_counts(counts), file.error_count);
   return file.error_count == 0 ? 0 : 1;
@@ -142,6 +171,9 @@ int run_import_cli(int argc, char** argv) {
                  "with --dhcpd-conf: an interface to serve (dhcpd takes them on its command "
                  "line; default all)");
   app.add_flag("-n,--dry-run", options.dry_run, "read and report, write nothing");
+  app.add_flag("--force", options.force,
+               "write even though the lease database has no clean-shutdown marker (a server may "
+               "be running on it)");
   app.add_option("--now", options.now_s,
                  "the time (Unix seconds) leases are judged against, instead of the clock");
   try {

@@ -133,6 +133,10 @@ tl::expected<ImportCounts, store::StoreError> write_import(const ImportPlan& pla
         ++counts.conflicts;
         continue;
       }
+      if (old.bound_at(now_s) && old.expires_at_s() >= lease.expires_at_s()) {
+        ++counts.newer_in_store;
+        continue;
+      }
       change.before = old;
       ++counts.replaced;
     }
@@ -151,8 +155,10 @@ std::string format_counts(const ImportCounts& c) {
   if (c.replaced > 0) out += fmt::format(" ({} replacing a lease the store had)", c.replaced);
   out += fmt::format(
       "\nskipped: {} expired, {} free, {} backup, {} released/expired/abandoned/reset, "
-      "{} without a client, {} outside the subnets, {} conflicting with a live lease\n",
-      c.expired, c.free, c.backup, c.released, c.no_client, c.outside_subnets, c.conflicts);
+      "{} without a client, {} outside the subnets, {} conflicting with a live lease, "
+      "{} older than the store's\n",
+      c.expired, c.free, c.backup, c.released, c.no_client, c.outside_subnets, c.conflicts,
+      c.newer_in_store);
   return out;
 }
 

@@ -27,6 +27,7 @@ struct ImportCounts {
   size_t no_client = 0;        // active without hardware address or uid
   size_t outside_subnets = 0;  // in none of the config's subnets
   size_t conflicts = 0;        // the store has a live lease of another client there
+  size_t newer_in_store = 0;   // the store has this client's lease there, ending later
   size_t replaced = 0;         // of imported: the store had a lease there already
 };
 
@@ -41,7 +42,9 @@ ImportPlan plan_import(const LeaseFile& file, const config::Config* config, int6
 
 // Writes the plan's leases into `store` in batches. A live lease of another
 // client at the same address wins over the imported one (counted as a
-// conflict); any other existing row is replaced.
+// conflict), and so does the same client's lease that ends later (an
+// import run again after the server renewed it); any other existing row is
+// replaced.
 tl::expected<ImportCounts, store::StoreError> write_import(const ImportPlan& plan,
                                                            store::LeaseStore& store, int64_t now_s);
 

@@ -102,25 +102,31 @@ TEST(LeaseImport, WithoutConfigSubnetIdIsZeroAndNothingIsOutside) {
   for (const auto& lease : plan.leases) EXPECT_EQ(lease.subnet_id, 0u);
 }
 
-TEST(LeaseImport, ALiveLeaseOfAnotherClientInTheStoreWins) {
+TEST(LeaseImport, TheStoresLiveLeasesOfOtherClientsAndLaterEndsWin) {
   const config::Config config = two_subnets();
   const ImportPlan plan = plan_import(parse_dhcpd_leases(kFile), &config, kNow);
   store::MemoryLeaseStore store;
   Lease other = plan.leases[0];  // .10, but someone else's and still bound
   other.hw_address = make_hwaddr(std::vector<uint8_t>{2, 9, 9, 9, 9, 9});
   other.client_id = {9};
-  Lease same = *find(plan.leases, "198.18.0.17");  // same client, older row
-  same.cltt_s -= 100000;
+  Lease older = *find(plan.leases, "198.18.0.16");  // same client, an older row
+  older.cltt_s -= 100000;
+  older.valid_lifetime_s = 3600;
+  Lease renewed = *find(plan.leases, "198.18.0.17");  // same client, renewed since
+  renewed.cltt_s = kNow;
   ASSERT_TRUE(store.commit(std::vector<LeaseChange>{{other.address, std::nullopt, other},
-                                                    {same.address, std::nullopt, same}}));
+                                                    {older.address, std::nullopt, older},
+                                                    {renewed.address, std::nullopt, renewed}}));
   const auto counts = write_import(plan, store, kNow);
   ASSERT_TRUE(counts.has_value());
-  EXPECT_EQ(counts->imported, 2u);
-  EXPECT_EQ(counts->conflicts, 1u);
+  EXPECT_EQ(counts->imported, 1u);
   EXPECT_EQ(counts->replaced, 1u);
+  EXPECT_EQ(counts->conflicts, 1u);
+  EXPECT_EQ(counts->newer_in_store, 1u);
   auto rows = store.load_all();
   EXPECT_EQ(*find(*rows, "198.18.0.10"), other);
-  EXPECT_EQ(*find(*rows, "198.18.0.17"), *find(plan.leases, "198.18.0.17"));
+  EXPECT_EQ(*find(*rows, "198.18.0.16"), *find(plan.leases, "198.18.0.16"));
+  EXPECT_EQ(*find(*rows, "198.18.0.17"), renewed);
   EXPECT_NE(format_counts(*counts).find("1 conflicting"), std::string::npos);
 }
 
