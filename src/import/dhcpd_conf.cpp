@@ -93,6 +93,12 @@ bool valid_utf8(std::string_view text) {
   return true;
 }
 
+// Kea and blackstart do no DNS updates without D2: the same behaviour.
+bool means_no_dns_updates(const std::vector<Token>& t) {
+  return t.size() == 2 && ((t[0].text == "ddns-update-style" && t[1].text == "none") ||
+                           (t[0].text == "ddns-updates" && t[1].text == "off"));
+}
+
 std::optional<int> prefix_from_mask(Ip4 mask) {
   int len = 0;
   while (len < 32 && (mask.value & (0x80000000u >> len)) != 0) ++len;
@@ -429,11 +435,7 @@ void Translator::parameter(Frame& frame, const Statement& statement) {
     range(frame, statement);
   } else if (frame.kind == Kind::Host) {
     host_parameter(frame, statement);
-  } else if (lifetime_or_boot(frame, statement)) {
-  } else if ((word == "ddns-update-style" && t.size() == 2 && t[1].text == "none") ||
-             (word == "ddns-updates" && t.size() == 2 && t[1].text == "off")) {
-    // Kea and blackstart do no DNS updates without D2: the same behaviour.
-  } else {
+  } else if (!lifetime_or_boot(frame, statement) && !means_no_dns_updates(t)) {
     untranslated(t.front().line, fmt::format("'{}' not translated", join_words(t, 0)));
   }
 }

@@ -428,9 +428,9 @@ DateParse parse_dhcpd_date(const std::vector<std::string>& words) {
     out.error = fmt::format("no such date or time '{} {}'", words[1], words[2]);
     return out;
   }
-  out.seconds =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-      hour * 3600 + minute * 60 + second;
+  const int64_t day_s =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400;
+  out.seconds = day_s + int64_t{hour} * 3600 + int64_t{minute} * 60 + second;
   return out;
 }
 

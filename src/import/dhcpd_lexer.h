@@ -16,7 +16,7 @@
 namespace bs::import {
 
 // Longest word or decoded string accepted; anything longer is Invalid.
-inline constexpr size_t kMaxTokenBytes = 64 * 1024;
+inline constexpr size_t kMaxTokenBytes = size_t{64} * 1024;
 
 enum class TokenKind : uint8_t {
   Word,     // a run of characters that are not space, punctuation, quote or #

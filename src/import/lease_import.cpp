@@ -27,12 +27,11 @@ void note(ImportPlan& plan, const DhcpdLease& lease, std::string message) {
 
 bool wants_import(const DhcpdLease& lease, ImportCounts& counts, int64_t now_s) {
   switch (lease.binding) {
+    // Files older than dhcpd 3 have no binding state (Missing); dhcpd
+    // treats a lease that has not ended as active.
     case BindingState::Active:
     case BindingState::Bootp:
-      break;
     case BindingState::Missing:
-      // Files older than dhcpd 3 have no binding state; dhcpd treats a
-      // lease that has not ended as active.
       break;
     case BindingState::Free:
       ++counts.free;

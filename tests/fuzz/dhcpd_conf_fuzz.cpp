@@ -10,7 +10,7 @@
 #include "import/dhcpd_conf.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  constexpr size_t kMaxInputBytes = 64 * 1024;
+  constexpr size_t kMaxInputBytes = size_t{64} * 1024;
   if (size > kMaxInputBytes) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   uint32_t lines = 1;

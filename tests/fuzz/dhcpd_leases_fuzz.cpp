@@ -37,7 +37,7 @@ void check_diagnostics(const std::vector<bs::import::Diagnostic>& list, size_t t
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Big enough for thousands of blocks; the reader is linear, so bigger
   // inputs only slow the fuzzer down.
-  constexpr size_t kMaxInputBytes = 256 * 1024;
+  constexpr size_t kMaxInputBytes = size_t{256} * 1024;
   if (size > kMaxInputBytes) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   uint32_t lines = 1;
