@@ -49,12 +49,16 @@ drill_pkgs=(postfix sip-tester python3 python3-matplotlib isc-dhcp-relay)
 deb_pkgs=(help2man lintian debootstrap dpkg-dev fakeroot)
 # systemd-nspawn boots that root to start the unit under a real systemd.
 deb_pkgs+=(systemd-container)
+# ISC dhcpd itself, for the import test (test_dhcpd_import.sh): it serves
+# real clients in a namespace and writes the dhcpd.leases that is imported.
+# Its service never starts on the host (policy-rc.d below).
+import_pkgs=(isc-dhcp-server)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
   deb) wanted=("${build_pkgs[@]}" "${deb_pkgs[@]}" "${net_pkgs[@]}") ;;
   demo) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}") ;;
-  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${pg_pkgs[@]}" "${diff_pkgs[@]}" "${drill_pkgs[@]}" "${deb_pkgs[@]}") ;;
+  test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${pg_pkgs[@]}" "${diff_pkgs[@]}" "${drill_pkgs[@]}" "${deb_pkgs[@]}" "${import_pkgs[@]}") ;;
   drill) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}" "${kea_pkgs[@]}" "${drill_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
   *) echo "usage: $0 build|test|demo|deb|powercut|drill" >&2; exit 2 ;;

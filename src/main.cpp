@@ -26,6 +26,7 @@
 #include "control/control.h"
 #include "daemon/privileges.h"
 #include "daemon/systemd_notify.h"
+#include "import/import_cli.h"
 #include "io/prober.h"
 #include "io/rogue_listener.h"
 #include "io/transport.h"
@@ -318,6 +319,10 @@ int main(int argc, char** argv) {
   // access for others whatever the caller's umask. The store and
   // config-write also set modes explicitly; this is the backstop.
   ::umask(027);
+  // `blackstart import ...` has a command line of its own (src/import).
+  if (argc > 1 && std::string(argv[1]) == "import") {
+    return bs::import::run_import_cli(argc - 1, argv + 1);
+  }
   CLI::App app{"blackstart: a DHCPv4 server that never forgets a lease"};
   std::string config_path, test_path, recover_path;
   bool show = false, strict = false, list_keys = false;
