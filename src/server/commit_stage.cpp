@@ -28,12 +28,12 @@ void revert_newest_first(alloc::Engine& engine, std::span<const LeaseChange> cha
 CommitStage::CommitStage(store::LeaseStore& store, io::Transport& transport)
     : store_(store), transport_(transport) {}
 
-void CommitStage::add(Reply reply) {
+void CommitStage::add(Reply&& reply) {
   BS_ASSERT(reply.type != wire::MessageType::Ack || reply.yiaddr.is_zero());
   unpromised_.push_back(std::move(reply));
 }
 
-size_t CommitStage::add(Promise promise) {
+size_t CommitStage::add(Promise&& promise) {
   const size_t index = changes_.size();
   if (promise.ack) {
     BS_ASSERT(promise.ack->type == wire::MessageType::Ack);

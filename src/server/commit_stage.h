@@ -42,9 +42,9 @@ class CommitStage {
 
   // Filed during the batch. A Reply promises nothing, so an ACK here must
   // give no address (INFORM's); an ACK that gives one comes in a Promise.
-  void add(Reply reply);
+  void add(Reply&& reply);
   // Returns the index of the promise's change in changes().
-  size_t add(Promise promise);
+  size_t add(Promise&& promise);
 
   std::span<const LeaseChange> changes() const { return changes_; }
   size_t acks_waiting() const { return acks_.size(); }

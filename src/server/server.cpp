@@ -180,9 +180,19 @@ void Server::handle(DecodedQuery&& query, const io::InterfaceInfo& link, int64_t
   HandlerResult result = handler_->handle(query.packet, link, now_s, &query.received);
   histograms_.handle_s.observe(seconds_since(handle_started));
   count_outcome(result, query, now_s);
+  // Straight to the commit stage unless the probe stage must hold it; the
+  // common case moves the outcome once.
   if (auto* reply = std::get_if<Reply>(&result)) {
+    if (!reply->probe || !probes_.active()) {
+      commit_.add(std::move(*reply));
+      return;
+    }
     hold_or_file(std::move(*reply), std::move(query), probe_attempt);
   } else if (auto* promise = std::get_if<Promise>(&result)) {
+    if (!promise->ack || !promise->ack->probe || !probes_.active()) {
+      file(std::move(*promise), query);
+      return;
+    }
     hold_or_file(std::move(*promise), std::move(query), probe_attempt);
   }
 }
@@ -210,7 +220,11 @@ void Server::file(HeldOutcome&& held, DecodedQuery& query) {
     commit_.add(std::move(*reply));
     return;
   }
-  const size_t index = commit_.add(std::move(std::get<Promise>(held)));
+  file(std::move(std::get<Promise>(held)), query);
+}
+
+void Server::file(Promise&& promise, DecodedQuery& query) {
+  const size_t index = commit_.add(std::move(promise));
   if (script_runner_) script_sources_.emplace_back(index, std::move(query.received));
 }
 

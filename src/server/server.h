@@ -119,6 +119,7 @@ class Server {
   void count_outcome(const HandlerResult& result, const DecodedQuery& query, int64_t now_s);
   void hold_or_file(HeldOutcome&& held, DecodedQuery&& query, uint8_t probe_attempt);
   void file(HeldOutcome&& held, DecodedQuery& query);
+  void file(Promise&& promise, DecodedQuery& query);
   void run_probe_stage(int64_t now_s);
   void settle(ProbeResults& results, int64_t now_s);
   void mark_conflict(const PendingProbe& entry, const io::ProbeAnswer& answer, int64_t now_s);
