@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   bs::bench::register_store_benchmarks(sizes);
   bs::bench::register_memfile_benchmarks(sizes);
   bs::bench::register_classify_benchmarks(sizes);
+  bs::bench::register_server_benchmarks(sizes);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -1,5 +1,6 @@
 // Micro-benchmarks of the costs on blackstart's packet path: decode,
-// encode, classification, allocation and the durable commit. Each file registers its own
+// encode, classification, allocation, the durable commit and the whole
+// in-process pipeline around it. Each file registers its own
 // benchmarks at start-up (not with static BENCHMARK macros) so that one flag,
 // --tiny, can swap the large inputs for small ones; `make test` runs the tiny
 // variant so the benchmarks keep compiling and working.
@@ -18,5 +19,6 @@ void register_alloc_benchmarks(const Sizes& sizes);
 void register_store_benchmarks(const Sizes& sizes);
 void register_memfile_benchmarks(const Sizes& sizes);
 void register_classify_benchmarks(const Sizes& sizes);
+void register_server_benchmarks(const Sizes& sizes);
 
 }  // namespace bs::bench

@@ -16,11 +16,7 @@ namespace {
 
 using wire::MessageType;
 
-HandlerResult dropped(DropReason reason) {
-  HandlerResult result;
-  result.drop = reason;
-  return result;
-}
+HandlerResult dropped(DropReason reason) { return Drop{reason}; }
 
 // The Host Name (12) a reply gives back to a client that sent one, as Kea
 // 2.2 does with its defaults (hostname-char-set "[^A-Za-z0-9.-]" replaced
@@ -122,14 +118,14 @@ HandlerResult Dhcp4Handler::on_discover(const Query& query) {
   const Ip4 requested = query.packet.option_ip(wire::opt::kRequestedAddress).value_or(Ip4{});
   auto offered = engine_.offer(query.network, query.client, requested, query.now_s);
   if (!offered) return dropped(DropReason::PoolExhausted);
-  HandlerResult result = lease_reply(query, MessageType::Offer, *offered);
+  Reply offer = lease_reply(query, MessageType::Offer, *offered);
   const Lease* row = engine_.find_row(offered->address);
   if (offer_needs_probe(config_.probing, recovery_, row, query.client, query.now_s)) {
-    result.probe = ProbeNeed{probe_request_for(offered->address, query.packet, query.link),
-                             offered->subnet_id};
+    offer.probe = ProbeNeed{probe_request_for(offered->address, query.packet, query.link),
+                            offered->subnet_id};
   }
   starvation_guard_.record(admission, *offered, engine_, query.now_s);
-  return result;
+  return offer;
 }
 
 // RFC 2131 4.3.2: the client state is told apart by server id, requested
@@ -197,9 +193,7 @@ HandlerResult Dhcp4Handler::on_decline(const Query& query) {
   }
   auto change = engine_.decline(query.client, *address, query.now_s);
   if (!change) return dropped(DropReason::Silent);
-  HandlerResult result;
-  result.change = *change;
-  return result;
+  return Promise{std::move(*change), std::nullopt};
 }
 
 HandlerResult Dhcp4Handler::on_release(const Query& query) {
@@ -207,9 +201,7 @@ HandlerResult Dhcp4Handler::on_release(const Query& query) {
   if (query.packet.ciaddr.is_zero()) return dropped(DropReason::MissingField);
   auto change = engine_.release(query.client, query.packet.ciaddr, query.now_s);
   if (!change) return dropped(DropReason::Silent);
-  HandlerResult result;
-  result.change = *change;
-  return result;
+  return Promise{std::move(*change), std::nullopt};
 }
 
 HandlerResult Dhcp4Handler::on_inform(const Query& query) {
@@ -218,10 +210,7 @@ HandlerResult Dhcp4Handler::on_inform(const Query& query) {
   reply.ciaddr = query.packet.ciaddr;
   reply.set_ip(wire::opt::kSubnetMask, Ip4{prefix_mask(query.subnet.prefix_len)});
   add_class_settings(query, reply, engine_.find_reservation(query.subnet, query.client));
-  HandlerResult result;
-  result.reply = route_reply(query.packet, reply, query.link);
-  result.reply_type = MessageType::Ack;
-  return result;
+  return Reply{route_reply(query.packet, reply, query.link), MessageType::Ack, Ip4{}, {}};
 }
 
 Admission Dhcp4Handler::admit(const Query& query) {
@@ -229,28 +218,26 @@ Admission Dhcp4Handler::admit(const Query& query) {
       GuardQuery{query.packet, query.link, query.subnet, query.client, query.now_s}, engine_);
 }
 
-HandlerResult Dhcp4Handler::ack(const Query& query, const LeaseChange& change,
-                                const Admission& admission) {
+Promise Dhcp4Handler::ack(const Query& query, const LeaseChange& change,
+                          const Admission& admission) {
   BS_ASSERT(change.after.has_value());
   // Counted from now on; should the commit fail, the engine reverts the
   // lease and the guard's lazy count drops it by itself.
   starvation_guard_.record(admission, *change.after, engine_, query.now_s);
-  HandlerResult result = lease_reply(query, MessageType::Ack, *change.after);
-  result.change = change;
-  return result;
+  return Promise{change, lease_reply(query, MessageType::Ack, *change.after)};
 }
 
 // An address the client claims but the server had not given it is probed
 // first. A RENEWING/REBINDING client behind a router answers an ICMP echo
 // itself, so there an echo proves nothing and only the store decides.
-HandlerResult Dhcp4Handler::adopt(const Query& query, const LeaseChange& change,
-                                  const Admission& admission, bool init_reboot) {
-  HandlerResult result = ack(query, change, admission);
-  if (!adoption_needs_probe(config_.probing, change.before, query.client)) return result;
+Promise Dhcp4Handler::adopt(const Query& query, const LeaseChange& change,
+                            const Admission& admission, bool init_reboot) {
+  Promise promise = ack(query, change, admission);
+  if (!adoption_needs_probe(config_.probing, change.before, query.client)) return promise;
   const io::ProbeRequest request = probe_request_for(change.address, query.packet, query.link);
-  if (request.method == io::ProbeMethod::Icmp && !init_reboot) return result;
-  result.probe = ProbeNeed{request, query.subnet.id};
-  return result;
+  if (request.method == io::ProbeMethod::Icmp && !init_reboot) return promise;
+  promise.ack->probe = ProbeNeed{request, query.subnet.id};
+  return promise;
 }
 
 std::optional<LeaseChange> Dhcp4Handler::adopt_conflict_mark(const Query& query, Ip4 address) {
@@ -270,21 +257,17 @@ std::optional<LeaseChange> Dhcp4Handler::adopt_conflict_mark(const Query& query,
   return engine_.put_lease(lease, query.now_s);
 }
 
-HandlerResult Dhcp4Handler::nak(const Query& query, const char* message) {
+Reply Dhcp4Handler::nak(const Query& query, const char* message) {
   wire::Packet reply = make_reply(query.packet, MessageType::Nak, query.link.address);
   const std::string_view text(message);
   reply.set(wire::opt::kMessage, Bytes(text.begin(), text.end()));
   echo_query_options(reply, query.packet, config_);
   // A relay must broadcast a NAK to the client (RFC 2131 4.1).
   if (!query.packet.giaddr.is_zero()) reply.flags |= wire::kBroadcastFlag;
-  HandlerResult result;
-  result.reply = route_reply(query.packet, reply, query.link);
-  result.reply_type = MessageType::Nak;
-  return result;
+  return Reply{route_reply(query.packet, reply, query.link), MessageType::Nak, Ip4{}, {}};
 }
 
-HandlerResult Dhcp4Handler::lease_reply(const Query& query_in, MessageType type,
-                                        const Lease& lease) {
+Reply Dhcp4Handler::lease_reply(const Query& query_in, MessageType type, const Lease& lease) {
   // The lease may come from a sibling subnet of the shared network; its
   // subnet decides mask, timers and options.
   const config::Subnet* own = network_subnet_containing(query_in.network, lease.address);
@@ -305,10 +288,7 @@ HandlerResult Dhcp4Handler::lease_reply(const Query& query_in, MessageType type,
     reply.set(wire::opt::kHostName, std::move(name));
   }
   add_class_settings(query, reply, reservation);
-  HandlerResult result;
-  result.reply = route_reply(query.packet, reply, query.link);
-  result.reply_type = type;
-  return result;
+  return Reply{route_reply(query.packet, reply, query.link), type, lease.address, {}};
 }
 
 void Dhcp4Handler::add_class_settings(const Query& query, wire::Packet& reply,

@@ -1,6 +1,8 @@
-// The DHCPv4 protocol logic (RFC 2131 4.3): one decoded query in, at most one
-// reply and one lease change out. No I/O and no clock: the pipeline passes
-// the arrival link and "now", and commits the change before sending.
+// The DHCPv4 protocol logic (RFC 2131 4.3): one decoded query in, one
+// HandlerResult out (handoff.h: a Drop, a Reply that promises nothing, or a
+// Promise: a lease change and the ACK that waits for it). No I/O and no
+// clock: the pipeline passes the arrival link and "now", and commits the
+// change before the ACK leaves.
 #pragma once
 
 #include <optional>
@@ -13,22 +15,12 @@
 #include "server/classify_query.h"
 #include "server/counters.h"
 #include "server/decline_limiter.h"
+#include "server/handoff.h"
 #include "server/probe_policy.h"
 #include "server/starvation_guard.h"
 #include "wire/packet.h"
 
 namespace bs::server {
-
-struct HandlerResult {
-  std::optional<io::TxPacket> reply;
-  // Must be durable before `reply` leaves (it is the lease the ACK promises).
-  std::optional<LeaseChange> change;
-  std::optional<DropReason> drop;
-  std::optional<wire::MessageType> reply_type;
-  // Set when the address is uncertain: the reply (and change) must wait for
-  // a conflict probe (server_probe.cpp) before they may leave.
-  std::optional<ProbeNeed> probe;
-};
 
 class Dhcp4Handler {
  public:
@@ -76,12 +68,12 @@ class Dhcp4Handler {
 
   // Asks the starvation guard before a query may take an address.
   Admission admit(const Query& query);
-  HandlerResult ack(const Query& query, const LeaseChange& change, const Admission& admission);
-  HandlerResult adopt(const Query& query, const LeaseChange& change, const Admission& admission,
-                      bool init_reboot);
+  Promise ack(const Query& query, const LeaseChange& change, const Admission& admission);
+  Promise adopt(const Query& query, const LeaseChange& change, const Admission& admission,
+                bool init_reboot);
   std::optional<LeaseChange> adopt_conflict_mark(const Query& query, Ip4 address);
-  HandlerResult nak(const Query& query, const char* message);
-  HandlerResult lease_reply(const Query& query, wire::MessageType type, const Lease& lease);
+  Reply nak(const Query& query, const char* message);
+  Reply lease_reply(const Query& query, wire::MessageType type, const Lease& lease);
   // The query as seen from `subnet`, a sibling in its shared network.
   static Query in_subnet(const Query& query, const config::Subnet& subnet) {
     return Query{query.packet,  query.link,           subnet,       query.network,

@@ -10,22 +10,21 @@
 #include <deque>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "alloc/lease.h"
 #include "io/prober.h"
-#include "io/transport.h"
-#include "wire/packet.h"
+#include "server/handoff.h"
 
 namespace bs::server {
 
 struct PendingProbe {
   io::ProbeRequest request;
   uint32_t subnet_id = 0;
-  io::TxPacket reply;
-  wire::MessageType reply_type = wire::MessageType::Offer;
-  std::optional<LeaseChange> change;  // applied in the engine, not yet committed
-  io::RxPacket query;                 // handled again if the address is taken
-  HwAddr client_hw;
+  // The OFFER, or the adoption's ACK with its change (applied in the
+  // engine, not yet committed).
+  HeldOutcome held;
+  DecodedQuery query;  // handled again, as decoded, if the address is taken
   int64_t deadline_ms = 0;
   uint8_t attempt = 0;  // how many earlier addresses answered for this query
 };

@@ -1,5 +1,6 @@
 // The pipeline loop. Everything here runs on one thread; the batch is the
-// unit of work, of durability and of sending.
+// unit of work, of durability and of sending. run_once is the stages in
+// order; each stage's hand-off to the next is a type (handoff.h).
 #include "server/server.h"
 
 #include <fmt/format.h>
@@ -78,10 +79,11 @@ Server::Server(const config::Config& config, store::LeaseStore& store, io::Trans
       options_(options),
       engine_(std::make_unique<alloc::Engine>(config_)),
       handler_(std::make_unique<Dhcp4Handler>(config_, *engine_)),
-      probes_(config_.probing.max_pending),
+      probes_(config_.probing.max_pending, counters_),
       store_health_(store.describe()),
       intake_(options.intake),
-      priority_(PriorityPolicy::from_config(config_)) {
+      priority_(PriorityPolicy::from_config(config_)),
+      commit_(store, transport) {
   BS_ASSERT(options_.batch_max > 0);
   received_.reserve(options_.batch_max);
 }
@@ -101,8 +103,15 @@ size_t Server::run_once() {
   batch_now_s_ = now_s;
   check_recovery_end(now_s);
   engine_->reclaim_expired(now_s, options_.reclaim_per_batch);
-  for (const io::RxPacket& packet : batch_) process(packet, now_s);
-  poll_probes(now_s);
+  for (io::RxPacket& packet : batch_) {
+    const io::InterfaceInfo* link = find_link(packet.ifindex);
+    if (link == nullptr) {
+      counters_.drop(DropReason::UnknownInterface);
+      continue;
+    }
+    if (auto query = decode(std::move(packet), *link)) handle(std::move(*query), *link, now_s, 0);
+  }
+  run_probe_stage(now_s);
   commit_and_send();
   rogue_watch_.poll(transport_.interfaces(), clock_, events_);
   return count;
@@ -143,113 +152,134 @@ const io::InterfaceInfo* Server::find_link(int ifindex) const {
   return nullptr;
 }
 
-void Server::process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_attempt) {
-  const io::InterfaceInfo* link = find_link(packet.ifindex);
-  if (link == nullptr) {
-    counters_.drop(DropReason::UnknownInterface);
-    return;
-  }
+std::optional<DecodedQuery> Server::decode(io::RxPacket&& packet, const io::InterfaceInfo& link) {
   auto query = wire::decode(packet.payload);
   if (!query) {
     counters_.drop(DropReason::Malformed);
     ++counters_.decode_errors[static_cast<size_t>(query.error())];
     input_log_.warn(fmt::format("decode/{}", to_string(query.error())),
                     fmt::format("dropped malformed packet from {} on {}: {}",
-                                to_string(packet.source), link->name, to_string(query.error())),
+                                to_string(packet.source), link.name, to_string(query.error())),
                     clock_.monotonic_ms());
-    return;
+    return std::nullopt;
   }
   const auto type = query->message_type();
-  if (probe_attempt == 0) ++counters_.received_by_type[type ? static_cast<size_t>(*type) : 0];
+  ++counters_.received_by_type[type ? static_cast<size_t>(*type) : 0];
   if (is_own_probe(*query, transport_.interfaces())) {
     counters_.drop(DropReason::OwnProbe);
-    return;
+    return std::nullopt;
   }
-  const auto handle_started = std::chrono::steady_clock::now();
-  HandlerResult result = handler_->handle(*query, *link, now_s, &packet);
-  histograms_.handle_s.observe(seconds_since(handle_started));
-  if (result.drop) counters_.drop(*result.drop);
-  if (result.reply_type == wire::MessageType::Nak) {
-    ++counters_.naks;
-    record_nak(*query, now_s);
-  }
-  if (type == wire::MessageType::Decline && result.change) ++counters_.declines;
-  if (result.probe && prober_ && park(packet, *query, result, probe_attempt)) return;
-  queue_result(result, &packet);
+  return DecodedQuery{std::move(packet), std::move(*query)};
 }
 
-// Into this batch: the change to commit, and the reply either after the
-// commit (it promises the change) or right away.
-void Server::queue_result(HandlerResult& result, const io::RxPacket* query) {
-  const bool durable = result.change.has_value();
-  if (durable && script_runner_ && query != nullptr) {
-    script_sources_.emplace_back(changes_.size(), *query);
+// `probe_attempt` counts the addresses that already answered a probe for
+// this query (0 for a query straight from the decode stage).
+void Server::handle(DecodedQuery&& query, const io::InterfaceInfo& link, int64_t now_s,
+                    uint8_t probe_attempt) {
+  const auto handle_started = std::chrono::steady_clock::now();
+  HandlerResult result = handler_->handle(query.packet, link, now_s, &query.received);
+  histograms_.handle_s.observe(seconds_since(handle_started));
+  count_outcome(result, query, now_s);
+  // Straight to the commit stage unless the probe stage must hold it; the
+  // common case moves the outcome once.
+  if (auto* reply = std::get_if<Reply>(&result)) {
+    if (!reply->probe || !probes_.active()) {
+      commit_.add(std::move(*reply));
+      return;
+    }
+    hold_or_file(std::move(*reply), std::move(query), probe_attempt);
+  } else if (auto* promise = std::get_if<Promise>(&result)) {
+    if (!promise->ack || !promise->ack->probe || !probes_.active()) {
+      file(std::move(*promise), query);
+      return;
+    }
+    hold_or_file(std::move(*promise), std::move(query), probe_attempt);
   }
-  if (durable) changes_.push_back(std::move(*result.change));
-  if (!result.reply) return;
-  BS_ASSERT(result.reply_type.has_value());
-  if (durable) {
-    durable_replies_.push_back(std::move(*result.reply));
-    durable_types_.push_back(*result.reply_type);
-  } else {
-    free_replies_.push_back(std::move(*result.reply));
-    free_types_.push_back(*result.reply_type);
+}
+
+void Server::count_outcome(const HandlerResult& result, const DecodedQuery& query, int64_t now_s) {
+  if (const auto* drop = std::get_if<Drop>(&result)) {
+    counters_.drop(drop->reason);
+    return;
   }
+  if (const auto* reply = std::get_if<Reply>(&result);
+      reply && reply->type == wire::MessageType::Nak) {
+    ++counters_.naks;
+    record_nak(query.packet, now_s);
+  }
+  if (std::holds_alternative<Promise>(result) &&
+      query.packet.message_type() == wire::MessageType::Decline) {
+    ++counters_.declines;
+  }
+}
+
+// Into this batch's commit stage: a Reply to send at once, or a Promise
+// whose change is committed before its ACK leaves.
+void Server::file(HeldOutcome&& held, DecodedQuery& query) {
+  if (auto* reply = std::get_if<Reply>(&held)) {
+    commit_.add(std::move(*reply));
+    return;
+  }
+  file(std::move(std::get<Promise>(held)), query);
+}
+
+void Server::file(Promise&& promise, DecodedQuery& query) {
+  const size_t index = commit_.add(std::move(promise));
+  if (script_runner_) script_sources_.emplace_back(index, std::move(query.received));
 }
 
 void Server::commit_and_send() {
   // OFFERs and NAKs promise nothing durable, so they need not wait for the
-  // fsync; only replies carrying a change do.
-  if (!free_replies_.empty()) transport_.send(free_replies_);
-  bool committed_batch = false;
-  if (!changes_.empty()) {
-    const auto commit_started = std::chrono::steady_clock::now();
-    auto committed = store_.commit(changes_);
-    histograms_.commit_s.observe(seconds_since(commit_started));
-    histograms_.commit_batch_size.observe(static_cast<double>(changes_.size()));
-    note_commit(committed);
-    if (committed) {
-      committed_batch = true;
-      ++counters_.commits;
-      counters_.leases_committed += changes_.size();
-      for (const LeaseChange& change : changes_) record_change_event(change, batch_now_s_);
-    } else {
-      // Nothing of the batch is durable: undo it in memory, newest first,
-      // and promise nothing. Clients retransmit and get a fresh chance.
-      for (auto it = changes_.rbegin(); it != changes_.rend(); ++it) engine_->revert(*it);
-      counters_.commit_failures += 1;
-      counters_.drops[static_cast<size_t>(DropReason::CommitFailed)] += durable_replies_.size();
-      Event failure;
-      failure.at_s = batch_now_s_;
-      failure.kind = EventKind::StorageError;
-      failure.text = committed.error().message;
-      events_.add(std::move(failure));
-      durable_replies_.clear();
-      durable_types_.clear();
-    }
-  }
-  for (auto type : durable_types_) ++counters_.sent_by_type[static_cast<size_t>(type)];
-  for (auto type : free_types_) ++counters_.sent_by_type[static_cast<size_t>(type)];
-  counters_.packets_sent += durable_replies_.size() + free_replies_.size();
-  if (!durable_replies_.empty()) transport_.send(durable_replies_);
+  // fsync; only ACKs do.
+  commit_.send_unpromised(counters_);
+  const bool durable = commit_batch();
+  commit_.send_kept(counters_);
   // Only what the store committed: on a failure the changes were reverted
   // and no event is queued either.
-  if (committed_batch && !script_sources_.empty()) submit_script_events();
+  if (durable && !script_sources_.empty()) submit_script_events();
   script_sources_.clear();
-  changes_.clear();
-  durable_replies_.clear();
-  free_replies_.clear();
-  durable_types_.clear();
-  free_types_.clear();
+  commit_.clear();
+}
+
+// The commit stage's commit, measured and reported. True if the batch had
+// changes and they are durable now.
+bool Server::commit_batch() {
+  const size_t change_count = commit_.changes().size();
+  const auto commit_started = std::chrono::steady_clock::now();
+  auto committed = commit_.commit(*engine_);
+  if (change_count == 0) return false;
+  histograms_.commit_s.observe(seconds_since(commit_started));
+  histograms_.commit_batch_size.observe(static_cast<double>(change_count));
+  note_commit(committed);
+  if (!committed) {
+    report_commit_failure(committed.error().message);
+    return false;
+  }
+  ++counters_.commits;
+  counters_.leases_committed += change_count;
+  for (const LeaseChange& change : commit_.changes()) record_change_event(change, batch_now_s_);
+  return true;
+}
+
+// The batch was reverted and its ACKs are withheld (send_kept counts them
+// as commit_failed); clients retransmit.
+void Server::report_commit_failure(const std::string& message) {
+  counters_.commit_failures += 1;
+  Event failure;
+  failure.at_s = batch_now_s_;
+  failure.kind = EventKind::StorageError;
+  failure.text = message;
+  events_.add(std::move(failure));
 }
 
 // After the commit and the replies: the script runner's queue never holds
 // up a reply, and a full queue costs an event, not a client.
 void Server::submit_script_events() {
+  const std::span<const LeaseChange> changes = commit_.changes();
   for (auto& [index, query] : script_sources_) {
-    BS_ASSERT(index < changes_.size());
+    BS_ASSERT(index < changes.size());
     ScriptEvent event;
-    event.change = changes_[index];
+    event.change = changes[index];
     if (const io::InterfaceInfo* link = find_link(query.ifindex)) {
       event.interface_name = link->name;
       event.interface_address = link->address;

@@ -1,11 +1,15 @@
-// The server pipeline: receive a batch, decode, handle, commit every lease
-// change of the batch in one durable transaction (group commit), and only
-// then send the replies. This ordering is the durability promise: no ACK
-// leaves before the lease it grants is on stable storage.
+// The server pipeline, one batch at a time, in stages with typed hand-offs
+// (handoff.h): intake (priority bands) → decode (RxPacket → DecodedQuery)
+// → handle (Dhcp4Handler: Drop | Reply | Promise) → probe (uncertain
+// addresses wait; released and conflicted come back, probe_stage.h) →
+// commit (one durable transaction for the batch's changes, then the ACKs
+// that promised them, commit_stage.h). This ordering is the durability
+// promise: no ACK leaves before the lease it grants is on stable storage.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,13 +20,14 @@
 #include "config/config.h"
 #include "io/prober.h"
 #include "io/transport.h"
+#include "server/commit_stage.h"
 #include "server/counters.h"
 #include "server/dhcp4_handler.h"
 #include "server/events.h"
 #include "server/histogram.h"
 #include "server/intake_queue.h"
 #include "server/priority.h"
-#include "server/probe_table.h"
+#include "server/probe_stage.h"
 #include "server/rate_limited_log.h"
 #include "server/rogue_watch.h"
 #include "server/script_runner.h"
@@ -68,8 +73,8 @@ class Server {
 
   // Conflict probing (server_probe.cpp). Without a prober nothing is probed
   // (scenario tests that are not about probing, or "mode": "off").
-  void attach_prober(std::unique_ptr<io::Prober> prober) { prober_ = std::move(prober); }
-  size_t probes_pending() const { return probes_.size(); }
+  void attach_prober(std::unique_ptr<io::Prober> prober) { probes_.attach(std::move(prober)); }
+  size_t probes_pending() const { return probes_.pending(); }
 
   // libdhcp_run_script's equivalent (script_runner.h): after each commit,
   // every change a client's query made is handed to `runner`. Without one
@@ -106,21 +111,26 @@ class Server {
   Server(const config::Config& config, store::LeaseStore& store, io::Transport& transport,
          const Clock& clock, ServerOptions options);
 
-  void process(const io::RxPacket& packet, int64_t now_s, uint8_t probe_attempt = 0);
-  void queue_result(HandlerResult& result, const io::RxPacket* query = nullptr);
-  void submit_script_events();
-  // server_probe.cpp
-  bool park(const io::RxPacket& packet, const wire::Packet& query, HandlerResult& result,
-            uint8_t attempt);
-  void poll_probes(int64_t now_s);
-  void on_probe_answer(const io::ProbeAnswer& answer, int64_t now_s);
-  void release_parked(PendingProbe& entry);
+  // The stages of a batch (server.cpp), then the probe stage's results
+  // (server_probe.cpp).
+  std::optional<DecodedQuery> decode(io::RxPacket&& packet, const io::InterfaceInfo& link);
+  void handle(DecodedQuery&& query, const io::InterfaceInfo& link, int64_t now_s,
+              uint8_t probe_attempt);
+  void count_outcome(const HandlerResult& result, const DecodedQuery& query, int64_t now_s);
+  void hold_or_file(HeldOutcome&& held, DecodedQuery&& query, uint8_t probe_attempt);
+  void file(HeldOutcome&& held, DecodedQuery& query);
+  void file(Promise&& promise, DecodedQuery& query);
+  void run_probe_stage(int64_t now_s);
+  void settle(ProbeResults& results, int64_t now_s);
   void mark_conflict(const PendingProbe& entry, const io::ProbeAnswer& answer, int64_t now_s);
   void abandon_probes();
+  void submit_script_events();
   int receive_timeout_ms() const;
   void fill_intake();
   void count_intake_drops();
   void commit_and_send();
+  bool commit_batch();
+  void report_commit_failure(const std::string& message);
   void check_recovery_end(int64_t now_s);
   void record_change_event(const LeaseChange& change, int64_t now_s);
   void record_nak(const wire::Packet& query, int64_t now_s);
@@ -140,9 +150,8 @@ class Server {
   RogueWatch rogue_watch_;
   int64_t recovery_until_s_ = 0;  // 0 = not in recovery
   PipelineHistograms histograms_;
-  std::unique_ptr<io::Prober> prober_;
-  ProbeTable probes_;
-  std::vector<io::ProbeAnswer> probe_answers_;
+  ProbeStage probes_;
+  ProbeResults probe_results_;  // reused per round
   StoreHealth store_health_;
   std::unique_ptr<ScriptRunner> script_runner_;
   RateLimitedLog script_log_;
@@ -154,13 +163,11 @@ class Server {
   static constexpr size_t kReadAheadBatches = 4;
   IntakeQueue intake_;
   PriorityPolicy priority_;
-  std::vector<LeaseChange> changes_;
-  // With a script runner: which of changes_ a client's query made, and the
-  // query, for the events submitted once the batch is durable.
+  CommitStage commit_;
+  // With a script runner: which of the commit stage's changes a client's
+  // query made, and the query, for the events submitted once the batch is
+  // durable.
   std::vector<std::pair<size_t, io::RxPacket>> script_sources_;
-  std::vector<io::TxPacket> durable_replies_;  // wait for the commit
-  std::vector<io::TxPacket> free_replies_;     // promise nothing durable (OFFER, NAK)
-  std::vector<wire::MessageType> durable_types_, free_types_;
   int64_t batch_now_s_ = 0;
 };
 

@@ -15,7 +15,7 @@ tl::expected<void, std::string> Server::commit_admin(std::span<const LeaseChange
   auto committed = store_.commit(changes);
   note_commit(committed);
   if (!committed) {
-    for (auto it = changes.rbegin(); it != changes.rend(); ++it) engine_->revert(*it);
+    revert_newest_first(*engine_, changes);
     ++counters_.commit_failures;
     Event failure;
     failure.at_s = now_s;

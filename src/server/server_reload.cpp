@@ -28,7 +28,7 @@ void Server::reload(const config::Config& next) {
   handler_ = std::move(handler);
   handler_->set_recovery(in_recovery());
   priority_ = PriorityPolicy::from_config(config_);
-  probes_ = ProbeTable(config_.probing.max_pending);
+  probes_.resize(config_.probing.max_pending);
   engine_ = std::move(engine);
   spdlog::info("configuration reloaded: {} subnets, {} leases carried over", config_.subnets.size(),
                rows.size());

@@ -1,0 +1,209 @@
+// The daemon's start-up, loop and shutdown (daemon.h).
+#include "daemon/daemon.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "server/rogue_watch.h"
+
+namespace bs::daemon {
+namespace {
+
+void set_log_level(const std::string& severity) {
+  if (severity == "DEBUG")
+    spdlog::set_level(spdlog::level::debug);
+  else if (severity == "WARN")
+    spdlog::set_level(spdlog::level::warn);
+  else if (severity == "ERROR")
+    spdlog::set_level(spdlog::level::err);
+  else if (severity == "FATAL")
+    spdlog::set_level(spdlog::level::critical);
+  else
+    spdlog::set_level(spdlog::level::info);
+}
+
+tl::unexpected<std::string> fail(std::string message) {
+  spdlog::critical("{}", message);
+  return tl::unexpected(std::move(message));
+}
+
+// A damaged file stops the start-up; this says what the operator can do.
+// (memfile skips unreadable rows itself, up to max-row-errors.)
+void hint_recovery(const config::LeaseDatabase& lease_database) {
+  const std::string& database = lease_database.name;
+  std::error_code ignored;
+  if (lease_database.type != "sqlite" || !std::filesystem::exists(database, ignored)) return;
+  spdlog::critical(
+      "if {} is damaged, `blackstart --recover-db {}` copies its readable leases into a new file "
+      "and keeps the old one",
+      database, database);
+}
+
+std::vector<std::string> interface_names(const config::Config& config) {
+  std::vector<std::string> names;
+  for (const auto& spec : config.interfaces) {
+    names.push_back(spec.address ? spec.name + "/" + to_string(*spec.address) : spec.name);
+  }
+  return names;
+}
+
+server::ServerOptions server_options(const config::Config& config, const DaemonOptions& options) {
+  server::ServerOptions server_options;
+  server_options.receive_timeout_ms = options.receive_timeout_ms;
+  // Kea's max-reclaim-leases bounds one reclaim pass (0 = no limit; one
+  // pass stays bounded so the packet loop never stalls).
+  if (const auto max = config.expiry.max_reclaim_leases) {
+    constexpr size_t kUnlimitedPass = 65536;
+    server_options.reclaim_per_batch = *max == 0 ? kUnlimitedPass : *max;
+  }
+  return server_options;
+}
+
+}  // namespace
+
+tl::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(control::RunningConfig running,
+                                                                 Platform& platform,
+                                                                 DaemonOptions options) {
+  const config::Config& config = running.config;
+  set_log_level(config.log_severity);
+  std::unique_ptr<Daemon> daemon(new Daemon(platform, config.lease_database, options.notifier));
+  const store::PreviousShutdown previous = daemon->file_store_
+                                               ? platform.previous_shutdown(daemon->database_)
+                                               : store::PreviousShutdown::Clean;
+  if (auto opened = daemon->open_store(config); !opened) return tl::unexpected(opened.error());
+  if (auto built = daemon->open_server(config, options); !built) {
+    return tl::unexpected(built.error());
+  }
+  if (auto serving = daemon->start_serving(std::move(running), previous); !serving) {
+    return tl::unexpected(serving.error());
+  }
+  return daemon;
+}
+
+Daemon::~Daemon() = default;
+
+tl::expected<void, std::string> Daemon::open_store(const config::Config& config) {
+  auto store = platform_.open_store(config.lease_database);
+  if (!config.lease_database.fsync) {
+    spdlog::warn("lease-database fsync is off: a power cut can lose leases already ACKed");
+  }
+  if (!store) {
+    auto failed = fail(store.error().message);
+    hint_recovery(config.lease_database);
+    return failed;
+  }
+  store_ = std::move(*store);
+  return {};
+}
+
+// The packet sockets, then the server with every stored lease loaded.
+tl::expected<void, std::string> Daemon::open_server(const config::Config& config,
+                                                    const DaemonOptions& options) {
+  auto transport = platform_.open_transport(interface_names(config));
+  if (!transport) return fail(transport.error().message);
+  transport_ = std::move(*transport);
+  auto server = server::Server::create(config, *store_, *transport_, platform_.clock(),
+                                       server_options(config, options));
+  if (!server) {
+    auto failed = fail(server.error());
+    hint_recovery(config.lease_database);
+    return failed;
+  }
+  server_ = std::move(*server);
+  return {};
+}
+
+tl::expected<void, std::string> Daemon::start_serving(control::RunningConfig running,
+                                                      store::PreviousShutdown previous) {
+  const config::Config config = running.config;
+  const Clock& clock = platform_.clock();
+  // Before the shutdown marker is touched: a control socket that cannot be
+  // bound stops the start-up without faking an unclean shutdown.
+  auto control =
+      control::ControlPlane::start(*server_, clock, std::move(running), store_->describe());
+  if (!control) return fail(control.error());
+  control_ = std::move(*control);
+  if (previous == store::PreviousShutdown::Unclean) server_->enter_recovery(clock.now_s());
+  if (previous == store::PreviousShutdown::Changed) {
+    server_->enter_recovery(clock.now_s(),
+                            "the lease database changed while the server was stopped "
+                            "(restored from a backup?)");
+  }
+  if (auto marked =
+          file_store_ ? platform_.mark_running(database_) : tl::expected<void, std::string>();
+      !marked) {
+    return fail("cannot clear the clean-shutdown marker: " + marked.error());
+  }
+  platform_.install_signal_handlers();
+  for (const auto& link : transport_->interfaces()) {
+    spdlog::info("serving on {} ({}/{})", link.name, to_string(link.address), link.prefix_len);
+  }
+  return attach_link_watchers(config);
+}
+
+// The prober, the script runner and the rogue listener.
+tl::expected<void, std::string> Daemon::attach_link_watchers(const config::Config& config) {
+  // Probing is what keeps a restart after a power cut from handing out an
+  // address twice, so a server told to probe does not run without it.
+  if (auto prober = platform_.open_prober(transport_->interfaces())) {
+    server_->attach_prober(std::move(*prober));
+  } else if (config.probing.mode != config::ProbeMode::Off) {
+    return fail(prober.error().message);
+  }
+  // libdhcp_run_script's equivalent: its own thread, fed after each commit.
+  if (!config.run_script.path.empty()) {
+    server_->attach_script_runner(platform_.open_script_runner(config.run_script.path));
+    spdlog::info("run_script: running {} on lease events", config.run_script.path);
+  }
+  // Detection is a warning light, not a reason to refuse service.
+  if (auto rogue = platform_.open_rogue_listener(transport_->interfaces())) {
+    server_->watch_for_rogues(std::move(*rogue), server::rogue_options_from_env());
+  } else {
+    spdlog::warn("foreign DHCP server detection is off: {}", rogue.error().message);
+  }
+  return {};
+}
+
+bool Daemon::run_once() {
+  if (platform_.stop_requested() || control_->shutdown_requested()) return false;
+  server_->run_once();
+  if (platform_.take_reload_request()) {
+    if (notifier_ != nullptr) notifier_->reloading(monotonic_now_us());
+    control_->reload();
+    if (notifier_ != nullptr) notifier_->ready();
+  }
+  control_->after_batch();
+  if (notifier_ != nullptr) notifier_->watchdog_tick(monotonic_now_us() / 1000);
+  return true;
+}
+
+int Daemon::run() {
+  while (run_once()) {
+  }
+  return shutdown();
+}
+
+int Daemon::shutdown() {
+  if (shut_down_) return exit_code_;
+  shut_down_ = true;
+  if (notifier_ != nullptr) notifier_->stopping();
+  control_->stop();
+  exit_code_ = control_->exit_code();
+  const server::Counters& counters = server_->counters();
+  spdlog::info("stopping: {} packets received, {} sent, {} leases committed",
+               counters.packets_received, counters.packets_sent, counters.leases_committed);
+  // Closed first: closing checkpoints the WAL into the file, and the marker
+  // records the file as it is left.
+  control_.reset();
+  server_.reset();
+  store_.reset();
+  if (auto marked = file_store_ ? platform_.mark_clean_shutdown(database_)
+                                : tl::expected<void, std::string>();
+      !marked) {
+    spdlog::error("cannot write the clean-shutdown marker: {}", marked.error());
+  }
+  return exit_code_;
+}
+
+}  // namespace bs::daemon

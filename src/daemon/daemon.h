@@ -1,0 +1,92 @@
+// The daemon: every start-up decision, the packet loop, reload and the
+// clean shutdown, over a Platform (platform.h) so the scenario tests run
+// exactly this with fakes. main.cpp parses the command line and calls
+// start() then run().
+//
+// The start-up sequence, in this order (each step's failure stops it with
+// a critical log line and exit code 1):
+//   1. read the previous shutdown (clean, unclean, database changed),
+//   2. open the lease store,
+//   3. bind the packet sockets,
+//   4. build the server, loading every stored lease,
+//   5. start the control sockets,
+//   6. enter recovery mode if the last run did not stop cleanly,
+//   7. remove the clean-shutdown marker, install the signal handlers,
+//   8. attach the conflict prober, the script runner, the rogue listener.
+// When start() returns, every socket is bound and the leases are loaded:
+// the place for what needs nothing privileged any more (dropping
+// privileges, telling systemd READY) is between start() and run().
+#pragma once
+
+#include <memory>
+#include <string>
+#include <tl/expected.hpp>
+#include <utility>
+
+#include "control/control.h"
+#include "control/running_config.h"
+#include "daemon/platform.h"
+#include "daemon/systemd_notify.h"
+#include "server/server.h"
+
+namespace bs::daemon {
+
+struct DaemonOptions {
+  // The packet loop waits at most this long, so a control command or a
+  // SIGHUP that arrives while the network is idle is handled within it.
+  int receive_timeout_ms = 50;
+  // systemd's notify socket (systemd_notify.h): told of reloads, watchdog
+  // ticks from the loop and the stop. nullptr: nobody to tell (tests).
+  SystemdNotifier* notifier = nullptr;
+};
+
+class Daemon {
+ public:
+  // Steps 1-8 above. The error is the reason, already logged.
+  static tl::expected<std::unique_ptr<Daemon>, std::string> start(control::RunningConfig running,
+                                                                  Platform& platform,
+                                                                  DaemonOptions options = {});
+  ~Daemon();
+
+  // One turn of the loop: a batch, a pending SIGHUP's reload, the control
+  // commands queued meanwhile. False once a stop was asked for (signal or
+  // the control API's shutdown), without running the turn.
+  bool run_once();
+  // run_once until a stop, then shutdown(); returns the exit code.
+  int run();
+  // Stops the control sockets, closes the server and the store, and writes
+  // the clean-shutdown marker. Returns the exit code (the control API's
+  // shutdown may set one). Once only.
+  int shutdown();
+
+  server::Server& server() { return *server_; }
+
+ private:
+  Daemon(Platform& platform, const config::LeaseDatabase& database, SystemdNotifier* notifier)
+      : platform_(platform),
+        database_(database.name),
+        file_store_(database.type != "postgresql"),
+        notifier_(notifier) {}
+  tl::expected<void, std::string> open_store(const config::Config& config);
+  tl::expected<void, std::string> open_server(const config::Config& config,
+                                              const DaemonOptions& options);
+  tl::expected<void, std::string> start_serving(control::RunningConfig running,
+                                                store::PreviousShutdown previous);
+  tl::expected<void, std::string> attach_link_watchers(const config::Config& config);
+
+  Platform& platform_;
+  std::string database_;
+  // The clean-shutdown marker sits beside a lease file; a PostgreSQL
+  // database keeps its own crash safety and is not a file here.
+  bool file_store_;
+  SystemdNotifier* notifier_;
+  // Declared in the order they open; destroyed in reverse.
+  std::unique_ptr<store::LeaseStore> store_;
+  std::unique_ptr<io::Transport> transport_;
+  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<control::ControlPlane> control_;
+  bool shut_down_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace bs::daemon

@@ -1,0 +1,112 @@
+// The commit stage (commit_stage.h). The assertions here are the
+// durability rule stated as code: an ACK that gives an address leaves only
+// from send_kept, only after a commit that reached the required level, and
+// only with the bytes on the wire naming the address its change committed.
+#include "server/commit_stage.h"
+
+#include "common/assert.h"
+#include "common/byte_order.h"
+
+namespace bs::server {
+namespace {
+
+constexpr size_t kYiaddrOffset = 16;  // BOOTP fixed header: op..ciaddr before it
+
+// The yiaddr the encoded reply carries: what the client will take as its
+// address, read from the bytes about to leave rather than from our notes.
+Ip4 yiaddr_on_wire(const io::TxPacket& packet) {
+  BS_ASSERT(packet.payload.size() >= kYiaddrOffset + 4);
+  return Ip4{load_be32(packet.payload, kYiaddrOffset)};
+}
+
+}  // namespace
+
+void revert_newest_first(alloc::Engine& engine, std::span<const LeaseChange> changes) {
+  for (auto it = changes.rbegin(); it != changes.rend(); ++it) engine.revert(*it);
+}
+
+CommitStage::CommitStage(store::LeaseStore& store, io::Transport& transport)
+    : store_(store), transport_(transport) {}
+
+void CommitStage::add(Reply&& reply) {
+  BS_ASSERT(reply.type != wire::MessageType::Ack || reply.yiaddr.is_zero());
+  unpromised_.push_back(std::move(reply));
+}
+
+size_t CommitStage::add(Promise&& promise) {
+  const size_t index = changes_.size();
+  if (promise.ack) {
+    BS_ASSERT(promise.ack->type == wire::MessageType::Ack);
+    acks_.push_back(WaitingAck{std::move(*promise.ack), index});
+  }
+  changes_.push_back(std::move(promise.change));
+  return index;
+}
+
+void CommitStage::send_unpromised(Counters& counters) {
+  for (const Reply& reply : unpromised_) {
+    BS_ASSERT(reply.type != wire::MessageType::Ack || yiaddr_on_wire(reply.packet).is_zero());
+  }
+  send(unpromised_, counters);
+}
+
+tl::expected<void, store::StoreError> CommitStage::commit(alloc::Engine& engine) {
+  if (changes_.empty()) {
+    BS_ASSERT(acks_.empty());
+    reached_ = Durability::Local;  // nothing needed making durable
+    return {};
+  }
+  auto committed = store_.commit(changes_);
+  if (committed) {
+    reached_ = Durability::Local;
+    return committed;
+  }
+  // Nothing of the batch is durable: undo it in memory and promise nothing.
+  // Clients retransmit and get a fresh chance.
+  reached_ = Durability::None;
+  revert_newest_first(engine, changes_);
+  return committed;
+}
+
+void CommitStage::send_kept(Counters& counters) {
+  if (acks_.empty()) return;
+  if (reached_ < required_) {
+    counters.drops[static_cast<size_t>(DropReason::CommitFailed)] += acks_.size();
+    acks_.clear();
+    return;
+  }
+  kept_.clear();
+  for (WaitingAck& waiting : acks_) {
+    BS_ASSERT(waiting.change_index < changes_.size());
+    const LeaseChange& change = changes_[waiting.change_index];
+    BS_ASSERT(change.after.has_value() && change.after->state == LeaseState::Assigned);
+    BS_ASSERT(change.address == waiting.ack.yiaddr && change.after->address == change.address);
+    BS_ASSERT(yiaddr_on_wire(waiting.ack.packet) == change.address);
+    kept_.push_back(std::move(waiting.ack));
+  }
+  acks_.clear();
+  send(kept_, counters);
+}
+
+void CommitStage::send(std::vector<Reply>& replies, Counters& counters) {
+  if (replies.empty()) return;
+  outgoing_.clear();
+  for (Reply& reply : replies) {
+    ++counters.sent_by_type[static_cast<size_t>(reply.type)];
+    outgoing_.push_back(std::move(reply.packet));
+  }
+  counters.packets_sent += outgoing_.size();
+  transport_.send(outgoing_);
+  replies.clear();
+}
+
+void CommitStage::clear() {
+  changes_.clear();
+  acks_.clear();
+  unpromised_.clear();
+  kept_.clear();
+  outgoing_.clear();
+  reached_ = Durability::None;
+}
+
+}  // namespace bs::server

@@ -1,0 +1,84 @@
+// The commit stage: the last stage of a batch, where the durability rule is
+// kept. Replies that promise nothing (OFFER, NAK) are sent before the
+// commit; every lease change of the batch is made durable in one store
+// transaction (group commit); only then do the ACKs that promised those
+// changes leave, each checked against its committed change on the way out.
+// If the commit fails, the changes are undone in memory, newest first, and
+// the ACKs are withheld.
+//
+// Durability is a level, not a yes/no, because an HA pair (issue 12) will
+// need a second copy before an ACK: the partner's own commit. Today the
+// only level reached is Local, and Local is what the stage requires.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <tl/expected.hpp>
+#include <vector>
+
+#include "alloc/engine.h"
+#include "io/transport.h"
+#include "server/counters.h"
+#include "server/handoff.h"
+#include "store/lease_store.h"
+
+namespace bs::server {
+
+// Where a batch's changes are durable, in increasing order of safety.
+enum class Durability : uint8_t {
+  None,             // nowhere: the commit failed and the batch was reverted
+  Local,            // this server's lease store committed it (one fsync)
+  LocalAndPartner,  // and an HA partner committed it and said so (not built yet)
+};
+
+// Undoes `changes` in the engine, newest first, so that two changes of the
+// same address unwind to what was there before the first. The one way the
+// pipeline, the admin path and the probe stage undo uncommitted changes.
+void revert_newest_first(alloc::Engine& engine, std::span<const LeaseChange> changes);
+
+class CommitStage {
+ public:
+  CommitStage(store::LeaseStore& store, io::Transport& transport);
+
+  // Filed during the batch. A Reply promises nothing, so an ACK here must
+  // give no address (INFORM's); an ACK that gives one comes in a Promise.
+  void add(Reply&& reply);
+  // Returns the index of the promise's change in changes().
+  size_t add(Promise&& promise);
+
+  std::span<const LeaseChange> changes() const { return changes_; }
+  size_t acks_waiting() const { return acks_.size(); }
+
+  // The three steps of a batch, in this order, then clear().
+  // 1. Replies that promise nothing leave at once.
+  void send_unpromised(Counters& counters);
+  // 2. One transaction for every change of the batch (none: nothing to
+  // do). On failure the changes are reverted in `engine` and the ACKs are
+  // dropped; the store's error is returned for the caller to report.
+  tl::expected<void, store::StoreError> commit(alloc::Engine& engine);
+  Durability durability() const { return reached_; }
+  // 3. The ACKs, if the batch reached the required durability. Each one
+  // is paired with its change: same address, a lease granted, committed.
+  void send_kept(Counters& counters);
+  void clear();
+
+ private:
+  struct WaitingAck {
+    Reply ack;
+    size_t change_index;
+  };
+  void send(std::vector<Reply>& replies, Counters& counters);
+
+  store::LeaseStore& store_;
+  io::Transport& transport_;
+  const Durability required_ = Durability::Local;
+  Durability reached_ = Durability::None;
+  // Per batch; reused so the hot path does not allocate.
+  std::vector<LeaseChange> changes_;
+  std::vector<WaitingAck> acks_;
+  std::vector<Reply> unpromised_;
+  std::vector<Reply> kept_;
+  std::vector<io::TxPacket> outgoing_;
+};
+
+}  // namespace bs::server

@@ -1,0 +1,138 @@
+// The daemon's own start-up, loop, reload and shutdown (daemon/daemon.h)
+// on a FakePlatform: the decisions main.cpp used to make, now testable.
+#include "daemon/daemon.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fake_platform.h"
+
+namespace bs::testing {
+namespace {
+
+std::string office(const std::string& extra = "", int valid_lifetime_s = 3600) {
+  return R"({"Dhcp4": {
+  "interfaces-config": {"interfaces": ["office0"]},
+  "lease-database": {"type": "sqlite", "name": "/var/lib/blackstart/leases.sqlite3"},
+  "control-sockets": [],
+  "valid-lifetime": )" +
+         std::to_string(valid_lifetime_s) + "," + extra + R"(
+  "subnet4": [{"id": 1, "subnet": "198.18.1.0/24",
+               "pools": [{"pool": "198.18.1.100 - 198.18.1.109"}]}]}})";
+}
+
+control::RunningConfig running(const std::string& text) {
+  auto parsed = control::parse_running_config(text, "daemon.json");
+  EXPECT_TRUE(parsed) << parsed.error().to_string();
+  return *parsed;
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<daemon::Daemon> start(const std::string& text) {
+    auto started = daemon::Daemon::start(running(text), platform_);
+    EXPECT_TRUE(started) << started.error();
+    return started ? std::move(*started) : nullptr;
+  }
+
+  FakePlatform platform_;
+};
+
+TEST_F(DaemonTest, StartsServesAndStopsCleanly) {
+  auto daemon = start(office());
+  ASSERT_TRUE(daemon);
+  EXPECT_EQ(platform_.opened_database, "/var/lib/blackstart/leases.sqlite3");
+  EXPECT_EQ(platform_.transport_names, std::vector<std::string>{"office0"});
+  EXPECT_EQ(platform_.marker, store::PreviousShutdown::Unclean) << "marker removed while running";
+  EXPECT_TRUE(platform_.signals_installed);
+  EXPECT_FALSE(daemon->server().in_recovery());
+
+  TestClient pc(platform_.transport, daemon->server(), 1);
+  const Ip4 address = pc.dora();
+  ASSERT_FALSE(address.is_zero());
+  EXPECT_EQ(platform_.store.rows().size(), 1u);
+
+  EXPECT_TRUE(daemon->run_once());
+  platform_.stop = true;
+  EXPECT_FALSE(daemon->run_once());
+  EXPECT_EQ(daemon->run(), 0);
+  EXPECT_EQ(platform_.marker, store::PreviousShutdown::Clean);
+}
+
+// A power cut: no shutdown, the marker stays removed. The next start loads
+// every ACKed lease and, not knowing what else it lost, enters recovery.
+TEST_F(DaemonTest, APowerCutRestartKeepsTheLeasesAndRecovers) {
+  Ip4 address;
+  {
+    auto daemon = start(office());
+    ASSERT_TRUE(daemon);
+    TestClient pc(platform_.transport, daemon->server(), 1);
+    address = pc.dora();
+    ASSERT_FALSE(address.is_zero());
+  }
+  auto daemon = start(office());
+  ASSERT_TRUE(daemon);
+  EXPECT_TRUE(daemon->server().in_recovery());
+  const Lease* lease = daemon->server().engine().find_by_address(address);
+  ASSERT_NE(lease, nullptr);
+  EXPECT_EQ(lease->state, LeaseState::Assigned);
+  // Recovery probes every address it believes free before offering it.
+  TestClient other(platform_.transport, daemon->server(), 2);
+  EXPECT_FALSE(other.discover());
+  EXPECT_EQ(daemon->server().probes_pending(), 1u);
+}
+
+TEST_F(DaemonTest, ADatabaseChangedWhileStoppedStartsInRecovery) {
+  platform_.marker = store::PreviousShutdown::Changed;
+  auto daemon = start(office());
+  ASSERT_TRUE(daemon);
+  EXPECT_TRUE(daemon->server().in_recovery());
+}
+
+TEST_F(DaemonTest, AStoreThatCannotOpenStopsTheStartUpBeforeTheMarker) {
+  platform_.store_error = "cannot open /var/lib/blackstart/leases.sqlite3: disk I/O error";
+  auto started = daemon::Daemon::start(running(office()), platform_);
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error(), *platform_.store_error);
+  EXPECT_EQ(platform_.marker, store::PreviousShutdown::FirstStart) << "marker untouched";
+  EXPECT_FALSE(platform_.signals_installed);
+}
+
+TEST_F(DaemonTest, AMarkerThatCannotBeClearedStopsTheStartUp) {
+  platform_.mark_running_error = "read-only file system";
+  auto started = daemon::Daemon::start(running(office()), platform_);
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().find("read-only file system"), std::string::npos);
+}
+
+TEST_F(DaemonTest, NoProberStopsTheStartUpUnlessProbingIsOff) {
+  platform_.prober_error = "socket(AF_PACKET): Operation not permitted";
+  EXPECT_FALSE(daemon::Daemon::start(running(office()), platform_));
+  EXPECT_TRUE(start(office(R"("conflict-probing": {"mode": "off"},)")));
+}
+
+TEST_F(DaemonTest, SighupReloadsTheConfigFile) {
+  const auto path = std::filesystem::path(::testing::TempDir()) /
+                    ("bs_daemon_reload_" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path) << office();
+  auto loaded = control::load_running_config(path.string());
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  auto started = daemon::Daemon::start(std::move(*loaded), platform_);
+  ASSERT_TRUE(started) << started.error();
+  auto& daemon = *started;
+  EXPECT_EQ(daemon->server().config().valid_lifetime_s, 3600u);
+
+  std::ofstream(path) << office("", 7200);
+  EXPECT_TRUE(daemon->run_once());
+  EXPECT_EQ(daemon->server().config().valid_lifetime_s, 3600u) << "no SIGHUP yet";
+  platform_.reload = true;
+  EXPECT_TRUE(daemon->run_once());
+  EXPECT_EQ(daemon->server().config().valid_lifetime_s, 7200u);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace bs::testing
