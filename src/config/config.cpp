@@ -86,6 +86,7 @@ BS_CONFIG_KEYS("Dhcp4", dhcp4_keys());
 BS_CONFIG_KEYS("Dhcp4.interfaces-config", kInterfacesKeys);
 BS_CONFIG_KEYS("Dhcp4.lease-database (sqlite)", kLeaseDatabaseKeys);
 BS_CONFIG_KEYS("Dhcp4.lease-database (memfile)", kMemfileKeys);
+BS_CONFIG_KEYS("Dhcp4.lease-database (postgresql)", kPostgresqlKeys);
 BS_CONFIG_KEYS("Dhcp4.loggers[]", kLoggerKeys);
 BS_CONFIG_KEYS("Dhcp4.loggers[].output-options[]", kOutputKeys);
 

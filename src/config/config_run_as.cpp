@@ -8,6 +8,7 @@ namespace bs::config {
 namespace {
 
 constexpr std::string_view kRunAsKeys[] = {"user", "group"};
+BS_CONFIG_KEYS("Dhcp4.run-as", kRunAsKeys);
 
 // What useradd/groupadd accept, minus the trailing '$' of machine accounts:
 // a name that could never resolve is a typo worth stopping on.

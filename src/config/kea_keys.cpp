@@ -60,12 +60,15 @@ constexpr std::string_view kControlAuthKeys[] = {"directory"};
 
 // Keys that are blackstart's own (Kea has no such setting); every other
 // accepted key has Kea's name and meaning.
-constexpr std::string_view kOwnSections[] = {"Dhcp4.conflict-probing", "Dhcp4.starvation-guard"};
+constexpr std::string_view kOwnSections[] = {"Dhcp4.conflict-probing", "Dhcp4.starvation-guard",
+                                             "Dhcp4.run-as"};
 constexpr std::pair<std::string_view, std::string_view> kOwnKeys[] = {
     {"Dhcp4", "conflict-probing"},
     {"Dhcp4", "starvation-guard"},
+    {"Dhcp4", "run-as"},
     {"Dhcp4.lease-database (sqlite)", "fsync"},
     {"Dhcp4.lease-database (memfile)", "fsync"},
+    {"Dhcp4.lease-database (postgresql)", "fsync"},
     {"Dhcp4.control-sockets[].authentication", "token"},
     {"Dhcp4.control-sockets[].authentication", "token-file"},
 };

@@ -61,7 +61,7 @@ inline constexpr uint8_t kVendorClassId = 60;
 inline constexpr uint8_t kClientId = 61;
 inline constexpr uint8_t kTftpServerName = 66;
 inline constexpr uint8_t kBootFileName = 67;
-inline constexpr uint8_t kRelayAgentInfo = 82;  // RFC 3046
+inline constexpr uint8_t kRelayAgentInfo = 82;    // RFC 3046
 inline constexpr uint8_t kSubnetSelection = 118;  // RFC 3011
 inline constexpr uint8_t kEnd = 255;
 }  // namespace opt
