@@ -14,8 +14,9 @@
 //   7. remove the clean-shutdown marker, install the signal handlers,
 //   8. attach the conflict prober, the script runner, the rogue listener.
 // When start() returns, every socket is bound and the leases are loaded:
-// the place for what needs nothing privileged any more (dropping
-// privileges, telling systemd READY) is between start() and run().
+// main.cpp tells systemd READY there. The switch to the run-as user comes
+// before start() (privileges.h), so every file the daemon opens or creates
+// is that user's; the two socket capabilities it keeps suffice for the rest.
 #pragma once
 
 #include <memory>
