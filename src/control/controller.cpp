@@ -6,6 +6,8 @@
 
 #include <numeric>
 
+#include "control/log_severity.h"
+
 namespace bs::control {
 namespace {
 
@@ -15,20 +17,6 @@ constexpr size_t kSamplesKept = 11;  // 10 s window
 
 uint64_t total_drops(const server::Counters& counters) {
   return std::accumulate(counters.drops.begin(), counters.drops.end(), uint64_t{0});
-}
-
-void apply_log_severity(const std::string& severity) {
-  if (severity == "DEBUG") {
-    spdlog::set_level(spdlog::level::debug);
-  } else if (severity == "WARN") {
-    spdlog::set_level(spdlog::level::warn);
-  } else if (severity == "ERROR") {
-    spdlog::set_level(spdlog::level::err);
-  } else if (severity == "FATAL") {
-    spdlog::set_level(spdlog::level::critical);
-  } else {
-    spdlog::set_level(spdlog::level::info);
-  }
 }
 
 }  // namespace

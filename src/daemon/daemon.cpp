@@ -5,23 +5,11 @@
 
 #include <filesystem>
 
+#include "control/log_severity.h"
 #include "server/rogue_watch.h"
 
 namespace bs::daemon {
 namespace {
-
-void set_log_level(const std::string& severity) {
-  if (severity == "DEBUG")
-    spdlog::set_level(spdlog::level::debug);
-  else if (severity == "WARN")
-    spdlog::set_level(spdlog::level::warn);
-  else if (severity == "ERROR")
-    spdlog::set_level(spdlog::level::err);
-  else if (severity == "FATAL")
-    spdlog::set_level(spdlog::level::critical);
-  else
-    spdlog::set_level(spdlog::level::info);
-}
 
 tl::unexpected<std::string> fail(std::string message) {
   spdlog::critical("{}", message);
@@ -66,7 +54,7 @@ tl::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(control::Runnin
                                                                  Platform& platform,
                                                                  DaemonOptions options) {
   const config::Config& config = running.config;
-  set_log_level(config.log_severity);
+  control::apply_log_severity(config.log_severity);
   std::unique_ptr<Daemon> daemon(new Daemon(platform, config.lease_database, options.notifier));
   const store::PreviousShutdown previous = daemon->file_store_
                                                ? platform.previous_shutdown(daemon->database_)

@@ -17,6 +17,8 @@
 #include <memory>
 #include <utility>
 
+#include "control/log_severity.h"
+
 namespace bs::daemon {
 namespace {
 
@@ -85,14 +87,6 @@ tl::expected<spdlog::sink_ptr, std::string> sink_for(const config::LogOutput& ou
 
 }  // namespace
 
-spdlog::level::level_enum level_for_severity(const std::string& severity) {
-  if (severity == "DEBUG") return spdlog::level::debug;
-  if (severity == "WARN") return spdlog::level::warn;
-  if (severity == "ERROR") return spdlog::level::err;
-  if (severity == "FATAL") return spdlog::level::critical;
-  return spdlog::level::info;
-}
-
 bool fd_is_journal_stream(int fd) {
   const char* stream = std::getenv("JOURNAL_STREAM");
   if (stream == nullptr) return false;
@@ -128,7 +122,7 @@ tl::expected<void, std::string> open_log_outputs(const config::Config& config) {
     flush_each_line = flush_each_line || output.flush;
   }
   auto logger = std::make_shared<spdlog::logger>("", sinks.begin(), sinks.end());
-  logger->set_level(level_for_severity(config.log_severity));
+  logger->set_level(control::level_for_severity(config.log_severity));
   // Kea's "flush": false lets a file buffer; errors are always flushed.
   logger->flush_on(flush_each_line ? spdlog::level::trace : spdlog::level::err);
   spdlog::set_default_logger(std::move(logger));

@@ -21,9 +21,6 @@ namespace bs::daemon {
 // its level. Files are opened here, so call it as the user the daemon runs as.
 tl::expected<void, std::string> open_log_outputs(const config::Config& config);
 
-// Kea's severity name as spdlog's level (unknown names: info).
-spdlog::level::level_enum level_for_severity(const std::string& severity);
-
 // Whether $JOURNAL_STREAM ("DEV:INODE") names the file open on `fd`.
 bool fd_is_journal_stream(int fd);
 

@@ -99,12 +99,6 @@ TEST(LogOutputNames, SyslogFacilities) {
   EXPECT_EQ(syslog_facility("mail"), -1);
 }
 
-TEST(LogOutputNames, Severities) {
-  EXPECT_EQ(level_for_severity("DEBUG"), spdlog::level::debug);
-  EXPECT_EQ(level_for_severity("FATAL"), spdlog::level::critical);
-  EXPECT_EQ(level_for_severity("INFO"), spdlog::level::info);
-}
-
 // Without loggers, lines go to stderr; when stderr is the journal they carry
 // journald's "<N>" priority instead of a time stamp.
 std::string default_output_line(bool as_journal, const std::filesystem::path& file) {
