@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     auto config = bs::config::load_config_file(config_file);
     if (!config) return fail(config.error().to_string());
     const auto& database = config->lease_database;
-    if (database.type != "postgresql") {
+    if (!database.is_postgresql()) {
       return fail(config_file + ": lease-database type is \"" + database.type +
                   "\", not \"postgresql\"");
     }

@@ -234,7 +234,7 @@ Status read_lease_database(const Reader& reader, const Node& node, Config& confi
   if (auto ok = check_lease_type(reader, node); !ok) return ok;
   LeaseDatabase& database = config.lease_database;
   database.type = *reader.get_string(*node.find("type"));
-  const bool memfile = database.type == "memfile";
+  const bool memfile = database.is_memfile();
   if (!memfile) {
     for (std::string_view key : {"persist", "lfc-interval", "max-row-errors"}) {
       if (const auto member = node.find(key)) {
@@ -244,7 +244,7 @@ Status read_lease_database(const Reader& reader, const Node& node, Config& confi
       }
     }
   }
-  const bool postgresql = database.type == "postgresql";
+  const bool postgresql = database.is_postgresql();
   std::span<const std::string_view> allowed = kLeaseDatabaseKeys;
   if (memfile) allowed = kMemfileKeys;
   if (postgresql) allowed = kPostgresqlKeys;

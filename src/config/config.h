@@ -155,6 +155,14 @@ struct LeaseDatabase {
   std::string password;
   uint32_t connect_timeout_s = 5;
 
+  // The one place that knows which type names what, so callers ask what
+  // they mean (is there a file to mark, to recover, to check?).
+  bool is_memfile() const { return type == "memfile"; }
+  bool is_sqlite() const { return type == "sqlite"; }
+  bool is_postgresql() const { return type == "postgresql"; }
+  // memfile and sqlite keep the leases in a file on this host (`name`).
+  bool is_local_file() const { return !is_postgresql(); }
+
   bool operator==(const LeaseDatabase&) const = default;
 };
 

@@ -35,7 +35,7 @@ std::string directory_of(const std::string& path) {
 void check_lease_file(const Config& config, const HostView& host, const Locator& locate,
                       std::vector<ConfigError>& out) {
   // A postgresql "name" is a database on a server, not a file here.
-  if (config.lease_database.type == "postgresql") return;
+  if (!config.lease_database.is_local_file()) return;
   const std::string& file = config.lease_database.name;
   const std::string directory = directory_of(file);
   const auto where = {std::string_view("/Dhcp4/lease-database/name"),

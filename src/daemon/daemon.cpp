@@ -21,7 +21,7 @@ tl::unexpected<std::string> fail(std::string message) {
 void hint_recovery(const config::LeaseDatabase& lease_database) {
   const std::string& database = lease_database.name;
   std::error_code ignored;
-  if (lease_database.type != "sqlite" || !std::filesystem::exists(database, ignored)) return;
+  if (!lease_database.is_sqlite() || !std::filesystem::exists(database, ignored)) return;
   spdlog::critical(
       "if {} is damaged, `blackstart --recover-db {}` copies its readable leases into a new file "
       "and keeps the old one",

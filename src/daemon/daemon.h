@@ -66,7 +66,7 @@ class Daemon {
   Daemon(Platform& platform, const config::LeaseDatabase& database, SystemdNotifier* notifier)
       : platform_(platform),
         database_(database.name),
-        file_store_(database.type != "postgresql"),
+        file_store_(database.is_local_file()),
         notifier_(notifier) {}
   tl::expected<void, std::string> open_store(const config::Config& config);
   tl::expected<void, std::string> open_server(const config::Config& config,

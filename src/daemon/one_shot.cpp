@@ -103,12 +103,12 @@ int recover_db(const std::string& file) {
                    config.error().to_string().c_str());
       return 1;
     }
-    if (config->lease_database.type == "postgresql") {
+    if (config->lease_database.is_postgresql()) {
       std::fprintf(stderr, "%s: the lease database is PostgreSQL's; its recovery is the server's\n",
                    file.c_str());
       return 1;
     }
-    if (config->lease_database.type != "sqlite") {
+    if (!config->lease_database.is_sqlite()) {
       std::fprintf(stderr,
                    "%s: the lease database is Kea's CSV file %s; it needs no recovery: "
                    "unreadable rows are skipped when it loads (see max-row-errors)\n",

@@ -52,12 +52,12 @@ tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_memfile_store(const s
 
 tl::expected<std::unique_ptr<LeaseStore>, StoreError> open_lease_store(
     const config::LeaseDatabase& database) {
-  if (database.type == "memfile") {
+  if (database.is_memfile()) {
     return open_memfile_store(database.name, {.fsync = database.fsync,
                                               .lfc_interval_s = database.lfc_interval_s,
                                               .max_row_errors = database.max_row_errors});
   }
-  if (database.type == "postgresql") {
+  if (database.is_postgresql()) {
     return open_pg_store({.host = database.host,
                           .port = database.port,
                           .name = database.name,

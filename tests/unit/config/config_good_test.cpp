@@ -78,6 +78,20 @@ TEST(ConfigGood, PostgresqlTakesKeasConnectionKeys) {
   EXPECT_EQ(defaults.lease_database.port, 5432);
 }
 
+TEST(ConfigGood, OnlyPostgresqlKeepsItsLeasesOffThisHost) {
+  const auto database_of = [](const char* type) {
+    return parse_ok(std::string(R"({"Dhcp4": {"lease-database": {"type": ")") + type +
+                    R"(", "name": "x"}}})")
+        .lease_database;
+  };
+  EXPECT_TRUE(database_of("memfile").is_local_file());
+  EXPECT_TRUE(database_of("memfile").is_memfile());
+  EXPECT_TRUE(database_of("sqlite").is_local_file());
+  EXPECT_TRUE(database_of("sqlite").is_sqlite());
+  EXPECT_FALSE(database_of("postgresql").is_local_file());
+  EXPECT_TRUE(database_of("postgresql").is_postgresql());
+}
+
 TEST(ConfigGood, ConflictProbingDefaultsToUncertainAndIsTunable) {
   const Config defaults = parse_ok(R"({"Dhcp4": {}})");
   EXPECT_EQ(defaults.probing.mode, ProbeMode::Uncertain);
