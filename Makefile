@@ -64,7 +64,7 @@ fuzz-replay: build
 fuzz:
 	scripts/install-deps.sh test
 	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DBLACKSTART_FUZZ=ON
-	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
 	@for t in $(FUZZ_BUILD)/*_fuzz; do \
 	  name=$$(basename $$t _fuzz); scratch=$$(mktemp -d); \
 	  echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
