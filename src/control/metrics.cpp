@@ -150,6 +150,9 @@ void write_signals(Writer& w, const StatusSnapshot& s) {
            "OFFERs and ACKs from other DHCP servers seen on served links.", s.rogue_sightings);
   w.single("blackstart_rogue_servers", "gauge", "Distinct foreign DHCP servers seen since start.",
            s.rogues.size());
+  w.single("blackstart_script_events_dropped_total", "counter",
+           "run_script lease events lost because the script queue was full (script not run).",
+           s.counters.script_events_dropped);
   w.single("blackstart_recovery_mode", "gauge",
            "1 while recovering from an unclean shutdown, else 0.", s.recovery.active ? 1 : 0);
   w.family("blackstart_events_total", "counter", "Events recorded, by kind.");

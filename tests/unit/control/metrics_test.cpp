@@ -96,6 +96,18 @@ TEST_F(ControlTest, StarvationDropsHaveTheirOwnReason) {
   EXPECT_TRUE(has_line(text, "blackstart_packets_dropped_total{reason=\"probe_backlog\"} 0"));
 }
 
+// A full run_script queue loses events silently for the script; the
+// operator sees it here.
+TEST_F(ControlTest, ScriptEventsDroppedAreAMetric) {
+  controller_->tick();
+  StatusSnapshot snapshot = controller_->snapshot();
+  EXPECT_TRUE(has_line(format_metrics(snapshot), "blackstart_script_events_dropped_total 0"));
+  snapshot.counters.script_events_dropped = 3;
+  const std::string text = format_metrics(snapshot);
+  EXPECT_TRUE(has_line(text, "# TYPE blackstart_script_events_dropped_total counter"));
+  EXPECT_TRUE(has_line(text, "blackstart_script_events_dropped_total 3"));
+}
+
 TEST_F(ControlTest, HistogramBucketsAreCumulative) {
   for (uint8_t i = 1; i <= 3; ++i) client(i).dora();
   const std::string text = format_metrics(controller_->snapshot());
