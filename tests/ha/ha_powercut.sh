@@ -97,6 +97,9 @@ power_on() {
   BST_PIDS+=("${PID[$side]}")
   wait_for 15 udp_listening "${!ns_var}" 67 "${PID[$side]}" ||
     { echo "ha_powercut: server $side did not start; $HA_RUN/server-$side.log" >&2; return 1; }
+  # Without the shim a cut would lose nothing: refuse to report on it.
+  grep -q libbs_fsync_shim.so "/proc/${PID[$side]}/maps" 2>/dev/null ||
+    { echo "ha_powercut: the fsync shim is not loaded into server $side; refusing" >&2; exit 1; }
 }
 
 # power_off SIDE: the power cut. SIGKILL, the link goes dark (no RST, no
