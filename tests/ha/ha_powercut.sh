@@ -152,7 +152,9 @@ load_once() {
 
 # --- checks ----------------------------------------------------------------------
 
-dump() { ha_dump_leases "$1" >"$HA_RUN/dump-$1.txt"; echo "$HA_RUN/dump-$1.txt"; }
+# dump SIDE TAG: the side's leases into a file kept for the post-mortem
+# (BST_KEEP=1); prints its path.
+dump() { ha_dump_leases "$1" >"$HA_RUN/dump-$2-$1.txt"; echo "$HA_RUN/dump-$2-$1.txt"; }
 checked() { awk '{ newest[$1] = $2 } END { print length(newest) }' "$MEMORY"; }
 # shellcheck disable=SC2317  # called through wait_for
 took_over() { (($("$CHECK" takeover "$MEMORY" "$1" "$2") >= 0)); }
@@ -164,12 +166,12 @@ wait_normal() {
   echo $((SECONDS - began_s))
 }
 
-# after_return: both servers hold every ACKed lease, no address is held by
+# after_return N: both servers hold every ACKed lease, no address is held by
 # two clients, the servers agree. Adds to the totals.
 after_return() {
   load_once $((RATE / 2)) $((RATE / 4))  # the returned pair serves new and old clients
   local a b
-  a=$(dump A) b=$(dump B)
+  a=$(dump A "return-$1") b=$(dump B "return-$1")
   MISSING_AFTER=$((MISSING_AFTER + $("$CHECK" missing "$MEMORY" "$a") + $("$CHECK" missing "$MEMORY" "$b")))
   DISAGREE=$((DISAGREE + $("$CHECK" disagree "$a" "$b")))
 }
@@ -190,12 +192,12 @@ primary_cut() {
   fi
   load_stop "$log"
   local lost
-  lost=$("$CHECK" missing "$MEMORY" "$(dump B)")
+  lost=$("$CHECK" missing "$MEMORY" "$(dump B "survivor-$n")")
   MISSING_SURVIVOR=$((MISSING_SURVIVOR + lost))
   power_on A
   local resync_s
   resync_s=$(wait_normal) || { echo "ha_powercut: cut $n: the pair did not return to normal in $LIMIT_S s" >&2; return 1; }
-  after_return
+  after_return "$n"
   TAKEOVERS+=("$takeover_ms")
   printf '%s cut %d: killed %d ms into the load (%s ACKs), takeover %s ms, missing on survivor %d, back to normal in %d s\n' \
     "$KIND" "$n" "$kill_ms" "$(field "$log" acked)" "$takeover_ms" "$lost" "$resync_s"
@@ -221,7 +223,7 @@ split_brain() {
   wait_normal >/dev/null || { echo "ha_powercut: split brain: the pair did not return to normal" >&2; return 1; }
   load_once $((RATE / 2)) $((RATE / 4))
   SPLIT_DOUBLES=$(($("$CHECK" doubles "$MEMORY") - doubles_before))
-  SPLIT_DISAGREE=$("$CHECK" disagree "$(dump A)" "$(dump B)")
+  SPLIT_DISAGREE=$("$CHECK" disagree "$(dump A split)" "$(dump B split)")
   SPLIT_LIVE=$((LIVE_DUPLICATES - before))
   echo "$KIND split brain: $((SECONDS - began_s)) s, standby serving after $SPLIT_TAKEOVER_MS ms;" \
     "addresses two clients hold $SPLIT_DOUBLES (seen live $SPLIT_LIVE), servers disagree on $SPLIT_DISAGREE"
@@ -242,7 +244,7 @@ both_cut() {
   power_on B
   wait_normal >/dev/null || { echo "ha_powercut: both cut: the pair did not return to normal" >&2; return 1; }
   local a b
-  a=$(dump A) b=$(dump B)
+  a=$(dump A both) b=$(dump B both)
   BOTH_LOST=$("$CHECK" missing "$MEMORY" "$a" "$b")
   echo "$KIND both cut: killed $kill_ms ms into the load; $BOTH_LOST of $BOTH_CHECKED ACKed leases on neither server"
 }
