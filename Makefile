@@ -148,8 +148,9 @@ ha-powercut-short:
 # (bench/results/ha/takeover.md). Separate from make bench, which takes
 # ~15 min already; this one ~15 min too.
 HA_BENCH_SERVERS ?= blackstart,kea,kea-ha
-bench-ha: build
+bench-ha:
 	scripts/install-deps.sh ha
+	$(MAKE) build
 	/usr/bin/python3 bench/peer_bench.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load \
 	  --servers $(HA_BENCH_SERVERS) --cross-check '' --results bench/results/ha
 	HA_BUILD=$(BUILD) tests/ha/ha_powercut.sh -o bench/results/ha/takeover.md kea:5 blackstart:5

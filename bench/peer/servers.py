@@ -11,7 +11,8 @@ from . import probes
 from .env import run, tail
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
-NAMES = ["blackstart", "blackstart-nofsync", "kea", "dnsmasq", "dhcpd", "kea-ha"]
+NAMES = ["blackstart", "blackstart-nofsync", "kea", "dnsmasq", "dhcpd"]  # make bench
+PAIR_NAMES = ["kea-ha"]  # HA pairs, only when asked for (make bench-ha)
 
 
 def render(template, out_path, iface, state):
