@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit micro micro-bench bench bench-priority bench-priority-tiny scale fuzz-replay fuzz integration differential deb package-test lint format demo drill clean
+.PHONY: all build deps test unit micro micro-bench bench bench-priority bench-priority-tiny bench-ha ha-powercut ha-powercut-short scale fuzz-replay fuzz integration differential deb package-test lint format demo drill clean
 
 all: build
 
@@ -123,6 +123,37 @@ powercut:
 	scripts/install-deps.sh powercut
 	$(MAKE) build
 	POWERCUT_BUILD=$(BUILD) tools/powercut/powercut.sh -o bench/results/powercut.md $(POWERCUT_SERVERS)
+
+# The HA harness (issue #12, tests/ha/README.md): each server pair kind
+# (an adapter in tests/ha/adapters) on one switch; 30 power cuts of the
+# primary under load (takeover time, ACKed leases lost, addresses held
+# twice after the return), a split brain and a cut of both. Writes
+# bench/results/ha-powercut.md; HA_SEED=N repeats the instants. The
+# blackstart kind skips until its pair exists. About 12 min for Kea.
+HA_KINDS ?= kea:30 blackstart:30
+ha-powercut:
+	scripts/install-deps.sh ha
+	$(MAKE) build
+	HA_BUILD=$(BUILD) tests/ha/ha_powercut.sh -o bench/results/ha-powercut.md $(HA_KINDS)
+# 3 cuts each, about 85 s for Kea; not in make test while blackstart skips.
+ha-powercut-short:
+	scripts/install-deps.sh ha
+	$(MAKE) build
+	HA_BUILD=$(BUILD) tests/ha/ha_powercut.sh kea:3 blackstart:3
+
+# The HA pairs' rate (issue #12): the peer benchmark's sweeps for the pair
+# kinds (kea-ha; a blackstart pair joins as another bench/peer server
+# class) next to single blackstart and Kea in the same run, written to
+# bench/results/ha/, then 5 primary cuts per kind for the takeover time
+# (bench/results/ha/takeover.md). Separate from make bench, which takes
+# ~15 min already; this one ~15 min too.
+HA_BENCH_SERVERS ?= blackstart,kea,kea-ha
+bench-ha:
+	scripts/install-deps.sh ha
+	$(MAKE) build
+	/usr/bin/python3 bench/peer_bench.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load \
+	  --servers $(HA_BENCH_SERVERS) --cross-check '' --results bench/results/ha
+	HA_BUILD=$(BUILD) tests/ha/ha_powercut.sh -o bench/results/ha/takeover.md kea:5 blackstart:5
 
 # The outage drill (issue #14, docs/DRILL.md): a virtual office through a
 # day, a power cut and the restart, blackstart and Kea 2.2 side by side;

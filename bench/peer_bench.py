@@ -15,6 +15,7 @@ bench/results/raw/. Method and caveats: bench/README.md.
 Usage (as root): bench/peer_bench.py --blackstart build/blackstart --bs-load build/bs-load
                  (Debian's /usr/bin/python3: the plot uses python3-matplotlib)
                  [--servers blackstart,kea] [--generators perfdhcp,bs-load]
+                 (--servers kea-ha: Kea 2.2's HA pair, not in the default list)
                  [--rates 250,500] [--bsload-rates 1000,4000] [--period 10]
                  [--results DIR]
 
@@ -86,7 +87,8 @@ def main():
     parser.add_argument("--blackstart", default=os.path.join(env.REPO_DIR, "build", "blackstart"))
     parser.add_argument("--bs-load", default=os.path.join(env.REPO_DIR, "build", "bs-load"))
     parser.add_argument("--servers", default=",".join(servers.NAMES),
-                        help="comma-separated subset of " + ",".join(servers.NAMES))
+                        help="comma-separated subset of "
+                        + ",".join(servers.NAMES + servers.PAIR_NAMES))
     parser.add_argument("--generators", default=",".join(GENERATORS),
                         help="comma-separated subset of " + ",".join(GENERATORS))
     parser.add_argument("--rates", default=",".join(map(str, PERFDHCP_RATES)),
@@ -113,7 +115,8 @@ def main():
     pairs = [(p.split(":")[0], int(p.split(":")[1])) for p in args.cross_check.split(",")
              if p.strip()]
     pairs = [(s, r) for s, r in pairs if s in servers_wanted]
-    unknown = (set(servers_wanted) - set(servers.NAMES)) | (set(gens_wanted) - set(GENERATORS))
+    unknown = ((set(servers_wanted) - set(servers.NAMES + servers.PAIR_NAMES))
+               | (set(gens_wanted) - set(GENERATORS)))
     if (unknown or not gens_wanted or not all(rates[g] for g in gens_wanted)
             or not 1 <= args.period <= 60 or any(len(r) > 30 for r in rates.values())):
         parser.error(f"unknown {sorted(unknown)}, or rates/period out of bounds")

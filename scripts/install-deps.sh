@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, and only if missing, so
 # `make demo` and `make test` work on a fresh Debian 12 machine (as root).
-# Usage: scripts/install-deps.sh build|test|demo|deb|powercut|drill
+# Usage: scripts/install-deps.sh build|test|demo|deb|powercut|ha|drill
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ make pkg-config libgtest-dev libbenchmark-dev
@@ -25,6 +25,10 @@ command -v npm >/dev/null || api_pkgs+=(npm)
 # The peers `make powercut` compares blackstart with. dnsmasq-base, not
 # dnsmasq: the latter ships a service that would start on the host.
 powercut_pkgs=(iproute2 procps kea-dhcp4-server dnsmasq-base)
+# The HA harness (tests/ha, make ha-powercut): Kea 2.2's hot-standby pair
+# (libdhcp_ha.so and libdhcp_lease_cmds.so come with kea-dhcp4-server's
+# kea-common), curl and jq for its HA commands, python3 for the checks.
+ha_pkgs=(iproute2 procps kea-dhcp4-server curl jq python3)
 # Kea 2.2 itself, for the memfile interop test (test_kea_memfile.sh): its
 # lease file is taken over by blackstart and back. The service never starts
 # on the host (policy-rc.d below); the test runs kea-dhcp4 in a namespace.
@@ -61,7 +65,8 @@ case "${1:-build}" in
   test) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}" "${net_pkgs[@]}" "${lint_pkgs[@]}" "${kea_doc_pkgs[@]}" dnsmasq-base "${api_pkgs[@]}" "${kea_pkgs[@]}" "${pg_pkgs[@]}" "${diff_pkgs[@]}" "${drill_pkgs[@]}" "${deb_pkgs[@]}" "${import_pkgs[@]}") ;;
   drill) wanted=("${build_pkgs[@]}" "${net_pkgs[@]}" "${kea_pkgs[@]}" "${drill_pkgs[@]}") ;;
   powercut) wanted=("${build_pkgs[@]}" "${powercut_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|demo|deb|powercut|drill" >&2; exit 2 ;;
+  ha) wanted=("${build_pkgs[@]}" "${ha_pkgs[@]}") ;;
+  *) echo "usage: $0 build|test|demo|deb|powercut|ha|drill" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -1,7 +1,9 @@
 """The servers under test: how each is configured (bench/configs, with
 @IFACE@ and @STATE@ filled in) and started afresh for one step."""
 
+import json
 import os
+import subprocess
 import tempfile
 import time
 
@@ -9,7 +11,8 @@ from . import probes
 from .env import run, tail
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
-NAMES = ["blackstart", "blackstart-nofsync", "kea", "dnsmasq", "dhcpd"]
+NAMES = ["blackstart", "blackstart-nofsync", "kea", "dnsmasq", "dhcpd"]  # make bench
+PAIR_NAMES = ["kea-ha"]  # HA pairs, only when asked for (make bench-ha)
 
 
 def render(template, out_path, iface, state):
@@ -29,6 +32,17 @@ class Server:
 
     def command(self, bench, state):  # -> (argv, env)
         raise NotImplementedError
+
+    # A pair's second server: started before, stopped after the one the
+    # generator talks to (see KeaHa); nothing for a single server.
+    def start_partner(self, bench, state):
+        return None
+
+    def wait_ready(self, bench):
+        return None
+
+    def stop_partner(self, bench):
+        pass
 
 
 class Blackstart(Server):
@@ -95,10 +109,91 @@ class Dhcpd(Server):
                 os.path.join(state, "dhcpd.pid"), bench.srv_if], None
 
 
+class KeaHa(Server):
+    """Kea 2.2 hot-standby pair: the primary in the server namespace (the
+    generator's server), the standby in a namespace of its own on a
+    dedicated HA link; the primary ACKs after the standby took the lease.
+    A blackstart pair is added the same way (its own class and config)."""
+
+    ADDR_A, ADDR_B = "198.18.15.1", "198.18.15.2"  # below the pool (198.18.16.1-)
+
+    def __init__(self):
+        super().__init__("kea-ha", "Kea 2.2 HA hot-standby pair (memfile, MT on)")
+        self.partner = None
+        self.partner_ns = None
+
+    def _link(self, bench):
+        if self.partner_ns:
+            return
+        tag = bench.srv_ns[:-3]
+        self.partner_ns, ha_a, ha_b = f"{tag}ha", f"{tag}h", f"{tag}H"
+        bench.netns(self.partner_ns)
+        run(["ip", "-n", bench.srv_ns, "link", "add", ha_a, "type", "veth", "peer", "name", ha_b,
+             "netns", self.partner_ns])
+        run(["ip", "-n", bench.srv_ns, "addr", "add", self.ADDR_A + "/30", "dev", ha_a])
+        run(["ip", "-n", self.partner_ns, "addr", "add", self.ADDR_B + "/30", "dev", ha_b])
+        run(["ip", "-n", bench.srv_ns, "link", "set", ha_a, "up"])
+        run(["ip", "-n", self.partner_ns, "link", "set", ha_b, "up"])
+        self.partner_if = ha_b
+
+    def _config(self, name, iface, state):
+        with open(os.path.join(CONFIG_DIR, "kea-ha.json")) as f:
+            text = f.read()
+        for key, value in {"@NAME@": name, "@IFACE@": iface, "@STATE@": state,
+                           "@ADDR_A@": self.ADDR_A, "@ADDR_B@": self.ADDR_B}.items():
+            text = text.replace(key, value)
+        path = os.path.join(state, "kea-ha.json")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def command(self, bench, state):
+        conf = self._config("server1", bench.srv_if, state)
+        env = dict(os.environ, KEA_PIDFILE_DIR=state, KEA_LOCKFILE_DIR=state)
+        return ["kea-dhcp4", "-c", conf], env
+
+    def start_partner(self, bench, state):
+        self._link(bench)
+        partner_state = os.path.join(state, "standby")
+        os.makedirs(partner_state)
+        conf = self._config("server2", self.partner_if, partner_state)
+        env = dict(os.environ, KEA_PIDFILE_DIR=partner_state, KEA_LOCKFILE_DIR=partner_state)
+        self.partner = bench.spawn(self.partner_ns, ["kea-dhcp4", "-c", conf],
+                                   os.path.join(partner_state, "server.log"), env=env)
+        return self.partner
+
+    def _state(self, ns, addr):
+        body = json.dumps({"command": "ha-heartbeat", "service": ["dhcp4"]})
+        result = subprocess.run(["ip", "netns", "exec", ns, "curl", "-s", "--max-time", "2", "-X",
+                                 "POST", "-H", "Content-Type: application/json", "-d", body,
+                                 f"http://{addr}:8001/"], capture_output=True, text=True)
+        try:
+            reply = json.loads(result.stdout)
+            reply = reply[0] if isinstance(reply, list) else reply
+            return reply["arguments"]["state"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return "down"
+
+    def wait_ready(self, bench):
+        """Until both servers are in hot-standby (synced); else an error."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if (self._state(bench.srv_ns, self.ADDR_A) == "hot-standby"
+                    and self._state(self.partner_ns, self.ADDR_B) == "hot-standby"):
+                return None
+            time.sleep(0.3)
+        return "the HA pair did not reach hot-standby in 60 s"
+
+    def stop_partner(self, bench):
+        if self.partner is not None:
+            bench.stop(self.partner)
+            self.partner = None
+
+
 def make(names, blackstart):
     makers = {"blackstart": lambda: Blackstart(blackstart, True),
               "blackstart-nofsync": lambda: Blackstart(blackstart, False),
-              "kea": Kea, "dnsmasq": Dnsmasq, "dhcpd": Dhcpd}
+              "kea": Kea, "dnsmasq": Dnsmasq, "dhcpd": Dhcpd, "kea-ha": KeaHa}
     return [makers[name]() for name in names]
 
 
@@ -106,6 +201,7 @@ def start(bench, server, state, raw):
     """Starts the server in the server namespace and waits until it owns UDP
     port 67 and is idle. Returns (proc, cmd, log path, error or None); on an
     error the server is already stopped and `raw` holds its log tail."""
+    server.start_partner(bench, state)
     cmd, env = server.command(bench, state)
     server_log = os.path.join(state, "server.log")
     proc = bench.spawn(bench.srv_ns, cmd, server_log, env=env)
@@ -113,6 +209,7 @@ def start(bench, server, state, raw):
     while not probes.udp67_owned_by(bench, proc.pid):
         if proc.poll() is not None or time.monotonic() > deadline:
             bench.stop(proc)
+            server.stop_partner(bench)
             with open(raw, "w") as f:
                 f.write(f"$ {' '.join(cmd)}\n{tail(server_log, 40)}")
             return proc, cmd, server_log, "server did not start: " + tail(
@@ -131,8 +228,12 @@ def start(bench, server, state, raw):
         if now - last < 0.025:
             break
         last = now
-    if proc.poll() is not None:
+    not_ready = server.wait_ready(bench)
+    if proc.poll() is not None or not_ready:
         rc = bench.stop(proc)
+        server.stop_partner(bench)
+        if not_ready:
+            return proc, cmd, server_log, not_ready
         with open(raw, "w") as f:
             f.write(f"$ {' '.join(cmd)}\n{tail(server_log, 40)}")
         return proc, cmd, server_log, f"server exited at start-up (status {rc}): " + tail(

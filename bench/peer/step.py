@@ -62,6 +62,7 @@ def run_step(bench, server, rate, args, raw_dir, generator):
         probes.udp_counters(bench.cli_ns), probes.softnet_dropped()
     hwm = probes.proc_hwm_kb(proc.pid) if server_alive else 0
     rc = bench.stop(proc)
+    server.stop_partner(bench)
 
     with open(raw, "w") as f:
         f.write(f"$ {' '.join(gen_cmd)}\n")

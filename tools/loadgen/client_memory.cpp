@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -106,9 +107,13 @@ void ClientMemory::remember(const Mac& mac, Ip4 address) {
   holder_of_address_[address] = key;
 }
 
-void ClientMemory::append(const Mac& mac, Ip4 address) {
+void ClientMemory::append(const Mac& mac, Ip4 address, Ip4 server_id) {
   if (fd_ < 0) return;
-  const std::string line = to_string(mac) + " " + bs::to_string(address) + "\n";
+  const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  const std::string line = to_string(mac) + " " + bs::to_string(address) + " " +
+                           std::to_string(unix_ms) + " " + bs::to_string(server_id) + "\n";
   // One write per line on O_APPEND: whole lines or nothing.
   if (write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     ++write_failures_;
@@ -130,10 +135,10 @@ bool ClientMemory::check_stranger_ack(const Mac& mac, Ip4 address) {
   return !count_duplicate(mac, address);
 }
 
-bool ClientMemory::record_ack(const Mac& mac, Ip4 address) {
+bool ClientMemory::record_ack(const Mac& mac, Ip4 address, Ip4 server_id) {
   const bool duplicate = count_duplicate(mac, address);
   remember(mac, address);
-  append(mac, address);
+  append(mac, address, server_id);
   return !duplicate;
 }
 

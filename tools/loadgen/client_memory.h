@@ -1,5 +1,8 @@
 // The clients' memory: every DHCPACK any simulated client received, as an
-// append-only "MAC IP" log. It lives outside the server's directory, so the
+// append-only "MAC IP UNIX_MS SERVER_ID" log (the wall-clock time of the ACK
+// in milliseconds and the server identifier it carried, which the HA
+// harness, tests/ha, needs to time a takeover; readers use the first two
+// fields only). It lives outside the server's directory, so the
 // simulated power cut does not touch it, the way a real client keeps its
 // lease through the server's outage. Each line is written with one write()
 // on an O_APPEND file, so a killed generator loses no acknowledged lease.
@@ -48,7 +51,7 @@ class ClientMemory {
 
   // A client received an ACK for `address`. Returns false (and counts a
   // duplicate) if another client holds that address.
-  bool record_ack(const Mac& mac, Ip4 address);
+  bool record_ack(const Mac& mac, Ip4 address, Ip4 server_id = Ip4{});
   // A stranger (a verify probe) was ACKed `address`: a duplicate if a
   // remembered client holds it. Strangers are not remembered; they leave.
   bool check_stranger_ack(const Mac& mac, Ip4 address);
@@ -62,7 +65,7 @@ class ClientMemory {
  private:
   explicit ClientMemory(int fd) : fd_(fd) {}
   void remember(const Mac& mac, Ip4 address);
-  void append(const Mac& mac, Ip4 address);
+  void append(const Mac& mac, Ip4 address, Ip4 server_id);
   bool count_duplicate(const Mac& mac, Ip4 address);
 
   int fd_ = -1;

@@ -117,7 +117,7 @@ void Engine::handle(const Bytes& datagram, Clock::time_point now) {
   if (type == wire::MessageType::Offer && step == Step::Discover) {
     on_offer(index, packet->yiaddr, packet->option_ip(wire::opt::kServerId).value_or(Ip4{}), now);
   } else if (type == wire::MessageType::Ack && (step == Step::Request || step == Step::Reboot)) {
-    on_ack(index, packet->yiaddr, now);
+    on_ack(index, packet->yiaddr, packet->option_ip(wire::opt::kServerId).value_or(Ip4{}), now);
   } else if (type == wire::MessageType::Nak && (step == Step::Request || step == Step::Reboot)) {
     on_nak(index, now);
   }
@@ -137,7 +137,7 @@ void Engine::on_offer(size_t index, Ip4 offered, Ip4 server_id, Clock::time_poin
   begin_step(index, Step::Request, now);
 }
 
-void Engine::on_ack(size_t index, Ip4 address, Clock::time_point now) {
+void Engine::on_ack(size_t index, Ip4 address, Ip4 server_id, Clock::time_point now) {
   ++stats_.acks;
   stats_.ack_latency_ms.push_back(elapsed_ms(states_[index].exchange_start, now));
   const Task& task = (*tasks_)[index];
@@ -145,7 +145,7 @@ void Engine::on_ack(size_t index, Ip4 address, Clock::time_point now) {
     if (address == task.target) ++stats_.probe_hits;
     memory_.check_stranger_ack(task.mac, address);
   } else {
-    memory_.record_ack(task.mac, address);
+    memory_.record_ack(task.mac, address, server_id);
   }
   finish(index, Outcome::Acked, address);
 }

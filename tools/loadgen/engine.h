@@ -85,7 +85,7 @@ class Engine {
   void expire(Clock::time_point now);
   void handle(const Bytes& datagram, Clock::time_point now);
   void on_offer(size_t index, Ip4 offered, Ip4 server_id, Clock::time_point now);
-  void on_ack(size_t index, Ip4 address, Clock::time_point now);
+  void on_ack(size_t index, Ip4 address, Ip4 server_id, Clock::time_point now);
   void on_nak(size_t index, Clock::time_point now);
   void finish(size_t index, Outcome outcome, Ip4 address);
   uint32_t fresh_xid();
