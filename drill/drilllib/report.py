@@ -16,7 +16,8 @@ SCENARIO_TEXT = {
     "lost-db": "As `cut`, and the lease store replaced by the morning's backup before the "
                "restart.",
     "rogue": "As `cut`, and a consumer router (dnsmasq, its own network 198.19.1.0/24, routing "
-             "nowhere) plugged into floor 1 at power back.",
+             "nowhere) plugged into floor 1 during the outage; blackstart's rogue probe every "
+             "20 s (its 60 s, compressed 3:1).",
     "disk-full": "As `cut`, and the lease disk full at power back, freed after 20 s (the "
                  "issue's 60 s, time compressed 3:1); a server that exits is restarted a second "
                  "later, as systemd would.",

@@ -207,7 +207,7 @@ def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s
     return result
 
 
-def _power_back(office, server, devices, run_dir, before_release=None):
+def _power_back(office, server, devices, run_dir):
     """Every device given starts at the same instant as the server: their
     clients are started behind a gate during the outage (at least a
     second), and the gate opens at power back. Returns power back's time."""
@@ -218,8 +218,6 @@ def _power_back(office, server, devices, run_dir, before_release=None):
     time.sleep(max(0.3, outage_until - time.monotonic()))
     t0 = time.monotonic()
     server.start(shimmed=False)
-    if before_release:
-        before_release()
     office.power_on_switches()
     office.release_gate(gate, gate_fd)
     return t0
@@ -252,9 +250,13 @@ def _day_and_cut(office, server, scenario, site, devices, run_dir, log, result):
         server.fill_disk()
         events.append((DISK_FULL_S, server.free_disk, "the lease disk was freed"))
         what = f", the lease disk is full until {DISK_FULL_S} s after power back"
+    if scenario == "rogue":
+        # Plugged in during the outage; a home router's DHCP server is up
+        # before the office's devices have booted.
+        office.start_rogue()
+        what += ", a consumer router plugged into floor 1"
     log(f"{server.kind}/{scenario}: power cut{what}")
-    rogue = office.start_rogue if scenario == "rogue" else None
-    return _power_back(office, server, office.cold_devices(), run_dir, rogue), events
+    return _power_back(office, server, office.cold_devices(), run_dir), events
 
 
 def pct(values, q):
