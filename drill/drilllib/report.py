@@ -21,7 +21,8 @@ SCENARIO_TEXT = {
     "disk-full": "As `cut`, and the lease disk full at power back, freed after 20 s (the "
                  "issue's 60 s, time compressed 3:1); a server that exits is restarted a second "
                  "later, as systemd would.",
-    "storm": "No cut: a fresh server and every device booting at the same instant.",
+    "storm": "No cut: a fresh server and every device booting at the same instant; leases "
+             "of 600 s (no day to compress, so no renewals during the storm).",
 }
 
 

@@ -41,7 +41,7 @@ DEFAULT_SITE = {
 # devices): floor 1 is the server's own link, floor 2 is behind the router's
 # DHCP relay. Offsets from the floor's network address: the router .1, on
 # floor 1 the server .2, the registrar .5 and the mail host .25; printers'
-# reservations from .10; the phones' pool and the PCs' pool after them.
+# reservations from .30; the phones' pool and the PCs' pool after them.
 FLOOR_NET = {1: ipaddress.ip_network("198.18.16.0/21"), 2: ipaddress.ip_network("198.18.24.0/21")}
 PREFIX_LEN = 21
 
@@ -54,7 +54,7 @@ ROUTER = {1: floor_ip(1, 1), 2: floor_ip(2, 1)}
 SERVER_IP = floor_ip(1, 2)
 SIP_IP = floor_ip(1, 5)
 MAIL_IP = floor_ip(1, 25)
-PRINTER_FIRST = 10   # printers' reservations: offsets 10..99 on their floor
+PRINTER_FIRST = 30   # printers' reservations: offsets 30..99 (clear of the mail host's .25)
 PHONE_POOL = (100, 511)
 PC_POOL = (512, 2046)
 # The consumer router of scenario `rogue`: its own network, as home routers
