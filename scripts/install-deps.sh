@@ -46,7 +46,9 @@ diff_pkgs=(python3-scapy)
 # sipp (sip-tester) as its SIP registrar and phones, run in namespaces with
 # their own config dirs; postfix is preseeded to "No configuration" so the
 # host gets no mail system of its own. The report's plot uses matplotlib.
-drill_pkgs=(postfix sip-tester python3 python3-matplotlib isc-dhcp-relay)
+# dnsmasq-base is scenario rogue's consumer router and, with ISC dhcpd
+# (isc-dhcp-server), a server the drill can compare (--server).
+drill_pkgs=(postfix sip-tester python3 python3-matplotlib isc-dhcp-relay dnsmasq-base isc-dhcp-server)
 # The Debian package (make deb, tests/package): help2man writes the man
 # pages from --help, lintian checks the .deb, debootstrap makes the fresh
 # Debian 12 root it is installed into.

@@ -5,7 +5,10 @@
 # its namespace after the thread returns to the root one.
 import contextlib
 import ctypes
+import fcntl
 import os
+import socket
+import struct
 import subprocess
 
 CLONE_NEWNET = 0x40000000
@@ -60,3 +63,43 @@ def run_in(ns, *args, check=True):
 def pids_in(ns):
     done = ip("netns", "pids", ns, check=False)
     return [int(p) for p in done.stdout.split() if p.isdigit()]
+
+
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
+
+
+def set_up(name, ifname):
+    """`ip link set IFNAME up` in namespace NAME without a process (ioctl)."""
+    with inside(name):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        req = struct.pack("16sH", ifname.encode()[:15], 0)
+        flags = struct.unpack("16sH", fcntl.ioctl(sock.fileno(), SIOCGIFFLAGS, req)[:18])[1]
+        fcntl.ioctl(sock.fileno(), SIOCSIFFLAGS, struct.pack("16sH", ifname.encode()[:15],
+                                                             flags | IFF_UP))
+    finally:
+        sock.close()
+
+
+def pids_by_ns(names):
+    """{namespace: [pid, ...]} for every process in one of NAMES, from one
+    pass over /proc (`ip netns pids` is a process per namespace)."""
+    inodes = {}
+    for name in names:
+        try:
+            inodes[os.stat(f"/run/netns/{name}").st_ino] = name
+        except OSError:
+            pass
+    found = {name: [] for name in names}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            ino = os.stat(f"/proc/{entry}/ns/net").st_ino
+        except OSError:
+            continue
+        if ino in inodes:
+            found[inodes[ino]].append(int(entry))
+    return found

@@ -22,11 +22,15 @@ def draw(results, out_dir, timeout_s):
     scenarios = sorted({r["scenario"] for r in runs}, key=lambda s: (s != "cut", s))
     if not scenarios:
         return None
-    fig, axes = plt.subplots(1, len(scenarios), figsize=(6 * len(scenarios), 4), squeeze=False)
-    styles = {"blackstart": "-", "kea": "--"}
+    cols = min(3, len(scenarios))
+    rows = (len(scenarios) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 4 * rows), squeeze=False)
+    for ax in axes.flat[len(scenarios):]:
+        ax.set_visible(False)
+    styles = {"blackstart": "-", "kea": "--", "dnsmasq": ":", "dhcpd": "-."}
     colors = {"pc": "tab:blue", "laptop": "tab:orange", "phone": "tab:green", "printer": "tab:purple",
               "counter": "tab:red"}
-    for ax, scenario in zip(axes[0], scenarios):
+    for ax, scenario in zip(axes.flat, scenarios):
         for r in (r for r in runs if r["scenario"] == scenario):
             by_class = {}
             for w in r["watches"]:
@@ -37,14 +41,14 @@ def draw(results, out_dir, timeout_s):
                 for i, t in enumerate(times, 1):
                     xs += [t, t]
                     ys += [ys[-1], 100.0 * i / len(watches)]
-                xs.append(timeout_s)
+                xs.append(max(timeout_s, xs[-1]))
                 ys.append(ys[-1])
                 ax.plot(xs, ys, styles.get(r["server"], ":"), color=colors.get(klass),
                         label=f"{r['server']} {klass}")
         ax.set_title(f"scenario {scenario}")
         ax.set_xlabel("seconds after power back")
         ax.set_ylabel("% of the class working (address, mail, REGISTER)")
-        ax.set_xlim(0, min(timeout_s, max(10.0, _last_time(runs, scenario) + 2)))
+        ax.set_xlim(0, max(10.0, _last_time(runs, scenario) + 2))
         ax.set_ylim(0, 105)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")

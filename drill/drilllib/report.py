@@ -2,20 +2,41 @@
 # and device class (times after power back, duplicates, NAK loops, devices
 # without service), the servers' own counters, and a verdict line per class.
 import datetime
+import ipaddress
 import os
 
 from . import plot
 from .run import pct
-from .site import CLASSES
+from .site import CLASSES, FLOOR_NET
 
 NAK_LOOP = 3  # NAKs after power back that count as a NAK loop
+SCENARIO_TEXT = {
+    "cut": "The day, the power cut (unsynced writes lost), power back: server and devices "
+           "at once.",
+    "lost-db": "As `cut`, and the lease store replaced by the morning's backup before the "
+               "restart.",
+    "rogue": "As `cut`, and a consumer router (dnsmasq, its own network 198.19.1.0/24, routing "
+             "nowhere) plugged into floor 1 during the outage; blackstart's rogue probe every "
+             "20 s (its 60 s, compressed 3:1).",
+    "disk-full": "As `cut`, and the lease disk full at power back, freed after 20 s (the "
+                 "issue's 60 s, time compressed 3:1); a server that exits is restarted a second "
+                 "later, as systemd would.",
+    "storm": "No cut: a fresh server and every device booting at the same instant; leases "
+             "of 600 s (no day to compress, so no renewals during the storm).",
+}
 
 
 def _fmt(value):
     return "–" if value is None else f"{value:.1f}"
 
 
-def _class_row(server, klass, watches):
+def foreign(w):
+    """A device whose address is not of its floor's network (the rogue's)."""
+    return w.address is not None and \
+        ipaddress.ip_address(w.address) not in FLOOR_NET[w.d.floor]
+
+
+def _class_row(server, klass, watches, rogue=False):
     n = len(watches)
     t_addr = [w.t_addr for w in watches if w.t_addr is not None]
     t_mail = [w.t_mail for w in watches if w.t_mail is not None]
@@ -31,7 +52,8 @@ def _class_row(server, klass, watches):
     return (f"| {server} | {klass} | {n} | {_fmt(pct(t_addr, 50))} / {_fmt(max(t_addr) if t_addr else None)}"
             f" | {len(t_mail)}/{n}, {_fmt(pct(t_mail, 50))} / {_fmt(max(t_mail) if t_mail else None)}"
             f" | {sip} | {_fmt(max(t_work) if len(t_work) == n and n else None)}"
-            f" | {dups} | {loops} | {no_service} |")
+            f" | {dups} | {loops} | {no_service} |" +
+            (f" {sum(foreign(w) for w in watches)} |" if rogue else ""))
 
 
 def verdict(klass, watches):
@@ -41,7 +63,9 @@ def verdict(klass, watches):
     if dups:
         return f"{dups} of {n} {klass} devices shared an address"
     if len(working) < n:
-        return f"{n - len(working)} of {n} {klass} devices had no service at the end"
+        rogue = sum(foreign(w) for w in watches)
+        return (f"{n - len(working)} of {n} {klass} devices had no service at the end" +
+                (f" ({rogue} with the rogue's address)" if rogue else ""))
     t = max(max(x for x in (w.t_addr, w.t_mail, w.t_sip) if x is not None) for w in working)
     return f"all {n} {klass} devices worked within {t:.1f} s"
 
@@ -57,7 +81,8 @@ def render(results, site, args_line):
     lines = [
         "# Outage drill report", "",
         f"Run {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC: `{args_line}`. "
-        f"{site['devices']} devices on two floors (floor 2 behind ISC dhcrelay), "
+        f"{site['devices']} devices on two floors (floor 2 behind ISC dhcrelay; scenario "
+        f"`storm`: {site.get('storm_devices', 1000)}), "
         f"lease time {site['lease_s']} s (time compressed: renewals every "
         f"{max(1, site['lease_s'] // 3)} s).", "",
         "Times are seconds after power back (server and every device started at the same "
@@ -70,10 +95,13 @@ def render(results, site, args_line):
         "at the end.", "",
     ]
     for scenario in sorted({r["scenario"] for r in results}, key=lambda s: (s != "cut", s)):
-        lines += [f"## Scenario `{scenario}`", "",
+        rogue = scenario == "rogue"
+        lines += [f"## Scenario `{scenario}`", "", SCENARIO_TEXT.get(scenario, ""), "",
                   "| server | class | devices | address (s) | mail (s) | REGISTER (s) | "
-                  "all working (s) | dup | NAK loop | no service |",
-                  "| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |"]
+                  "all working (s) | dup | NAK loop | no service |" +
+                  (" rogue's address |" if rogue else ""),
+                  "| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |" +
+                  (" ---: |" if rogue else "")]
         chosen = [r for r in results if r["scenario"] == scenario]
         for r in chosen:
             if "watches" not in r:
@@ -82,25 +110,31 @@ def render(results, site, args_line):
             by_class = class_watches(r)
             for klass in CLASSES:
                 if klass in by_class:
-                    lines.append(_class_row(r["server"], klass, by_class[klass]))
-            lines.append(_class_row(r["server"], "**office**", r["watches"]))
+                    lines.append(_class_row(r["server"], klass, by_class[klass], rogue))
+            lines.append(_class_row(r["server"], "**office**", r["watches"], rogue))
         lines += ["", "Server's own counters after power back (cumulative since its restart), "
                   "and the day before the cut:", "",
-                  "| server | listening after (s) | ACKs | NAKs | offers | declines | "
-                  "conflicts | probes | recovery mode | day: bound / mail / renewals |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+                  "| server | listening after (s) | restarts | ACKs | NAKs | offers | declines | "
+                  "conflicts | probes | recovery mode | rogue servers seen | "
+                  "day: bound / mail / renewals | run (s) | load average before / after |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- "
+                  "| ---: | --- |"]
         for r in chosen:
             if "watches" not in r:
                 continue
             c = r["counters"]
             day = r["day"]
             if "error" in c:
-                cells = f"({c['error']}) |||||||"
+                cells = f"({c['error']}) ||||||||"
             else:
+                seen = "n/a" if c.get("rogue_servers") is None else c["rogue_servers"]
                 cells = (f"{c['acks']} | {c['naks']} | {c['offers']} | {c['declines']} | "
-                         f"{c['conflicts']} | {c['probes']} | {c['recovery_mode']}")
-            lines.append(f"| {r['server']} | {r['server_listening_s']} | {cells} | "
-                         f"{day['bound']} / {day['mail']} / {day['renewals']} |")
+                         f"{c['conflicts']} | {c['probes']} | {c['recovery_mode']} | {seen}")
+            day_cells = f"{day['bound']} / {day['mail']} / {day['renewals']}" if day else "(none)"
+            load = " / ".join(f"{a[0]:.1f}" for a in (r.get("load_before"), r.get("load_after"))
+                              if a)
+            lines.append(f"| {r['server']} | {r['server_listening_s']} | {r.get('restarts', 0)} | "
+                         f"{cells} | {day_cells} | {r.get('run_s', '')} | {load} |")
         lines += ["", "Verdicts:", ""]
         for r in chosen:
             if "watches" not in r:

@@ -10,10 +10,15 @@ import time
 from . import probe
 from .office import Office, wait_until
 from .servers import Server
-from .site import server_config
 
 ROUND_MIN_S = 0.25
 SETTLE_ROUNDS = 4  # rounds after everyone works, to catch late duplicates
+# Scenario disk-full: the lease disk is full when power comes back and is
+# freed this long after (the issue's 60 s, time compressed 3:1 like the day).
+DISK_FULL_S = 20
+# After the disk is freed, this long to recover before the run ends.
+DISK_FULL_GRACE_S = 40
+STORM_LEASE_S = 600
 
 
 class DeviceWatch:
@@ -82,10 +87,11 @@ def _count_naks(office, d, boot):
         return sum(1 for line in f if " event=nak " in line)
 
 
-def _watch(office, devices, timeout_s, t0, server, result):
+def _watch(office, devices, timeout_s, t0, server, result, events=(), log=_say):
     """Power back: rounds of checks until every device works (and a few
     rounds more) or the time is up. The server's start is watched in the
     same rounds, so the first round is not delayed by it."""
+    events = list(events)  # (seconds after power back, action, what to log)
     watches = {d.n: DeviceWatch(d) for d in devices}
     arp = {f: probe.ArpChecker(office.sw(f), f"02:dd:ff:ff:00:0{f}") for f in (1, 2)}
     sip = probe.SipRegistrations(office.tmp)
@@ -96,8 +102,17 @@ def _watch(office, devices, timeout_s, t0, server, result):
             now_s = started - t0
             if "server_listening_s" not in result and server.listening():
                 result["server_listening_s"] = round(now_s, 2)
+            # As systemd's Restart=on-failure would (the package's unit).
+            if server.supervise():
+                log(f"{server.kind} exited; restarted it (restart {server.restarts}, "
+                    f"{now_s:.1f} s after power back)")
+            for event in list(events):
+                if now_s >= event[0]:
+                    events.remove(event)
+                    event[1]()
+                    log(f"{event[2]} at {now_s:.1f} s")
             _round(office, devices, watches, arp, sip, now_s)
-            if all(w.working() for w in watches.values()):
+            if all(w.working() for w in watches.values()) and not events:
                 settle += 1
                 if settle > SETTLE_ROUNDS:
                     break
@@ -150,54 +165,104 @@ def _round(office, devices, watches, arp, sip, now_s):
 
 
 def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s, log=_say,
-            probing=None):
+            probing=None, status=None):
+    if scenario == "storm":
+        # No day to compress: leases as long as the storm's watch and more,
+        # so that renewals (an artifact of the compressed day) do not add
+        # to the storm.
+        site = dict(site, lease_s=max(site["lease_s"], STORM_LEASE_S))
     run_dir = os.path.join(tmp, f"{kind}-{scenario}")
     os.makedirs(run_dir)
     office = Office(run_dir, devices, site)
     server = Server(kind, office, build_dir, blackstart, run_dir)
     result = {"server": kind, "scenario": scenario, "devices": len(devices)}
     try:
+        started = time.monotonic()
         office.build()
         office.start_services()
-        server.write_config(server_config(site, devices, kind, office.srv_if, server.state, run_dir,
-                                          probing))
-        server.start(shimmed=True)
-        if not server.wait_listening():
-            raise RuntimeError(f"{kind} did not start; see {run_dir}/server.0.log")
-        log(f"{kind}/{scenario}: office of {len(devices)} devices up; the day begins")
-        result["day"] = _day(office, server, devices, site, log)
-        result["counters_day"] = server.counters()
-        server.cut()
-        office.power_off_devices()
-        if scenario == "lost-db":
-            server.restore_backup()
-        log(f"{kind}/{scenario}: power cut" +
-            (", lease store restored from the morning's backup" if scenario == "lost-db" else ""))
-        # The outage (at least a second): the devices' clients are made ready
-        # to start at the gate, which is power back.
-        outage_until = time.monotonic() + 1
-        gate = os.path.join(run_dir, "power-back")
-        gate_fd = office.open_gate(gate)
-        office.boot_devices(office.cold_devices(), gate=gate)
-        time.sleep(max(0.3, outage_until - time.monotonic()))
-        t0 = time.monotonic()
-        server.start(shimmed=False)
-        office.power_on_switches()
-        office.release_gate(gate, gate_fd)
-        watches = _watch(office, devices, timeout_s, t0, server, result)
+        server.configure(site, devices, probing)
+        if status:
+            status.point_at(office.srv if kind == "blackstart" else None)
+        result["office_build_s"] = round(time.monotonic() - started, 1)
+        if scenario == "storm":
+            t0, events = _storm(office, server, run_dir, log, result)
+            timeout_s = max(timeout_s, 90)
+        else:
+            t0, events = _day_and_cut(office, server, scenario, site, devices, run_dir, log,
+                                      result)
+            if scenario == "disk-full":
+                timeout_s = max(timeout_s, DISK_FULL_S + DISK_FULL_GRACE_S)
+        watches = _watch(office, devices, timeout_s, t0, server, result, events, log)
         if "server_listening_s" not in result:
             raise RuntimeError(f"{kind} did not restart; see {run_dir}/server.1.log")
+        boot = 0 if scenario == "storm" else 1
         for w in watches.values():
-            w.naks = _count_naks(office, w.d, 0 if w.d.kind == "laptop" else 1)
+            w.naks = _count_naks(office, w.d, 0 if w.d.kind == "laptop" else boot)
         result["counters"] = server.counters()
+        result["restarts"] = server.restarts
         result["services_alive"] = office.services_alive()
         result["watches"] = list(watches.values())
         log(f"{kind}/{scenario}: {sum(w.working() for w in watches.values())}/{len(devices)} "
             f"working, {sum(w.dup_ever for w in watches.values())} with a duplicate address")
     finally:
+        if status:
+            status.point_at(None)
         server.stop()
         office.cleanup()
+        server.cleanup()
     return result
+
+
+def _power_back(office, server, devices, run_dir):
+    """Every device given starts at the same instant as the server: their
+    clients are started behind a gate during the outage (at least a
+    second), and the gate opens at power back. Returns power back's time."""
+    outage_until = time.monotonic() + 1
+    gate = os.path.join(run_dir, "power-back")
+    gate_fd = office.open_gate(gate)
+    office.boot_devices(devices, gate=gate)
+    time.sleep(max(0.3, outage_until - time.monotonic()))
+    t0 = time.monotonic()
+    server.start(shimmed=False)
+    office.power_on_switches()
+    office.release_gate(gate, gate_fd)
+    return t0
+
+
+def _storm(office, server, run_dir, log, result):
+    """No cut: a fresh server with an empty lease store, and every device
+    of the office booting at once."""
+    log(f"{server.kind}/storm: office of {len(office.devices)} devices up; all boot at once")
+    result["day"] = None
+    return _power_back(office, server, office.devices, run_dir), []
+
+
+def _day_and_cut(office, server, scenario, site, devices, run_dir, log, result):
+    server.start(shimmed=True)
+    if not server.wait_listening():
+        raise RuntimeError(f"{server.kind} did not start; see {run_dir}/server.0.log")
+    log(f"{server.kind}/{scenario}: office of {len(devices)} devices up "
+        f"(built in {result['office_build_s']} s); the day begins")
+    result["day"] = _day(office, server, devices, site, log)
+    result["counters_day"] = server.counters()
+    server.cut()
+    office.power_off_devices()
+    what = ""
+    if scenario == "lost-db":
+        server.restore_backup()
+        what = ", lease store restored from the morning's backup"
+    events = []
+    if scenario == "disk-full":
+        server.fill_disk()
+        events.append((DISK_FULL_S, server.free_disk, "the lease disk was freed"))
+        what = f", the lease disk is full until {DISK_FULL_S} s after power back"
+    if scenario == "rogue":
+        # Plugged in during the outage; a home router's DHCP server is up
+        # before the office's devices have booted.
+        office.start_rogue()
+        what += ", a consumer router plugged into floor 1"
+    log(f"{server.kind}/{scenario}: power cut{what}")
+    return _power_back(office, server, office.cold_devices(), run_dir), events
 
 
 def pct(values, q):

@@ -14,6 +14,10 @@ import urllib.request
 
 from . import netns
 from .office import stop_proc
+from .otherservers import dhcpd_conf, dnsmasq_args
+from .site import server_config
+
+ROGUE_PROBE_INTERVAL_S = 20
 
 
 def _port_listening(ns, port):
@@ -34,10 +38,26 @@ class Server:
         self.conf = os.path.join(run_dir, "server.json")
         self.proc = None
         self.starts = 0
+        self.restarts = 0
+        self.started_at = 0.0
+        self.filler = None     # scenario disk-full: the file that fills the disk
+        self.mounted = False
         for path in (self.state, self.snap, self.backup):
             os.makedirs(path, exist_ok=True)
 
-    def write_config(self, config):
+    def configure(self, site, devices, probing=None):
+        """Writes the office's configuration in the server's own language."""
+        self.site, self.devices = site, devices
+        if self.kind == "dhcpd":
+            self.conf = os.path.join(self.run_dir, "dhcpd.conf")
+            with open(self.conf, "w") as f:
+                f.write(dhcpd_conf(site, devices))
+            open(os.path.join(self.state, "dhcpd.leases"), "a").close()
+            return
+        if self.kind == "dnsmasq":
+            return  # a command line only
+        config = server_config(site, devices, self.kind, self.office.srv_if, self.state,
+                               self.run_dir, probing)
         with open(self.conf, "w") as f:
             json.dump(config, f, indent=1)
 
@@ -45,7 +65,17 @@ class Server:
         if self.kind == "kea":
             return ["env", f"KEA_PIDFILE_DIR={self.run_dir}", f"KEA_LOCKFILE_DIR={self.run_dir}",
                     "kea-dhcp4", "-c", self.conf]
-        return [self.blackstart, "-c", self.conf]
+        if self.kind == "dnsmasq":
+            return dnsmasq_args(self.site, self.devices, self.office.srv_if, self.state)
+        if self.kind == "dhcpd":
+            # dhcpd needs its lease file to exist (a lost-db restore may remove it).
+            lease_file = os.path.join(self.state, "dhcpd.leases")
+            open(lease_file, "a").close()
+            return ["dhcpd", "-4", "-f", "-q", "-cf", self.conf, "-lf", lease_file,
+                    "-pf", os.path.join(self.run_dir, "dhcpd.pid"), self.office.srv_if]
+        # The rogue probe's 60 s, time compressed 3:1 like the day.
+        return ["env", f"BLACKSTART_ROGUE_PROBE_INTERVAL_S={ROGUE_PROBE_INTERVAL_S}",
+                self.blackstart, "-c", self.conf]
 
     def start(self, shimmed):
         """Starts the server; with the shim, what it syncs from now on is all
@@ -62,6 +92,18 @@ class Server:
                                      stdin=subprocess.DEVNULL, cwd=self.run_dir)
         log.close()
         self.starts += 1
+        self.started_at = time.monotonic()
+
+    def supervise(self):
+        """Restarts a server that exited, at most once a second, as
+        systemd's Restart=on-failure with RestartSec=1 would; True if it did."""
+        if self.proc is None or self.proc.poll() is None:
+            return False
+        if time.monotonic() - self.started_at < 1.0:
+            return False
+        self.restarts += 1
+        self.start(shimmed=False)
+        return True
 
     def wait_listening(self, timeout_s=15):
         deadline = time.monotonic() + timeout_s
@@ -90,14 +132,47 @@ class Server:
     def stop(self):
         stop_proc(self.proc, timeout_s=10)
 
+    # --- scenario disk-full ---------------------------------------------------
+    def fill_disk(self, size_mb=8):
+        """The state directory moves to a small file system of its own
+        (tmpfs), which a filler file then fills to the last byte."""
+        keep = os.path.join(self.run_dir, "state-before-mount")
+        shutil.copytree(self.state, keep)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0755",
+                        "bs-drill-disk", self.state], check=True)
+        self.mounted = True
+        for name in os.listdir(keep):
+            shutil.copy2(os.path.join(keep, name), self.state)
+        self.filler = os.path.join(self.state, "filler")
+        with open(self.filler, "wb", buffering=0) as f:
+            block = b"\0" * 65536
+            try:
+                while True:
+                    f.write(block)
+            except OSError:
+                pass
+            try:
+                while True:
+                    f.write(b"\0")
+            except OSError:
+                pass
+
+    def free_disk(self):
+        if self.filler and os.path.exists(self.filler):
+            os.remove(self.filler)
+
+    def cleanup(self):
+        if self.mounted:
+            subprocess.run(["umount", "-l", self.state], check=False)
+            self.mounted = False
+
     # --- last night's backup ---------------------------------------------------
     def take_backup(self):
         shutil.rmtree(self.backup)
         os.makedirs(self.backup)
-        if self.kind == "kea":
-            src = os.path.join(self.state, "kea-leases4.csv")
-            if os.path.exists(src):
-                shutil.copy2(src, self.backup)
+        if self.kind != "blackstart":
+            for name in os.listdir(self.state):
+                shutil.copy2(os.path.join(self.state, name), self.backup)
             return
         # SQLite's online backup: a consistent copy of a live WAL database.
         subprocess.run(["sqlite3", os.path.join(self.state, "leases.sqlite3"),
@@ -113,6 +188,8 @@ class Server:
 
     # --- the server's own view ------------------------------------------------
     def counters(self):
+        if self.kind in ("dnsmasq", "dhcpd"):
+            return {"error": "no statistics interface"}
         try:
             return self._kea_counters() if self.kind == "kea" else self._bs_counters()
         except (OSError, ValueError, KeyError) as err:
@@ -138,6 +215,7 @@ class Server:
             "conflicts": get("blackstart_conflicts_total"),
             "probes": get('blackstart_conflict_probes_total{result="sent"}'),
             "recovery_mode": get("blackstart_recovery_mode"),
+            "rogue_servers": get("blackstart_rogue_servers"),
         }
 
     def _kea_counters(self):
@@ -165,5 +243,5 @@ class Server:
         return {
             "acks": get("pkt4-ack-sent"), "naks": get("pkt4-nak-sent"),
             "offers": get("pkt4-offer-sent"), "declines": get("pkt4-decline-received"),
-            "conflicts": 0, "probes": 0, "recovery_mode": 0,
+            "conflicts": 0, "probes": 0, "recovery_mode": 0, "rogue_servers": None,
         }

@@ -3,6 +3,7 @@
 # configuration (Kea syntax, the same for every server but for the lease
 # database and the control socket). A site file (JSON, see
 # drill/site.example.json and docs/DRILL.md) overrides the defaults.
+import ipaddress
 import json
 from dataclasses import dataclass
 
@@ -21,7 +22,9 @@ KINDS = {
 CLASSES = ["pc", "laptop", "phone", "printer", "counter"]
 
 DEFAULT_SITE = {
-    "devices": 20,
+    "devices": 200,
+    # Scenario `storm` (no cut, every device boots at once) uses its own count.
+    "storm_devices": 1000,
     # Shares of the device count; rounded so that every kind with a share
     # gets at least one device when there are enough devices.
     "mix": {"pc-dhclient": 0.25, "pc-udhcpc": 0.15, "pc-dhcpcd": 0.15, "laptop": 0.15,
@@ -34,16 +37,29 @@ DEFAULT_SITE = {
     "counter_priority": 5,
 }
 
-# Fixed addresses, floor 1 (198.18.10.0/24, the server's own link) and
-# floor 2 (198.18.11.0/24, behind the router's DHCP relay).
-FLOOR_NET = {1: "198.18.10", 2: "198.18.11"}
-ROUTER = {1: "198.18.10.1", 2: "198.18.11.1"}
-SERVER_IP = "198.18.10.2"
-SIP_IP = "198.18.10.5"
-MAIL_IP = "198.18.10.25"
-PHONE_POOL = (30, 79)
-PC_POOL = (100, 250)
-PRINTER_FIRST = 10  # printers' reservations: .10, .11, ... on their floor
+# Fixed addresses. Each floor is a /21 (room for the storm's 1,000
+# devices): floor 1 is the server's own link, floor 2 is behind the router's
+# DHCP relay. Offsets from the floor's network address: the router .1, on
+# floor 1 the server .2, the registrar .5 and the mail host .25; printers'
+# reservations from .30; the phones' pool and the PCs' pool after them.
+FLOOR_NET = {1: ipaddress.ip_network("198.18.16.0/21"), 2: ipaddress.ip_network("198.18.24.0/21")}
+PREFIX_LEN = 21
+
+
+def floor_ip(floor, offset):
+    return str(FLOOR_NET[floor].network_address + offset)
+
+
+ROUTER = {1: floor_ip(1, 1), 2: floor_ip(2, 1)}
+SERVER_IP = floor_ip(1, 2)
+SIP_IP = floor_ip(1, 5)
+MAIL_IP = floor_ip(1, 25)
+PRINTER_FIRST = 30   # printers' reservations: offsets 30..99 (clear of the mail host's .25)
+PHONE_POOL = (100, 511)
+PC_POOL = (512, 2046)
+# The consumer router of scenario `rogue`: its own network, as home routers
+# have, plugged into floor 1 (the server's link, where blackstart listens).
+ROGUE_NET = "198.19.1"
 
 
 @dataclass
@@ -96,8 +112,8 @@ def kind_counts(total, mix):
     return counts
 
 
-def make_devices(site):
-    counts = kind_counts(site["devices"], site["mix"])
+def make_devices(site, total=None):
+    counts = kind_counts(total or site["devices"], site["mix"])
     kinds = []
     # Interleave kinds so that both floors and both boot waves get a mix.
     pending = dict(counts)
@@ -112,7 +128,7 @@ def make_devices(site):
         floor = 1 if n % 2 else 2
         dev = Device(n=n, kind=kind, floor=floor, mac=f"02:dd:{n >> 8:02x}:{n & 255:02x}:00:01")
         if kind == "printer":
-            dev.reserved_ip = f"{FLOOR_NET[floor]}.{PRINTER_FIRST + printers[floor]}"
+            dev.reserved_ip = floor_ip(floor, PRINTER_FIRST + printers[floor])
             printers[floor] += 1
         devices.append(dev)
     pool_size = PC_POOL[1] - PC_POOL[0] + 1
@@ -138,12 +154,11 @@ def server_config(site, devices, server, iface, state_dir, run_dir, probing=None
     ]
     subnets = []
     for floor in (1, 2):
-        net = FLOOR_NET[floor]
         subnets.append({
-            "id": 10 + floor, "subnet": f"{net}.0/24",
-            "pools": [{"pool": f"{net}.{PHONE_POOL[0]} - {net}.{PHONE_POOL[1]}",
+            "id": 10 + floor, "subnet": str(FLOOR_NET[floor]),
+            "pools": [{"pool": f"{floor_ip(floor, PHONE_POOL[0])} - {floor_ip(floor, PHONE_POOL[1])}",
                        "client-class": "phones"},
-                      {"pool": f"{net}.{PC_POOL[0]} - {net}.{PC_POOL[1]}",
+                      {"pool": f"{floor_ip(floor, PC_POOL[0])} - {floor_ip(floor, PC_POOL[1])}",
                        "client-class": "not-phones"}],
             "option-data": [{"name": "routers", "data": ROUTER[floor]},
                             {"name": "domain-name", "data": "office.example"}],
