@@ -5,11 +5,19 @@
 
 #include <filesystem>
 
+#include "common/assert.h"
 #include "control/log_severity.h"
 #include "server/rogue_watch.h"
 
 namespace bs::daemon {
 namespace {
+
+// Faults that clear without anyone editing the configuration or repairing
+// a file. A missing directory, a damaged file or a refused login does not.
+bool store_fault_may_clear(store::StoreFault fault) {
+  return fault == store::StoreFault::DiskFull || fault == store::StoreFault::Busy ||
+         fault == store::StoreFault::Unreachable;
+}
 
 tl::unexpected<std::string> fail(std::string message) {
   spdlog::critical("{}", message);
@@ -59,7 +67,8 @@ tl::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(control::Runnin
   const store::PreviousShutdown previous = daemon->file_store_
                                                ? platform.previous_shutdown(daemon->database_)
                                                : store::PreviousShutdown::Clean;
-  if (auto opened = daemon->open_store(config); !opened) return tl::unexpected(opened.error());
+  if (auto opened = daemon->open_store(config, options); !opened)
+    return tl::unexpected(opened.error());
   if (auto built = daemon->open_server(config, options); !built) {
     return tl::unexpected(built.error());
   }
@@ -71,18 +80,56 @@ tl::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(control::Runnin
 
 Daemon::~Daemon() = default;
 
-tl::expected<void, std::string> Daemon::open_store(const config::Config& config) {
+tl::expected<void, std::string> Daemon::open_store(const config::Config& config,
+                                                   const DaemonOptions& options) {
   auto store = platform_.open_store(config.lease_database);
   if (!config.lease_database.fsync) {
     spdlog::warn("lease-database fsync is off: a power cut can lose leases already ACKed");
   }
+  if (!store && store_fault_may_clear(store.error().fault)) {
+    store = wait_for_store(config.lease_database, std::move(store.error()), options);
+  }
   if (!store) {
     auto failed = fail(store.error().message);
-    hint_recovery(config.lease_database);
+    // --recover-db mends a damaged file, not a full or failing disk.
+    const store::StoreFault fault = store.error().fault;
+    if (fault == store::StoreFault::Corrupt || fault == store::StoreFault::Other) {
+      hint_recovery(config.lease_database);
+    }
     return failed;
   }
   store_ = std::move(*store);
   return {};
+}
+
+// Retries the store while its fault is one that clears by itself, bounded
+// by store_wait_max_ms; a stop signal ends the wait. Serving nothing is the
+// only safe service meanwhile (no ACK without a durable store), and waiting
+// here rather than exiting means service resumes within one retry interval
+// of the disk being freed, not after a restart loop's back-off.
+tl::expected<std::unique_ptr<store::LeaseStore>, store::StoreError> Daemon::wait_for_store(
+    const config::LeaseDatabase& database, store::StoreError first_error,
+    const DaemonOptions& options) {
+  BS_ASSERT(options.store_retry_interval_ms > 0);
+  spdlog::critical(
+      "{} ({}); no DHCP service until the lease store opens: retrying every {} ms for up to {} s",
+      first_error.message, store::to_string(first_error.fault), options.store_retry_interval_ms,
+      options.store_wait_max_ms / 1000);
+  if (notifier_ != nullptr)
+    notifier_->status("waiting for the lease store: " + first_error.message);
+  platform_.install_signal_handlers();
+  tl::expected<std::unique_ptr<store::LeaseStore>, store::StoreError> store =
+      tl::unexpected(std::move(first_error));
+  for (int64_t waited_ms = 0; waited_ms < options.store_wait_max_ms;
+       waited_ms += options.store_retry_interval_ms) {
+    if (platform_.stop_requested()) break;
+    platform_.sleep_ms(options.store_retry_interval_ms);
+    if (notifier_ != nullptr) notifier_->watchdog_tick(monotonic_now_us() / 1000);
+    store = platform_.open_store(database);
+    if (store || !store_fault_may_clear(store.error().fault)) break;
+  }
+  if (store) spdlog::info("lease store {} opened after waiting", (*store)->describe());
+  return store;
 }
 
 // The packet sockets, then the server with every stored lease loaded.

@@ -6,7 +6,7 @@
 // The start-up sequence, in this order (each step's failure stops it with
 // a critical log line and exit code 1):
 //   1. read the previous shutdown (clean, unclean, database changed),
-//   2. open the lease store,
+//   2. open the lease store (waiting while it is full, down or busy),
 //   3. bind the packet sockets,
 //   4. build the server, loading every stored lease,
 //   5. start the control sockets,
@@ -39,6 +39,11 @@ struct DaemonOptions {
   // systemd's notify socket (systemd_notify.h): told of reloads, watchdog
   // ticks from the loop and the stop. nullptr: nobody to tell (tests).
   SystemdNotifier* notifier = nullptr;
+  // A lease store that cannot open for a reason that clears by itself (a
+  // full disk, a database down or busy) is retried this often, for at most
+  // this long, before the start fails; nothing is served meanwhile.
+  int64_t store_retry_interval_ms = 1000;
+  int64_t store_wait_max_ms = int64_t{3600} * 1000;
 };
 
 class Daemon {
@@ -68,7 +73,11 @@ class Daemon {
         database_(database.name),
         file_store_(database.is_local_file()),
         notifier_(notifier) {}
-  tl::expected<void, std::string> open_store(const config::Config& config);
+  tl::expected<void, std::string> open_store(const config::Config& config,
+                                             const DaemonOptions& options);
+  tl::expected<std::unique_ptr<store::LeaseStore>, store::StoreError> wait_for_store(
+      const config::LeaseDatabase& database, store::StoreError first_error,
+      const DaemonOptions& options);
   tl::expected<void, std::string> open_server(const config::Config& config,
                                               const DaemonOptions& options);
   tl::expected<void, std::string> start_serving(control::RunningConfig running,

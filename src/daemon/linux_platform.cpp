@@ -2,7 +2,9 @@
 // loop reads them between batches.
 #include "daemon/linux_platform.h"
 
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 namespace bs::daemon {
 namespace {
@@ -49,6 +51,10 @@ tl::expected<std::unique_ptr<io::RogueListener>, io::IoError> LinuxPlatform::ope
 
 std::unique_ptr<server::ScriptRunner> LinuxPlatform::open_script_runner(const std::string& path) {
   return std::make_unique<server::ProcessScriptRunner>(path);
+}
+
+void LinuxPlatform::sleep_ms(int64_t duration_ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(duration_ms));
 }
 
 void LinuxPlatform::install_signal_handlers() {

@@ -11,6 +11,7 @@ namespace bs::daemon {
 class LinuxPlatform final : public Platform {
  public:
   const Clock& clock() const override { return clock_; }
+  void sleep_ms(int64_t duration_ms) override;
   store::PreviousShutdown previous_shutdown(const std::string& database) override;
   tl::expected<std::unique_ptr<store::LeaseStore>, store::StoreError> open_store(
       const config::LeaseDatabase& database) override;

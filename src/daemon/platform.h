@@ -28,6 +28,8 @@ class Platform {
   virtual ~Platform() = default;
 
   virtual const Clock& clock() const = 0;
+  // Waits (start-up only: the packet loop never sleeps).
+  virtual void sleep_ms(int64_t duration_ms) = 0;
 
   // The lease store and the clean-shutdown marker beside it
   // (shutdown_marker.h). previous_shutdown is read before the store opens.

@@ -25,6 +25,8 @@ class SystemdNotifier {
   bool ready(const std::string& status = "");
   bool reloading(int64_t monotonic_us);
   bool stopping();
+  // The one-line status `systemctl status` shows (while waiting, say).
+  bool status(const std::string& text);
   // Called every loop turn with the monotonic time; pings at most once per
   // half watchdog period, so a loop stuck longer than that gets the process
   // killed and restarted by systemd, which is the point.

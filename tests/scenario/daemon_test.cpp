@@ -101,6 +101,52 @@ TEST_F(DaemonTest, AStoreThatCannotOpenStopsTheStartUpBeforeTheMarker) {
   EXPECT_FALSE(platform_.signals_installed);
 }
 
+// A full lease disk at start clears when someone frees space: the daemon
+// waits for it (serving nothing), instead of exiting into a restart loop.
+TEST_F(DaemonTest, AFullLeaseDiskIsWaitedForAndTheStartGoesOn) {
+  platform_.store_faults_left = 3;
+  auto daemon =
+      daemon::Daemon::start(running(office()), platform_, {.store_retry_interval_ms = 1000});
+  ASSERT_TRUE(daemon) << daemon.error();
+  EXPECT_EQ(platform_.slept_ms, 3000);
+  TestClient pc(platform_.transport, (*daemon)->server(), 1);
+  EXPECT_FALSE(pc.dora().is_zero()) << "serves once the store opened";
+}
+
+TEST_F(DaemonTest, ADatabaseThatIsDownIsWaitedForAsWell) {
+  platform_.store_faults_left = 2;
+  platform_.store_fault = store::StoreFault::Unreachable;
+  auto daemon = daemon::Daemon::start(running(office()), platform_);
+  ASSERT_TRUE(daemon) << daemon.error();
+  EXPECT_EQ(platform_.slept_ms, 2000);
+}
+
+TEST_F(DaemonTest, ADamagedStoreIsNotWaitedFor) {
+  platform_.store_faults_left = 1;
+  platform_.store_fault = store::StoreFault::Corrupt;
+  auto started = daemon::Daemon::start(running(office()), platform_);
+  ASSERT_FALSE(started);
+  EXPECT_EQ(platform_.slept_ms, 0);
+}
+
+TEST_F(DaemonTest, TheWaitForTheStoreIsBounded) {
+  platform_.store_faults_left = 1000;
+  auto started = daemon::Daemon::start(
+      running(office()), platform_, {.store_retry_interval_ms = 1000, .store_wait_max_ms = 5000});
+  ASSERT_FALSE(started);
+  EXPECT_EQ(platform_.slept_ms, 5000);
+  EXPECT_NE(started.error().find("disk full"), std::string::npos) << started.error();
+}
+
+TEST_F(DaemonTest, AStopSignalEndsTheWaitForTheStore) {
+  platform_.store_faults_left = 1000;
+  platform_.stop_after_sleeps = 2;
+  auto started = daemon::Daemon::start(running(office()), platform_);
+  ASSERT_FALSE(started);
+  EXPECT_TRUE(platform_.signals_installed);
+  EXPECT_EQ(platform_.slept_ms, 2000);
+}
+
 TEST_F(DaemonTest, AMarkerThatCannotBeClearedStopsTheStartUp) {
   platform_.mark_running_error = "read-only file system";
   auto started = daemon::Daemon::start(running(office()), platform_);

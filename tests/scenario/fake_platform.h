@@ -50,6 +50,11 @@ class SharedTransport final : public io::Transport {
 class FakePlatform final : public daemon::Platform {
  public:
   const Clock& clock() const override { return clock_; }
+  void sleep_ms(int64_t duration_ms) override {
+    clock_.advance_ms(duration_ms);
+    slept_ms += duration_ms;
+    if (stop_after_sleeps > 0 && --stop_after_sleeps == 0) stop = true;
+  }
   store::PreviousShutdown previous_shutdown(const std::string& database) override {
     opened_database = database;
     return marker;
@@ -57,6 +62,11 @@ class FakePlatform final : public daemon::Platform {
   tl::expected<std::unique_ptr<store::LeaseStore>, store::StoreError> open_store(
       const config::LeaseDatabase& /*database*/) override {
     if (store_error) return tl::unexpected(store::StoreError{*store_error});
+    if (store_faults_left > 0) {
+      --store_faults_left;
+      return tl::unexpected(
+          store::StoreError{"leases.sqlite3: " + std::string(to_string(store_fault)), store_fault});
+    }
     return std::make_unique<SharedStore>(store);
   }
   tl::expected<void, std::string> mark_running(const std::string& /*database*/) override {
@@ -101,6 +111,11 @@ class FakePlatform final : public daemon::Platform {
   std::map<uint32_t, std::optional<io::MacAddress>> occupied;  // for the prober
   store::PreviousShutdown marker = store::PreviousShutdown::FirstStart;
   std::optional<std::string> store_error, mark_running_error, prober_error;
+  // The next this many opens fail with store_fault.
+  int store_faults_left = 0;
+  store::StoreFault store_fault = store::StoreFault::DiskFull;
+  int64_t slept_ms = 0;
+  int stop_after_sleeps = 0;  // 0: never
   std::string opened_database;
   std::vector<std::string> transport_names;
   bool signals_installed = false;
