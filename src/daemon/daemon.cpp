@@ -124,7 +124,10 @@ tl::expected<std::unique_ptr<store::LeaseStore>, store::StoreError> Daemon::wait
        waited_ms += options.store_retry_interval_ms) {
     if (platform_.stop_requested()) break;
     platform_.sleep_ms(options.store_retry_interval_ms);
-    if (notifier_ != nullptr) notifier_->watchdog_tick(monotonic_now_us() / 1000);
+    if (notifier_ != nullptr) {
+      constexpr int64_t kRetriesOfGrace = 5;
+      notifier_->extend_start_timeout(kRetriesOfGrace * options.store_retry_interval_ms * 1000);
+    }
     store = platform_.open_store(database);
     if (store || !store_fault_may_clear(store.error().fault)) break;
   }

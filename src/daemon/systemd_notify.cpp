@@ -44,6 +44,10 @@ bool SystemdNotifier::stopping() { return send("STOPPING=1"); }
 
 bool SystemdNotifier::status(const std::string& text) { return send("STATUS=" + text); }
 
+bool SystemdNotifier::extend_start_timeout(int64_t extra_us) {
+  return send("EXTEND_TIMEOUT_USEC=" + std::to_string(extra_us));
+}
+
 bool SystemdNotifier::watchdog_tick(int64_t monotonic_ms) {
   if (watchdog_interval_ms_ == 0) return false;
   if (last_ping_ms_ != INT64_MIN && monotonic_ms - last_ping_ms_ < watchdog_interval_ms_) {

@@ -27,6 +27,9 @@ class SystemdNotifier {
   bool stopping();
   // The one-line status `systemctl status` shows (while waiting, say).
   bool status(const std::string& text);
+  // Asks systemd to wait this much longer for READY (its start timeout
+  // would otherwise kill a daemon that waits for its lease store).
+  bool extend_start_timeout(int64_t extra_us);
   // Called every loop turn with the monotonic time; pings at most once per
   // half watchdog period, so a loop stuck longer than that gets the process
   // killed and restarted by systemd, which is the point.

@@ -72,6 +72,15 @@ TEST_F(NotifySocket, ReloadingThenStopping) {
   EXPECT_EQ(next(), "STOPPING=1");
 }
 
+// While the daemon waits for its lease store before READY.
+TEST_F(NotifySocket, StatusAndAnExtendedStartTimeout) {
+  auto notifier = SystemdNotifier::from_environment();
+  EXPECT_TRUE(notifier.status("waiting for the lease store: disk full"));
+  EXPECT_EQ(next(), "STATUS=waiting for the lease store: disk full");
+  EXPECT_TRUE(notifier.extend_start_timeout(5000000));
+  EXPECT_EQ(next(), "EXTEND_TIMEOUT_USEC=5000000");
+}
+
 TEST_F(NotifySocket, WatchdogAtHalfThePeriod) {
   ::setenv("WATCHDOG_USEC", "200000", 1);  // 200 ms: a ping every 100 ms
   ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
