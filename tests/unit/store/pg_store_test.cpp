@@ -234,6 +234,49 @@ TEST_F(PgStoreTest, SynchronousCommitOffIsRefusedWithTheReason) {
   EXPECT_TRUE(PgLeaseStore::open(accepting));
 }
 
+// With a synchronous standby configured, only the levels that wait for the
+// standby's flush are accepted. Its own server: the setting is server-wide.
+TEST_F(PgStoreTest, WithASynchronousStandbyLocalAndRemoteWriteAreRefused) {
+  std::string error;
+  auto own = test::PgServer::start(error);
+  ASSERT_TRUE(own) << error;
+  ASSERT_EQ(own->exec("CREATE DATABASE leases"), "");
+  PgOptions options = this->options();
+  options.host = own->dir();
+  options.name = "leases";
+  {
+    auto conn = pg_connect(options);
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE(pg_db_init(conn->get(), "test"));
+  }
+  // There is no standby: the test's own writes must not wait for one.
+  constexpr const char* kNoWait = "SET synchronous_commit = local; ";
+  ASSERT_EQ(own->exec("ALTER SYSTEM SET synchronous_standby_names = 'bs_standby'"), "");
+  ASSERT_EQ(own->exec("SELECT pg_reload_conf()"), "");
+  for (const char* level : {"local", "remote_write"}) {
+    ASSERT_EQ(
+        own->exec(std::string(kNoWait) + "ALTER DATABASE leases SET synchronous_commit = " + level),
+        "");
+    std::optional<std::string> refusal;
+    for (int tries = 0; tries < 50 && !refusal; ++tries) {
+      auto store = PgLeaseStore::open(options);
+      if (!store) refusal = store.error().message;
+      if (!refusal) usleep(100'000);  // the reload reaches new sessions soon
+    }
+    ASSERT_TRUE(refusal) << level << " was accepted";
+    EXPECT_NE(refusal->find(std::string("synchronous_commit is ") + level), std::string::npos)
+        << *refusal;
+    EXPECT_NE(refusal->find("on or remote_apply"), std::string::npos) << *refusal;
+  }
+  ASSERT_EQ(own->exec(std::string(kNoWait) + "ALTER DATABASE leases SET synchronous_commit = "
+                                             "remote_apply"),
+            "");
+  EXPECT_TRUE(PgLeaseStore::open(options));
+  ASSERT_EQ(own->exec(std::string(kNoWait) + "ALTER DATABASE leases SET synchronous_commit = on"),
+            "");
+  EXPECT_TRUE(PgLeaseStore::open(options));
+}
+
 TEST_F(PgStoreTest, ASchemaVersionItDoesNotKnowIsRefusedWithTheNumbers) {
   init_schema();
   ASSERT_EQ(
@@ -332,6 +375,115 @@ TEST_F(PgStoreTest, KeaStyleNullsLoadAndARowWithoutExpiryIsRefused) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().fault, StoreFault::Corrupt);
   EXPECT_NE(refused.error().message.find("expire is NULL"), std::string::npos);
+}
+
+class PgSharedStoreTest : public PgStoreTest {};
+
+// The packet path's commit: a conflicted change is left out and reported
+// with the row the database holds, and the rest of the batch commits.
+TEST_F(PgSharedStoreTest, CommitEachCommitsTheRestAndReportsTheDatabasesRow) {
+  init_schema();
+  auto first = open_store();
+  auto second = open_store();
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first->commit(std::vector{upsert(full_lease(1))}));
+  Lease theirs = full_lease(1);
+  theirs.hostname = "second-server";
+  const std::vector<LeaseChange> batch{upsert(full_lease(3)), upsert(theirs),
+                                       upsert(full_lease(2))};
+  std::vector<CommitConflict> conflicts;
+  auto committed = second->commit_each(batch, conflicts);
+  ASSERT_TRUE(committed) << committed.error().message;
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0].index, 1u);
+  ASSERT_TRUE(conflicts[0].current);
+  EXPECT_EQ(*conflicts[0].current, full_lease(1));
+  EXPECT_EQ(count(), "3");
+  EXPECT_EQ(count("hostname = 'second-server'"), "0");
+}
+
+// A conditional update that finds the row changed is a conflict with the
+// new row; a later change of the same address in the batch (built on the
+// refused one) is conflicted too, and one of a deleted row reports none.
+TEST_F(PgSharedStoreTest, ConditionalChangesConflictWithTheRowAsItIsNow) {
+  init_schema();
+  auto first = open_store();
+  auto second = open_store();
+  ASSERT_TRUE(first && second);
+  const Lease old = full_lease(1);
+  const Lease gone = full_lease(2);
+  ASSERT_TRUE(first->commit(std::vector{upsert(old), upsert(gone)}));
+  Lease mine = full_lease(7);
+  mine.address = old.address;
+  mine.cltt_s = old.cltt_s + 100'000;
+  ASSERT_TRUE(first->commit(std::vector{LeaseChange{old.address, old, mine},
+                                        LeaseChange{gone.address, gone, std::nullopt}}));
+  Lease theirs = full_lease(8);
+  theirs.address = old.address;
+  theirs.cltt_s = old.cltt_s + 100'001;
+  Lease theirs_renewed = theirs;
+  theirs_renewed.cltt_s += 60;
+  Lease reused = gone;
+  reused.cltt_s += 5;
+  const std::vector<LeaseChange> batch{LeaseChange{old.address, old, theirs}, upsert(full_lease(3)),
+                                       LeaseChange{old.address, theirs, theirs_renewed},
+                                       LeaseChange{gone.address, gone, reused}};
+  std::vector<CommitConflict> conflicts;
+  ASSERT_TRUE(second->commit_each(batch, conflicts));
+  ASSERT_EQ(conflicts.size(), 3u);
+  EXPECT_EQ(conflicts[0].index, 0u);
+  EXPECT_EQ(conflicts[1].index, 2u);
+  EXPECT_EQ(conflicts[2].index, 3u);
+  ASSERT_TRUE(conflicts[0].current && conflicts[1].current);
+  EXPECT_EQ(*conflicts[0].current, mine);
+  EXPECT_EQ(*conflicts[1].current, mine);
+  EXPECT_FALSE(conflicts[2].current);
+  EXPECT_EQ(count(), "2");
+}
+
+// What one server commits the others hear of (NOTIFY in its transaction)
+// and reread; a server does not hear its own commits, and a reconnection
+// is reported once as lost track.
+TEST_F(PgSharedStoreTest, OtherServersCommitsAreAnnouncedAndReread) {
+  init_schema();
+  auto first = open_store();
+  auto second = open_store();
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first->commit(std::vector{upsert(full_lease(1)), upsert(full_lease(2))}));
+  ASSERT_TRUE(
+      first->commit(std::vector{LeaseChange{full_lease(2).address, full_lease(2), std::nullopt}}));
+  auto heard = second->poll_changes();
+  ASSERT_TRUE(heard) << heard.error().message;
+  EXPECT_FALSE(heard->lost_track);
+  ASSERT_EQ(heard->rows.size(), 2u);
+  EXPECT_EQ(heard->rows[0].address, full_lease(1).address);
+  ASSERT_TRUE(heard->rows[0].current);
+  EXPECT_EQ(*heard->rows[0].current, full_lease(1));
+  EXPECT_EQ(heard->rows[1].address, full_lease(2).address);
+  EXPECT_FALSE(heard->rows[1].current);
+  auto own = first->poll_changes();
+  ASSERT_TRUE(own);
+  EXPECT_TRUE(own->rows.empty());
+  auto again = second->poll_changes();
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->rows.empty());
+  // A rolled-back batch (all-or-nothing commit with a conflict) announces
+  // nothing.
+  EXPECT_FALSE(first->commit(std::vector{upsert(full_lease(5)), upsert(full_lease(1))}));
+  auto silent = second->poll_changes();
+  ASSERT_TRUE(silent);
+  EXPECT_TRUE(silent->rows.empty());
+  ASSERT_EQ(
+      server().exec("SELECT pg_terminate_backend(" + std::to_string(second->backend_pid()) + ")"),
+      "");
+  EXPECT_FALSE(second->commit(std::vector{upsert(full_lease(6))}));
+  ASSERT_TRUE(second->commit(std::vector{upsert(full_lease(6))}));
+  auto lost = second->poll_changes();
+  ASSERT_TRUE(lost);
+  EXPECT_TRUE(lost->lost_track);
+  auto after = second->poll_changes();
+  ASSERT_TRUE(after);
+  EXPECT_FALSE(after->lost_track);
 }
 
 }  // namespace
