@@ -407,12 +407,18 @@ tl::expected<std::vector<RowUpdate>, StoreError> PgLeaseStore::read_rows(
   return rows;
 }
 
-// The NOTIFYs for the addresses a batch changed, then COMMIT, as one
-// simple-query string: one round trip. Only digits and commas are spliced
+// COMMIT, then the announcement of the addresses the batch changed in a
+// transaction of its own, as one simple-query string: one round trip.
+// NOTIFY takes a cluster-wide lock held until its transaction has
+// committed; inside the lease transaction that would serialize every
+// server's commit, fsync and standby wait included. In its own transaction
+// with synchronous_commit off, the lock is held for microseconds and the
+// announcement (which needs no durability: a lost one is covered by the
+// conflict rule) waits for no flush. Only digits and commas are spliced
 // in, so nothing needs quoting.
-std::string PgLeaseStore::notify_and_commit_sql(std::span<const LeaseChange> changes,
+std::string PgLeaseStore::commit_and_notify_sql(std::span<const LeaseChange> changes,
                                                 std::span<const CommitConflict> conflicts) {
-  std::string sql;
+  std::string sql = "COMMIT";
   size_t in_payload = 0;
   size_t next_conflict = 0;
   for (size_t i = 0; i < changes.size(); ++i) {
@@ -420,17 +426,47 @@ std::string PgLeaseStore::notify_and_commit_sql(std::span<const LeaseChange> cha
       ++next_conflict;
       continue;
     }
+    if (sql.size() == 6) sql += ";BEGIN;SET LOCAL synchronous_commit TO off";
     if (in_payload == kNotifyAddresses) {
-      sql += "');";
+      sql += "')";
       in_payload = 0;
     }
-    sql += in_payload == 0 ? fmt::format("SELECT pg_notify('{}','", kNotifyChannel) : ",";
+    sql += in_payload == 0 ? fmt::format(";SELECT pg_notify('{}','", kNotifyChannel) : ",";
     sql += std::to_string(changes[i].address.value);
     ++in_payload;
   }
-  if (in_payload > 0) sql += "');";
-  sql += "COMMIT";
+  if (in_payload > 0) sql += "');COMMIT";
   return sql;
+}
+
+// Sends the string and checks the first result, the lease transaction's
+// COMMIT; the announcement's results are drained, and if it failed its
+// transaction is rolled back (the leases are committed regardless).
+tl::expected<void, StoreError> PgLeaseStore::commit_then_notify(const std::string& sql) {
+  if (PQsendQuery(conn_.get(), sql.c_str()) == 0) {
+    return abandon(pg_error(conn_.get(), nullptr, describe(), "cannot send COMMIT"));
+  }
+  std::optional<StoreError> failure;
+  bool first = true;
+  while (PGresult* raw = PQgetResult(conn_.get())) {
+    PgResult result(raw);
+    if (first) {
+      first = false;
+      if (PQresultStatus(raw) != PGRES_COMMAND_OK) {
+        failure = pg_error(conn_.get(), raw, describe(), "COMMIT");
+      } else if (std::strcmp(PQcmdStatus(raw), "COMMIT") != 0) {
+        // COMMIT of a transaction that failed says ROLLBACK and succeeds.
+        failure = StoreError{fmt::format("{}: COMMIT answered {}", describe(), PQcmdStatus(raw)),
+                             StoreFault::Other};
+      }
+    }
+  }
+  if (first && !failure) failure = pg_error(conn_.get(), nullptr, describe(), "COMMIT");
+  if (failure) return abandon(std::move(*failure));
+  if (PQstatus(conn_.get()) == CONNECTION_OK && PQtransactionStatus(conn_.get()) != PQTRANS_IDLE) {
+    (void)pg_exec(conn_.get(), "ROLLBACK", describe());
+  }
+  return {};
 }
 
 tl::expected<void, StoreError> PgLeaseStore::run_batch(std::span<const LeaseChange> changes,
@@ -491,16 +527,7 @@ tl::expected<void, StoreError> PgLeaseStore::run_batch(std::span<const LeaseChan
   // The ACKs wait for this: with synchronous_commit on it returns once the
   // commit record is flushed. A connection lost here leaves the outcome
   // unknown, which is reported as a failure: no ACK for a maybe.
-  const std::string sql = notify_and_commit_sql(changes, conflicts);
-  auto committed = pg_exec(conn_.get(), sql.c_str(), describe());
-  if (!committed) return abandon(std::move(committed.error()));
-  // COMMIT of a transaction that failed says ROLLBACK and still succeeds.
-  if (std::strcmp(PQcmdStatus(committed->get()), "COMMIT") != 0) {
-    return abandon(
-        StoreError{fmt::format("{}: COMMIT answered {}", describe(), PQcmdStatus(committed->get())),
-                   StoreFault::Other});
-  }
-  return {};
+  return commit_then_notify(commit_and_notify_sql(changes, conflicts));
 }
 
 tl::expected<void, StoreError> PgLeaseStore::commit(std::span<const LeaseChange> changes) {

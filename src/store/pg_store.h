@@ -12,8 +12,9 @@
 // the batch stays); commit_each(), the packet path's, commits the rest and returns the conflicted
 // changes with the row the database holds instead.
 //
-// Keeping each server's view: every commit NOTIFYs blackstart_lease4 with
-// the addresses it changed, in the same transaction; every connection
+// Keeping each server's view: after every commit the store NOTIFYs
+// blackstart_lease4 with the addresses it changed (in a transaction of its
+// own, sent with the COMMIT: one round trip); every connection
 // LISTENs, and poll_changes() rereads the rows other servers announced.
 // A lost connection fails the batch (no ACK) and the next call reconnects;
 // notifications missed meanwhile make poll_changes() say lost_track.
@@ -63,8 +64,9 @@ class PgLeaseStore final : public LeaseStore {
                                            std::vector<CommitConflict>& conflicts,
                                            bool all_or_nothing);
   tl::expected<std::vector<RowUpdate>, StoreError> read_rows(std::span<const uint32_t> addresses);
-  static std::string notify_and_commit_sql(std::span<const LeaseChange> changes,
+  static std::string commit_and_notify_sql(std::span<const LeaseChange> changes,
                                            std::span<const CommitConflict> conflicts);
+  tl::expected<void, StoreError> commit_then_notify(const std::string& sql);
   static void parse_addresses(const char* payload, std::vector<uint32_t>& out);
   void drop_notifications();
   tl::unexpected<StoreError> abandon(StoreError failure);
