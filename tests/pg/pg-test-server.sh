@@ -131,7 +131,7 @@ start_standby() {
   chown "$PG_OS_USER" "$dir"
   chmod 700 "$dir"
   if ! as_owner "$PG_BIN/pg_basebackup" -h "$primary" -p "$PG_PORT" -U "$PG_SUPERUSER" \
-    -D "$dir/data" -R -X stream -d "application_name=bs_standby" >"$dir/basebackup.log" 2>&1; then
+    -D "$dir/data" -R -X stream -c fast -d "application_name=bs_standby" >"$dir/basebackup.log" 2>&1; then
     cat "$dir/basebackup.log" >&2
     rm -rf -- "$dir"
     die "pg_basebackup failed"
