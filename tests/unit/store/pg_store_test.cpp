@@ -332,6 +332,50 @@ TEST_F(PgStoreTest, AKilledBackendFailsOneBatchThenTheStoreReconnects) {
   EXPECT_EQ(count("hostname = 'host-2'"), "0");
 }
 
+// The database's disk fills: lease4 lives in a tablespace on a 256 KiB
+// tmpfs. The batch that does not fit fails as DiskFull and leaves nothing;
+// once there is room again (the tmpfs grown) the next batch commits on the
+// same store, no restart. Needs root for the mount.
+TEST_F(PgStoreTest, ADiskFullBatchFailsWholeAndTheNextOneCommitsOnceThereIsRoom) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  init_schema();
+  char dir_template[] = "/tmp/bs-pg-full.XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  ASSERT_EQ(std::system(("mount -t tmpfs -o size=256k,mode=700 bs-pg-full " + dir).c_str()), 0);
+  struct Unmount {
+    std::string dir;
+    ~Unmount() {
+      (void)std::system(("umount -l " + dir).c_str());
+      rmdir(dir.c_str());
+    }
+  } unmount{dir};
+  ASSERT_EQ(std::system(("chown postgres " + dir).c_str()), 0);
+  ASSERT_EQ(server().exec("CREATE TABLESPACE small LOCATION '" + dir + "'"), "");
+  ASSERT_EQ(server().exec("ALTER TABLE lease4 SET TABLESPACE small", database_name()), "");
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  std::optional<StoreError> full;
+  uint32_t next = 1;
+  std::string stored = "0";
+  for (int batch = 0; batch < 200 && !full; ++batch) {
+    std::vector<LeaseChange> changes;
+    for (int i = 0; i < 100; ++i) changes.push_back(upsert(full_lease(next++)));
+    stored = count();
+    auto committed = store->commit(changes);
+    if (!committed) full = committed.error();
+  }
+  ASSERT_TRUE(full) << "256 KiB never filled";
+  EXPECT_EQ(full->fault, StoreFault::DiskFull) << full->message;
+  EXPECT_EQ(count(), stored) << "part of the failed batch stayed";
+  ASSERT_EQ(std::system(("mount -o remount,size=4m " + dir).c_str()), 0);
+  auto resumed = store->commit(std::vector{upsert(full_lease(next))});
+  EXPECT_TRUE(resumed) << resumed.error().message;
+  store.reset();
+  (void)server().exec("DROP DATABASE " + database_name() + " WITH (FORCE)");
+  (void)server().exec("DROP TABLESPACE small");
+}
+
 // Whatever a client calls itself, the batch it is in commits.
 TEST_F(PgStoreTest, HostnamesTheColumnCannotHoldAreMadeToFit) {
   EXPECT_EQ(pg_hostname("printer"), "printer");
