@@ -26,9 +26,10 @@ void Server::learn_from_store() {
   }
   auto updates = store_.poll_changes();
   if (!updates) {
-    // The commit path reconnects and reports the outage; a poll only waits.
-    spdlog::debug("lease store {}: cannot read other servers' changes: {}", store_.describe(),
-                  updates.error().message);
+    // Once per lost connection (the store drops it, and polls without one
+    // say nothing); the next commit reconnects, or reports the outage.
+    spdlog::warn("lease store {}: connection lost between batches ({}); reconnecting",
+                 store_.describe(), updates.error().message);
     return;
   }
   if (updates->lost_track) {
