@@ -17,7 +17,7 @@ source "$(dirname "$0")/lib.sh"
 BST_SERVER=$(realpath "${1:?usage: $0 path/to/blackstart}")
 BS_LOAD=$(dirname "$BST_SERVER")/bs-load
 BS_ADMIN=$(dirname "$BST_SERVER")/blackstart-admin
-LOAD=${LOAD:-150}
+LOAD=${LOAD:-100}
 bst_require_root_netns
 command -v psql >/dev/null || { echo "SKIP: psql is not installed (scripts/install-deps.sh test)"; exit 0; }
 for tool in "$BS_LOAD" "$BS_ADMIN"; do
@@ -82,7 +82,7 @@ stop_servers() {
 # load NS IFNAME SEED LOG: LOAD new clients (MACs from SEED * 10000).
 load() {
   ip netns exec "$1" "$BS_LOAD" run --iface "$2" --memory "$BST_TMP/memory-$3" \
-    --clients "$LOAD" --first "$(($3 * 10000))" --rate 300 --window 64 --max-seconds 30 \
+    --clients "$LOAD" --first "$(($3 * 10000))" --rate 300 --window 64 --max-seconds 20 \
     --seed "$3" >"$4" 2>&1 || true
 }
 
