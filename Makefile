@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit micro micro-bench bench bench-priority bench-priority-tiny bench-ha ha-powercut ha-powercut-short scale fuzz-replay fuzz integration differential deb package-test lint format demo drill clean
+.PHONY: all build deps test unit micro micro-bench bench bench-pg bench-priority bench-priority-tiny bench-ha ha-powercut ha-powercut-short scale fuzz-replay fuzz integration differential deb package-test lint format demo drill clean
 
 all: build
 
@@ -45,6 +45,13 @@ bench-priority: build
 	/usr/bin/python3 bench/priority_bench.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load --out bench/results/priority.md
 bench-priority-tiny: build
 	/usr/bin/python3 bench/priority_bench.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load --tiny
+
+# PostgreSQL (issue #13): blackstart (1 server; 3 sharing one database)
+# and Kea 2.2 on one PostgreSQL 15, same run, bs-load sweeps; ACKs/s, CPU
+# per exchange of the servers and of the database, load average. ~2 min.
+bench-pg: build
+	scripts/install-deps.sh test
+	bench/pg_bench.sh $(BUILD) | tee bench/results/pg.md
 
 # Scale report (issue #3): 1,000,000-address pool, 500,000 leases in SQLite:
 # cold start, bytes per lease, allocation rate at 10/50/95% use.

@@ -120,6 +120,13 @@ void write_store(Writer& w, const StatusSnapshot& s) {
            s.counters.commit_failures);
   w.single("blackstart_leases_committed_total", "counter", "Lease changes made durable.",
            s.counters.leases_committed);
+  w.single("blackstart_store_conflicts_total", "counter",
+           "Lease changes a shared database refused because another server changed the address "
+           "first (the client was answered again from the database's row).",
+           s.counters.store_conflicts);
+  w.single("blackstart_store_rows_learnt_total", "counter",
+           "Lease rows reread after another server sharing the database changed them.",
+           s.counters.rows_learnt);
   w.single("blackstart_lease_store_healthy", "gauge",
            "1 if the latest lease store commit succeeded, else 0.", s.store.healthy ? 1 : 0);
   w.histogram("blackstart_allocation_duration_seconds",

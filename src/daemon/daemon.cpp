@@ -231,6 +231,10 @@ int Daemon::shutdown() {
   const server::Counters& counters = server_->counters();
   spdlog::info("stopping: {} packets received, {} sent, {} leases committed",
                counters.packets_received, counters.packets_sent, counters.leases_committed);
+  if (store_->shared()) {
+    spdlog::info("shared lease database: {} store conflicts, {} rows learnt from other servers",
+                 counters.store_conflicts, counters.rows_learnt);
+  }
   // Closed first: closing checkpoints the WAL into the file, and the marker
   // records the file as it is left.
   control_.reset();

@@ -56,16 +56,36 @@ tl::expected<void, store::StoreError> CommitStage::commit(alloc::Engine& engine)
     reached_ = Durability::Local;  // nothing needed making durable
     return {};
   }
-  auto committed = store_.commit(changes_);
+  auto committed = store_.commit_each(changes_, conflicts_);
   if (committed) {
     reached_ = Durability::Local;
+    if (!conflicts_.empty()) withdraw_conflicted(engine);
     return committed;
   }
+  conflicts_.clear();
   // Nothing of the batch is durable: undo it in memory and promise nothing.
   // Clients retransmit and get a fresh chance.
   reached_ = Durability::None;
   revert_newest_first(engine, changes_);
   return committed;
+}
+
+// The conflicted changes are not stored: undo them in memory (newest
+// first; every later change of a conflicted address is conflicted too, so
+// each address unwinds completely) and let no ACK promise them.
+void CommitStage::withdraw_conflicted(alloc::Engine& engine) {
+  for (auto it = conflicts_.rbegin(); it != conflicts_.rend(); ++it) {
+    BS_ASSERT(it->index < changes_.size());
+    engine.revert(changes_[it->index]);
+  }
+  std::erase_if(acks_, [&](const WaitingAck& waiting) { return conflicted(waiting.change_index); });
+}
+
+bool CommitStage::conflicted(size_t change_index) const {
+  for (const store::CommitConflict& conflict : conflicts_) {
+    if (conflict.index == change_index) return true;
+  }
+  return false;
 }
 
 void CommitStage::send_kept(Counters& counters) {
@@ -106,6 +126,7 @@ void CommitStage::clear() {
   unpromised_.clear();
   kept_.clear();
   outgoing_.clear();
+  conflicts_.clear();
   reached_ = Durability::None;
 }
 

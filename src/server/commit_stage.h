@@ -55,8 +55,15 @@ class CommitStage {
   // 2. One transaction for every change of the batch (none: nothing to
   // do). On failure the changes are reverted in `engine` and the ACKs are
   // dropped; the store's error is returned for the caller to report.
+  // A store shared with other servers may leave some changes out because
+  // another server changed those addresses first: the batch still commits,
+  // the conflicted changes are reverted in `engine` and their ACKs dropped,
+  // and conflicts() lists them (with the database's row, for the caller to
+  // learn) until clear().
   tl::expected<void, store::StoreError> commit(alloc::Engine& engine);
   Durability durability() const { return reached_; }
+  std::span<const store::CommitConflict> conflicts() const { return conflicts_; }
+  bool conflicted(size_t change_index) const;
   // 3. The ACKs, if the batch reached the required durability. Each one
   // is paired with its change: same address, a lease granted, committed.
   void send_kept(Counters& counters);
@@ -68,6 +75,7 @@ class CommitStage {
     size_t change_index;
   };
   void send(std::vector<Reply>& replies, Counters& counters);
+  void withdraw_conflicted(alloc::Engine& engine);
 
   store::LeaseStore& store_;
   io::Transport& transport_;
@@ -79,6 +87,7 @@ class CommitStage {
   std::vector<Reply> unpromised_;
   std::vector<Reply> kept_;
   std::vector<io::TxPacket> outgoing_;
+  std::vector<store::CommitConflict> conflicts_;
 };
 
 }  // namespace bs::server

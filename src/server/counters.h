@@ -43,6 +43,11 @@ struct Counters {
   uint64_t commits = 0;
   uint64_t leases_committed = 0;
   uint64_t commit_failures = 0;
+  // A shared store (server_shared.cpp): changes another server's change to
+  // the same address kept out of a commit, and rows learnt from other
+  // servers' notifications.
+  uint64_t store_conflicts = 0;
+  uint64_t rows_learnt = 0;
   uint64_t declines = 0;
   uint64_t naks = 0;
   // Conflict probes (server_probe.cpp): sent, answered by an unknown device,

@@ -98,6 +98,7 @@ size_t Server::run_once() {
     batch_.push_back(std::move(*packet));
   }
   count_intake_drops();
+  learn_from_store();
   const size_t count = batch_.size();
   const int64_t now_s = clock_.now_s();
   batch_now_s_ = now_s;
@@ -224,7 +225,13 @@ void Server::file(HeldOutcome&& held, DecodedQuery& query) {
 }
 
 void Server::file(Promise&& promise, DecodedQuery& query) {
+  const bool acked = promise.ack.has_value();
   const size_t index = commit_.add(std::move(promise));
+  if (acked && store_.shared()) {
+    if (script_runner_) script_sources_.emplace_back(index, query.received);
+    promised_queries_.emplace_back(index, std::move(query));
+    return;
+  }
   if (script_runner_) script_sources_.emplace_back(index, std::move(query.received));
 }
 
@@ -234,6 +241,8 @@ void Server::commit_and_send() {
   commit_.send_unpromised(counters_);
   const bool durable = commit_batch();
   commit_.send_kept(counters_);
+  if (!commit_.conflicts().empty()) answer_conflicted();
+  promised_queries_.clear();
   // Only what the store committed: on a failure the changes were reverted
   // and no event is queued either.
   if (durable && !script_sources_.empty()) submit_script_events();
@@ -256,8 +265,11 @@ bool Server::commit_batch() {
     return false;
   }
   ++counters_.commits;
-  counters_.leases_committed += change_count;
-  for (const LeaseChange& change : commit_.changes()) record_change_event(change, batch_now_s_);
+  counters_.leases_committed += change_count - commit_.conflicts().size();
+  counters_.store_conflicts += commit_.conflicts().size();
+  for (size_t i = 0; i < change_count; ++i) {
+    if (!commit_.conflicted(i)) record_change_event(commit_.changes()[i], batch_now_s_);
+  }
   return true;
 }
 
@@ -278,6 +290,7 @@ void Server::submit_script_events() {
   const std::span<const LeaseChange> changes = commit_.changes();
   for (auto& [index, query] : script_sources_) {
     BS_ASSERT(index < changes.size());
+    if (commit_.conflicted(index)) continue;
     ScriptEvent event;
     event.change = changes[index];
     if (const io::InterfaceInfo* link = find_link(query.ifindex)) {

@@ -136,6 +136,11 @@ class Server {
   void record_nak(const wire::Packet& query, int64_t now_s);
   void note_commit(const tl::expected<void, store::StoreError>& outcome);
   const io::InterfaceInfo* find_link(int ifindex) const;
+  // A store shared with other servers (server_shared.cpp).
+  void learn_from_store();
+  void resync_from_store();
+  void learn_row(Ip4 address, const std::optional<Lease>& current);
+  void answer_conflicted();
 
   config::Config config_;
   store::LeaseStore& store_;
@@ -168,6 +173,11 @@ class Server {
   // query made, and the query, for the events submitted once the batch is
   // durable.
   std::vector<std::pair<size_t, io::RxPacket>> script_sources_;
+  // With a shared store: the queries whose ACK waits for the commit, kept
+  // so a query whose change conflicted can be answered again.
+  std::vector<std::pair<size_t, DecodedQuery>> promised_queries_;
+  // A reread of every row is owed (announcements were missed).
+  bool resync_pending_ = false;
   int64_t batch_now_s_ = 0;
 };
 

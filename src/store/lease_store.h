@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <tl/expected.hpp>
@@ -43,6 +44,31 @@ struct StoreError {
   Ip4 address{};
 };
 
+// A change a shared store left out of a batch because another server
+// changed its address first (its insert found a row, or its conditional
+// update or delete found the row changed), with the row the database holds
+// there now (none: no row), so the caller can learn it.
+struct CommitConflict {
+  size_t index = 0;  // into the batch given to commit_each()
+  std::optional<Lease> current;
+};
+
+// A row another server changed, as the database holds it now (none: the
+// row was deleted).
+struct RowUpdate {
+  Ip4 address;
+  std::optional<Lease> current;
+};
+
+// What a shared store learnt of other servers' changes since it was last
+// asked (poll_changes()). lost_track: it cannot say what changed (the
+// connection was rebuilt, and notifications sent meanwhile are gone), so
+// the caller must reread everything.
+struct StoreUpdates {
+  std::vector<RowUpdate> rows;
+  bool lost_track = false;
+};
+
 class LeaseStore {
  public:
   virtual ~LeaseStore() = default;
@@ -55,6 +81,26 @@ class LeaseStore {
   // fsync off); on error none of them are, and the caller must not send any
   // reply that promises them. Changes with state Offered are a caller bug.
   virtual tl::expected<void, StoreError> commit(std::span<const LeaseChange> changes) = 0;
+
+  // The packet path's commit. As commit(), except that a store shared with
+  // other servers applies the changes that do not conflict and lists the
+  // ones that did in `conflicts` (in batch order; every later change of a
+  // conflicted address is conflicted too), instead of failing the batch.
+  // Success means the listed changes are NOT stored and all others are.
+  // A store only this server writes never conflicts.
+  virtual tl::expected<void, StoreError> commit_each(std::span<const LeaseChange> changes,
+                                                     std::vector<CommitConflict>& conflicts) {
+    conflicts.clear();
+    return commit(changes);
+  }
+
+  // Rows other servers changed since the last call; nothing for a store
+  // only this server writes. Called between batches; must not block.
+  virtual tl::expected<StoreUpdates, StoreError> poll_changes() { return StoreUpdates{}; }
+
+  // True for a store other servers write too (PostgreSQL): commit_each()
+  // may report conflicts and poll_changes() may report rows.
+  virtual bool shared() const { return false; }
 
   // Human-readable description for logs ("sqlite:/var/lib/...").
   virtual std::string describe() const = 0;

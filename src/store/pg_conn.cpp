@@ -30,8 +30,8 @@ tl::expected<PgConn, StoreError> pg_connect(const PgOptions& options) {
   const std::string timeout = std::to_string(options.connect_timeout_s);
   // Keyword arrays, not a conninfo string, so no value needs quoting. Empty
   // values are skipped: libpq then uses its own defaults (PGUSER, ...).
-  const char* keys[8];
-  const char* values[8];
+  const char* keys[9];
+  const char* values[9];
   int n = 0;
   const auto add = [&](const char* key, const std::string& value) {
     if (value.empty()) return;
@@ -47,6 +47,13 @@ tl::expected<PgConn, StoreError> pg_connect(const PgOptions& options) {
   add("connect_timeout", timeout);
   keys[n] = "application_name";
   values[n] = "blackstart";
+  ++n;
+  // Failover: "host" may list several servers (libpq's multi-host form,
+  // "primary,standby"); libpq tries them in order and keeps only one that
+  // accepts writes, so after a standby's promotion the next connect finds
+  // it, and a standby alone is refused rather than failing each batch.
+  keys[n] = "target_session_attrs";
+  values[n] = "read-write";
   ++n;
   keys[n] = nullptr;
   values[n] = nullptr;

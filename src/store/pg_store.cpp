@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>
@@ -29,10 +30,13 @@ constexpr size_t kMaxHostnameChars = 255;  // lease4.hostname varchar(255)
 
 // fqdn_fwd/fqdn_rev and user_context are Kea's; a new row says "no DNS
 // update done" as Kea does without DDNS, and updates leave them alone.
+// ON CONFLICT DO NOTHING: a second server's insert of a held address
+// changes nothing and reports 0 rows instead of aborting the transaction,
+// so the rest of its batch still commits (commit_each).
 constexpr const char* kInsert =
     "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, "
     "fqdn_rev, hostname, state) VALUES ($1, $2, $3, $4, to_timestamp($5), $6, false, false, $7, "
-    "$8)";
+    "$8) ON CONFLICT (address) DO NOTHING";
 constexpr const char* kUpdate =
     "UPDATE lease4 SET hwaddr = $2, client_id = $3, valid_lifetime = $4, expire = "
     "to_timestamp($5), subnet_id = $6, hostname = $7, state = $8 WHERE address = $1 AND expire = "
@@ -43,6 +47,18 @@ constexpr const char* kDeleteAny = "DELETE FROM lease4 WHERE address = $1";
 constexpr const char* kSelectAll =
     "SELECT address, hwaddr, client_id, valid_lifetime, extract(epoch FROM expire)::bigint, "
     "subnet_id, hostname, state FROM lease4";
+// The rows at some addresses, given as a text int8[] ("{1,2}").
+constexpr const char* kSelectSome =
+    "SELECT address, hwaddr, client_id, valid_lifetime, extract(epoch FROM expire)::bigint, "
+    "subnet_id, hostname, state FROM lease4 WHERE address = ANY($1::bigint[])";
+
+// Servers sharing the database tell each other which addresses a commit
+// changed: NOTIFY is transactional (delivered only if the COMMIT is, and
+// after it), and costs no table write. The payload is decimal addresses
+// separated by commas, at most kNotifyAddresses per notification (the
+// payload limit is 8000 bytes).
+constexpr const char* kNotifyChannel = "blackstart_lease4";
+constexpr size_t kNotifyAddresses = 600;
 
 // Statement name, SQL, parameter types.
 struct Prepared {
@@ -242,6 +258,11 @@ tl::expected<void, StoreError> PgLeaseStore::connect() {
   tl::expected<void, StoreError> ready = check_durability();
   if (ready) ready = check_pg_schema(conn_.get(), describe());
   if (ready) ready = prepare_all();
+  if (ready) {
+    const std::string listen = fmt::format("LISTEN {}", kNotifyChannel);
+    auto listening = pg_exec(conn_.get(), listen.c_str(), describe());
+    if (!listening) ready = tl::unexpected(listening.error());
+  }
   if (!ready) conn_.reset();
   return ready;
 }
@@ -250,7 +271,10 @@ tl::expected<void, StoreError> PgLeaseStore::ensure_connected() {
   if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) return {};
   conn_.reset();
   auto connected = connect();
-  if (connected) ++reconnects_;
+  if (connected) {
+    ++reconnects_;
+    lost_track_ = true;
+  }
   return connected;
 }
 
@@ -272,7 +296,28 @@ tl::expected<void, StoreError> PgLeaseStore::check_durability() {
           describe(), setting)});
     }
   }
-  return {};
+  return check_standby_level();
+}
+
+// With a synchronous standby, COMMIT waits for the standby only at the
+// levels on (the standby flushed the commit record) and remote_apply (and
+// replayed it); with local it does not wait, and with remote_write the
+// standby has it only in its OS's memory. A promoted standby must hold
+// every ACKed lease, so those two are refused while one is configured.
+tl::expected<void, StoreError> PgLeaseStore::check_standby_level() {
+  auto standbys = pg_query_text(conn_.get(), "SHOW synchronous_standby_names", describe());
+  if (!standbys) return tl::unexpected(standbys.error());
+  if (standbys->value_or("").empty()) return {};
+  auto level = pg_query_text(conn_.get(), "SHOW synchronous_commit", describe());
+  if (!level) return tl::unexpected(level.error());
+  const std::string value = level->value_or("");
+  if (value != "local" && value != "remote_write") return {};
+  return tl::unexpected(StoreError{fmt::format(
+      "{}: synchronous_standby_names is set ('{}') but the effective synchronous_commit is {}, "
+      "so a COMMIT can return before the standby has flushed it and a failover to the standby "
+      "would lose ACKed leases; blackstart needs on or remote_apply with a synchronous standby "
+      "(or \"fsync\": false in lease-database to accept the risk)",
+      describe(), standbys->value_or(""), value)});
 }
 
 tl::expected<void, StoreError> PgLeaseStore::prepare_all() {
@@ -308,7 +353,11 @@ tl::expected<std::vector<Lease>, StoreError> PgLeaseStore::load_all() {
   return leases;
 }
 
-tl::expected<void, StoreError> PgLeaseStore::write_change(const LeaseChange& change) {
+// One change; false when another server got there first (the insert
+// found a row, or the conditional update or delete matched none). A delete
+// of a row already gone is what was wanted, but under the same rule it is
+// reported: this server's view of the address was wrong.
+tl::expected<bool, StoreError> PgLeaseStore::write_change(const LeaseChange& change) {
   Params params;
   const char* statement = nullptr;
   if (change.after) {
@@ -321,29 +370,109 @@ tl::expected<void, StoreError> PgLeaseStore::write_change(const LeaseChange& cha
     statement = change.before ? "bs_delete" : "bs_delete_any";
   }
   PgResult result(params.exec(conn_.get(), statement));
-  const std::string where = fmt::format("{}: {}", describe(), to_string(change.address));
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    StoreError failed = pg_error(conn_.get(), result.get(), where, "cannot write lease");
-    if (failed.fault == StoreFault::Conflict) {
-      failed.message =
-          fmt::format("{}: another server holds this address (insert conflict)", where);
-      failed.address = change.address;
-    }
-    return tl::unexpected(std::move(failed));
+    const std::string where = fmt::format("{}: {}", describe(), to_string(change.address));
+    return tl::unexpected(pg_error(conn_.get(), result.get(), where, "cannot write lease"));
   }
-  // A conditional statement that matched nothing: another server changed
-  // or removed the row since this one read it. (A delete of a row already
-  // gone is what was wanted, but under the same rule it is reported.)
-  if (change.before && std::strcmp(PQcmdTuples(result.get()), "1") != 0) {
-    return tl::unexpected(
-        StoreError{fmt::format("{}: the row changed under this server (expected expiry {})", where,
-                               change.before->expires_at_s()),
-                   StoreFault::Conflict, change.address});
+  const bool unconditional = !change.before && !change.after;
+  return unconditional || std::strcmp(PQcmdTuples(result.get()), "1") == 0;
+}
+
+tl::expected<std::vector<RowUpdate>, StoreError> PgLeaseStore::read_rows(
+    std::span<const uint32_t> addresses) {
+  std::string array = "{";
+  for (const uint32_t address : addresses) {
+    if (array.size() > 1) array += ',';
+    array += std::to_string(address);
+  }
+  array += '}';
+  const char* values[1] = {array.c_str()};
+  PgResult result(PQexecParams(conn_.get(), kSelectSome, 1, nullptr, values, nullptr, nullptr, 1));
+  if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    return tl::unexpected(pg_error(conn_.get(), result.get(), describe(), "cannot read lease4"));
+  }
+  std::vector<RowUpdate> rows;
+  rows.reserve(addresses.size());
+  for (const uint32_t address : addresses) rows.push_back(RowUpdate{Ip4{address}, std::nullopt});
+  for (int row = 0; row < PQntuples(result.get()); ++row) {
+    auto lease = decode_lease(result.get(), row);
+    if (!lease) {
+      return tl::unexpected(StoreError{fmt::format("{}: lease4 row: {}", describe(), lease.error()),
+                                       StoreFault::Corrupt});
+    }
+    for (RowUpdate& update : rows) {
+      if (update.address == lease->address) update.current = *lease;
+    }
+  }
+  return rows;
+}
+
+// COMMIT, then the announcement of the addresses the batch changed in a
+// transaction of its own, as one simple-query string: one round trip.
+// NOTIFY takes a cluster-wide lock held until its transaction has
+// committed; inside the lease transaction that would serialize every
+// server's commit, fsync and standby wait included. In its own transaction
+// with synchronous_commit off, the lock is held for microseconds and the
+// announcement (which needs no durability: a lost one is covered by the
+// conflict rule) waits for no flush. Only digits and commas are spliced
+// in, so nothing needs quoting.
+std::string PgLeaseStore::commit_and_notify_sql(std::span<const LeaseChange> changes,
+                                                std::span<const CommitConflict> conflicts) {
+  std::string sql = "COMMIT";
+  size_t in_payload = 0;
+  size_t next_conflict = 0;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (next_conflict < conflicts.size() && conflicts[next_conflict].index == i) {
+      ++next_conflict;
+      continue;
+    }
+    if (sql.size() == 6) sql += ";BEGIN;SET LOCAL synchronous_commit TO off";
+    if (in_payload == kNotifyAddresses) {
+      sql += "')";
+      in_payload = 0;
+    }
+    sql += in_payload == 0 ? fmt::format(";SELECT pg_notify('{}','", kNotifyChannel) : ",";
+    sql += std::to_string(changes[i].address.value);
+    ++in_payload;
+  }
+  if (in_payload > 0) sql += "');COMMIT";
+  return sql;
+}
+
+// Sends the string and checks the first result, the lease transaction's
+// COMMIT; the announcement's results are drained, and if it failed its
+// transaction is rolled back (the leases are committed regardless).
+tl::expected<void, StoreError> PgLeaseStore::commit_then_notify(const std::string& sql) {
+  if (PQsendQuery(conn_.get(), sql.c_str()) == 0) {
+    return abandon(pg_error(conn_.get(), nullptr, describe(), "cannot send COMMIT"));
+  }
+  std::optional<StoreError> failure;
+  bool first = true;
+  while (PGresult* raw = PQgetResult(conn_.get())) {
+    PgResult result(raw);
+    if (first) {
+      first = false;
+      if (PQresultStatus(raw) != PGRES_COMMAND_OK) {
+        failure = pg_error(conn_.get(), raw, describe(), "COMMIT");
+      } else if (std::strcmp(PQcmdStatus(raw), "COMMIT") != 0) {
+        // COMMIT of a transaction that failed says ROLLBACK and succeeds.
+        failure = StoreError{fmt::format("{}: COMMIT answered {}", describe(), PQcmdStatus(raw)),
+                             StoreFault::Other};
+      }
+    }
+  }
+  if (first && !failure) failure = pg_error(conn_.get(), nullptr, describe(), "COMMIT");
+  if (failure) return abandon(std::move(*failure));
+  if (PQstatus(conn_.get()) == CONNECTION_OK && PQtransactionStatus(conn_.get()) != PQTRANS_IDLE) {
+    (void)pg_exec(conn_.get(), "ROLLBACK", describe());
   }
   return {};
 }
 
-tl::expected<void, StoreError> PgLeaseStore::commit(std::span<const LeaseChange> changes) {
+tl::expected<void, StoreError> PgLeaseStore::run_batch(std::span<const LeaseChange> changes,
+                                                       std::vector<CommitConflict>& conflicts,
+                                                       bool all_or_nothing) {
+  conflicts.clear();
   if (auto checked = check_changes(changes); !checked) {
     return tl::unexpected(StoreError{fmt::format("{}: {}", describe(), checked.error().message)});
   }
@@ -352,16 +481,116 @@ tl::expected<void, StoreError> PgLeaseStore::commit(std::span<const LeaseChange>
   if (auto begun = pg_exec(conn_.get(), "BEGIN", describe()); !begun) {
     return abandon(std::move(begun.error()));
   }
-  for (const LeaseChange& change : changes) {
-    if (auto written = write_change(change); !written) return abandon(std::move(written.error()));
+  // Rows are written in address order (a stable sort keeps one address's
+  // changes in batch order), so two servers' batches take lease4's row
+  // locks in the same order and cannot deadlock each other.
+  order_.resize(changes.size());
+  for (size_t i = 0; i < changes.size(); ++i) order_[i] = i;
+  std::stable_sort(order_.begin(), order_.end(),
+                   [&](size_t a, size_t b) { return changes[a].address < changes[b].address; });
+  conflicted_addresses_.clear();
+  for (const size_t i : order_) {
+    const LeaseChange& change = changes[i];
+    const uint32_t address = change.address.value;
+    // A later change of a conflicted address was built on the refused one.
+    const bool follows_conflict =
+        !conflicted_addresses_.empty() && conflicted_addresses_.back() == address;
+    if (!follows_conflict) {
+      auto written = write_change(change);
+      if (!written) return abandon(std::move(written.error()));
+      if (*written) continue;
+      conflicted_addresses_.push_back(address);
+    }
+    conflicts.push_back(CommitConflict{i, std::nullopt});
+  }
+  std::sort(conflicts.begin(), conflicts.end(),
+            [](const CommitConflict& a, const CommitConflict& b) { return a.index < b.index; });
+  if (!conflicts.empty() && all_or_nothing) {
+    const LeaseChange& first = changes[conflicts.front().index];
+    const std::string what = first.before ? fmt::format(
+                                                "the row changed under this server "
+                                                "(expected expiry {})",
+                                                first.before->expires_at_s())
+                                          : "another server holds this address (insert conflict)";
+    return abandon(StoreError{fmt::format("{}: {}: {}", describe(), to_string(first.address), what),
+                              StoreFault::Conflict, first.address});
+  }
+  if (!conflicts.empty()) {
+    auto current = read_rows(conflicted_addresses_);
+    if (!current) return abandon(std::move(current.error()));
+    for (CommitConflict& conflict : conflicts) {
+      for (const RowUpdate& row : *current) {
+        if (row.address == changes[conflict.index].address) conflict.current = row.current;
+      }
+    }
   }
   // The ACKs wait for this: with synchronous_commit on it returns once the
   // commit record is flushed. A connection lost here leaves the outcome
   // unknown, which is reported as a failure: no ACK for a maybe.
-  if (auto committed = pg_exec(conn_.get(), "COMMIT", describe()); !committed) {
-    return abandon(std::move(committed.error()));
+  return commit_then_notify(commit_and_notify_sql(changes, conflicts));
+}
+
+tl::expected<void, StoreError> PgLeaseStore::commit(std::span<const LeaseChange> changes) {
+  std::vector<CommitConflict> conflicts;
+  return run_batch(changes, conflicts, true);
+}
+
+tl::expected<void, StoreError> PgLeaseStore::commit_each(std::span<const LeaseChange> changes,
+                                                         std::vector<CommitConflict>& conflicts) {
+  return run_batch(changes, conflicts, false);
+}
+
+// Never connects (the commit path does, and a dead database must not cost
+// a connect timeout per batch twice); a connection rebuilt since the last
+// call means notifications were missed.
+tl::expected<StoreUpdates, StoreError> PgLeaseStore::poll_changes() {
+  StoreUpdates updates;
+  if (!conn_) return updates;
+  if (lost_track_) {
+    lost_track_ = false;
+    updates.lost_track = true;
+    drop_notifications();
+    return updates;
   }
-  return {};
+  if (PQconsumeInput(conn_.get()) == 0) {
+    return abandon(pg_error(conn_.get(), nullptr, describe(), "cannot read notifications"));
+  }
+  changed_addresses_.clear();
+  const int own_pid = PQbackendPID(conn_.get());
+  while (PGnotify* notify = PQnotifies(conn_.get())) {
+    if (notify->be_pid != own_pid) parse_addresses(notify->extra, changed_addresses_);
+    PQfreemem(notify);
+  }
+  if (changed_addresses_.empty()) return updates;
+  std::sort(changed_addresses_.begin(), changed_addresses_.end());
+  changed_addresses_.erase(std::unique(changed_addresses_.begin(), changed_addresses_.end()),
+                           changed_addresses_.end());
+  auto rows = read_rows(changed_addresses_);
+  if (!rows) return abandon(std::move(rows.error()));
+  updates.rows = std::move(*rows);
+  return updates;
+}
+
+void PgLeaseStore::drop_notifications() {
+  (void)PQconsumeInput(conn_.get());
+  while (PGnotify* notify = PQnotifies(conn_.get())) PQfreemem(notify);
+}
+
+void PgLeaseStore::parse_addresses(const char* payload, std::vector<uint32_t>& out) {
+  uint64_t value = 0;
+  bool digits = false;
+  for (const char* p = payload;; ++p) {
+    if (*p >= '0' && *p <= '9') {
+      // Saturates one past the largest address, so a long number is skipped.
+      value = std::min<uint64_t>(value * 10 + static_cast<uint64_t>(*p - '0'), kMaxU32 + 1);
+      digits = true;
+      continue;
+    }
+    if (digits && value != 0 && value <= kMaxU32) out.push_back(static_cast<uint32_t>(value));
+    value = 0;
+    digits = false;
+    if (*p == '\0') break;
+  }
 }
 
 tl::unexpected<StoreError> PgLeaseStore::abandon(StoreError failure) {

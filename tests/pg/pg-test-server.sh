@@ -7,6 +7,12 @@
 #   pg-test-server.sh start [OWNER_PID]   prints the directory; the socket
 #                                         is DIR, port 5432, superuser
 #                                         "blackstart", trust auth
+#   pg-test-server.sh standby PRIMARY_DIR [OWNER_PID]
+#                                         a streaming-replication standby of
+#                                         the server in PRIMARY_DIR, its own
+#                                         directory printed as for start; the
+#                                         primary is made to wait for it
+#                                         (synchronous_standby_names)
 #   pg-test-server.sh stop DIR            stops the postmaster by its PID and
 #                                         removes DIR
 #
@@ -99,22 +105,57 @@ EOF
   fi
   # The socket directory must be reachable by clients of other users.
   chmod 711 "$dir"
-  if [[ -n "$owner" ]]; then
-    # Detached from our stdout so callers reading it are not kept waiting.
-    (
-      while kill -0 "$owner" 2>/dev/null && [[ -d "$dir" ]]; do sleep 1; done
-      [[ -d "$dir" ]] && stop_server "$dir"
-    ) </dev/null >/dev/null 2>&1 &
-    echo $! >"$dir/watchdog.pid"
+  watch_owner "$owner" "$dir"
+  echo "$dir"
+}
+
+watch_owner() {
+  local owner=$1 dir=$2
+  [[ -n "$owner" ]] || return 0
+  # Detached from our stdout so callers reading it are not kept waiting.
+  (
+    while kill -0 "$owner" 2>/dev/null && [[ -d "$dir" ]]; do sleep 1; done
+    [[ -d "$dir" ]] && stop_server "$dir"
+  ) </dev/null >/dev/null 2>&1 &
+  echo $! >"$dir/watchdog.pid"
+}
+
+# A copy of the primary by pg_basebackup (-R: it follows the primary over
+# the primary's socket), named "bs_standby" so the primary can wait for it.
+start_standby() {
+  local primary=$1 owner=${2:-} dir
+  [[ -f "$primary/$MARKER" ]] || die "$primary is not a directory this script made"
+  pick_os_user
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/bs-pg.XXXXXX")
+  touch "$dir/$MARKER"
+  chown "$PG_OS_USER" "$dir"
+  chmod 700 "$dir"
+  if ! as_owner "$PG_BIN/pg_basebackup" -h "$primary" -p "$PG_PORT" -U "$PG_SUPERUSER" \
+    -D "$dir/data" -R -X stream -c fast -d "application_name=bs_standby" >"$dir/basebackup.log" 2>&1; then
+    cat "$dir/basebackup.log" >&2
+    rm -rf -- "$dir"
+    die "pg_basebackup failed"
   fi
+  rm -f "$dir/data/postmaster.pid"
+  sed -i "s|^unix_socket_directories = .*|unix_socket_directories = '$dir'|" "$dir/data/postgresql.conf"
+  if ! as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null; then
+    cat "$dir/server.log" >&2 || true
+    stop_server "$dir"
+    die "the standby did not start"
+  fi
+  chmod 711 "$dir"
+  echo "synchronous_standby_names = 'bs_standby'" >>"$primary/data/postgresql.conf"
+  as_owner "$PG_BIN/pg_ctl" -D "$primary/data" reload >/dev/null
+  watch_owner "$owner" "$dir"
   echo "$dir"
 }
 
 case "${1:-}" in
   start) start_server "${2:-}" ;;
+  standby) start_standby "${2:?usage: $0 standby PRIMARY_DIR [OWNER_PID]}" "${3:-}" ;;
   stop) stop_server "${2:?usage: $0 stop DIR}" ;;
   *)
-    echo "usage: $0 start [OWNER_PID] | stop DIR" >&2
+    echo "usage: $0 start [OWNER_PID] | standby PRIMARY_DIR [OWNER_PID] | stop DIR" >&2
     exit 2
     ;;
 esac

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 
 #include "pg_server.h"
 #include "store/pg_conn.h"
@@ -234,6 +235,49 @@ TEST_F(PgStoreTest, SynchronousCommitOffIsRefusedWithTheReason) {
   EXPECT_TRUE(PgLeaseStore::open(accepting));
 }
 
+// With a synchronous standby configured, only the levels that wait for the
+// standby's flush are accepted. Its own server: the setting is server-wide.
+TEST_F(PgStoreTest, WithASynchronousStandbyLocalAndRemoteWriteAreRefused) {
+  std::string error;
+  auto own = test::PgServer::start(error);
+  ASSERT_TRUE(own) << error;
+  ASSERT_EQ(own->exec("CREATE DATABASE leases"), "");
+  PgOptions options = this->options();
+  options.host = own->dir();
+  options.name = "leases";
+  {
+    auto conn = pg_connect(options);
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE(pg_db_init(conn->get(), "test"));
+  }
+  // There is no standby: the test's own writes must not wait for one.
+  constexpr const char* kNoWait = "SET synchronous_commit = local; ";
+  ASSERT_EQ(own->exec("ALTER SYSTEM SET synchronous_standby_names = 'bs_standby'"), "");
+  ASSERT_EQ(own->exec("SELECT pg_reload_conf()"), "");
+  for (const char* level : {"local", "remote_write"}) {
+    ASSERT_EQ(
+        own->exec(std::string(kNoWait) + "ALTER DATABASE leases SET synchronous_commit = " + level),
+        "");
+    std::optional<std::string> refusal;
+    for (int tries = 0; tries < 50 && !refusal; ++tries) {
+      auto store = PgLeaseStore::open(options);
+      if (!store) refusal = store.error().message;
+      if (!refusal) usleep(100'000);  // the reload reaches new sessions soon
+    }
+    ASSERT_TRUE(refusal) << level << " was accepted";
+    EXPECT_NE(refusal->find(std::string("synchronous_commit is ") + level), std::string::npos)
+        << *refusal;
+    EXPECT_NE(refusal->find("on or remote_apply"), std::string::npos) << *refusal;
+  }
+  ASSERT_EQ(own->exec(std::string(kNoWait) + "ALTER DATABASE leases SET synchronous_commit = "
+                                             "remote_apply"),
+            "");
+  EXPECT_TRUE(PgLeaseStore::open(options));
+  ASSERT_EQ(own->exec(std::string(kNoWait) + "ALTER DATABASE leases SET synchronous_commit = on"),
+            "");
+  EXPECT_TRUE(PgLeaseStore::open(options));
+}
+
 TEST_F(PgStoreTest, ASchemaVersionItDoesNotKnowIsRefusedWithTheNumbers) {
   init_schema();
   ASSERT_EQ(
@@ -288,6 +332,50 @@ TEST_F(PgStoreTest, AKilledBackendFailsOneBatchThenTheStoreReconnects) {
   EXPECT_EQ(count("hostname = 'host-2'"), "0");
 }
 
+// The database's disk fills: lease4 lives in a tablespace on a 256 KiB
+// tmpfs. The batch that does not fit fails as DiskFull and leaves nothing;
+// once there is room again (the tmpfs grown) the next batch commits on the
+// same store, no restart. Needs root for the mount.
+TEST_F(PgStoreTest, ADiskFullBatchFailsWholeAndTheNextOneCommitsOnceThereIsRoom) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  init_schema();
+  char dir_template[] = "/tmp/bs-pg-full.XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  ASSERT_EQ(std::system(("mount -t tmpfs -o size=256k,mode=700 bs-pg-full " + dir).c_str()), 0);
+  struct Unmount {
+    std::string dir;
+    ~Unmount() {
+      (void)std::system(("umount -l " + dir).c_str());
+      rmdir(dir.c_str());
+    }
+  } unmount{dir};
+  ASSERT_EQ(std::system(("chown postgres " + dir).c_str()), 0);
+  ASSERT_EQ(server().exec("CREATE TABLESPACE small LOCATION '" + dir + "'"), "");
+  ASSERT_EQ(server().exec("ALTER TABLE lease4 SET TABLESPACE small", database_name()), "");
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  std::optional<StoreError> full;
+  uint32_t next = 1;
+  std::string stored = "0";
+  for (int batch = 0; batch < 200 && !full; ++batch) {
+    std::vector<LeaseChange> changes;
+    for (int i = 0; i < 100; ++i) changes.push_back(upsert(full_lease(next++)));
+    stored = count();
+    auto committed = store->commit(changes);
+    if (!committed) full = committed.error();
+  }
+  ASSERT_TRUE(full) << "256 KiB never filled";
+  EXPECT_EQ(full->fault, StoreFault::DiskFull) << full->message;
+  EXPECT_EQ(count(), stored) << "part of the failed batch stayed";
+  ASSERT_EQ(std::system(("mount -o remount,size=4m " + dir).c_str()), 0);
+  auto resumed = store->commit(std::vector{upsert(full_lease(next))});
+  EXPECT_TRUE(resumed) << resumed.error().message;
+  store.reset();
+  (void)server().exec("DROP DATABASE " + database_name() + " WITH (FORCE)");
+  (void)server().exec("DROP TABLESPACE small");
+}
+
 // Whatever a client calls itself, the batch it is in commits.
 TEST_F(PgStoreTest, HostnamesTheColumnCannotHoldAreMadeToFit) {
   EXPECT_EQ(pg_hostname("printer"), "printer");
@@ -332,6 +420,120 @@ TEST_F(PgStoreTest, KeaStyleNullsLoadAndARowWithoutExpiryIsRefused) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().fault, StoreFault::Corrupt);
   EXPECT_NE(refused.error().message.find("expire is NULL"), std::string::npos);
+}
+
+class PgSharedStoreTest : public PgStoreTest {};
+
+// The packet path's commit: a conflicted change is left out and reported
+// with the row the database holds, and the rest of the batch commits.
+TEST_F(PgSharedStoreTest, CommitEachCommitsTheRestAndReportsTheDatabasesRow) {
+  init_schema();
+  auto first = open_store();
+  auto second = open_store();
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first->commit(std::vector{upsert(full_lease(1))}));
+  Lease theirs = full_lease(1);
+  theirs.hostname = "second-server";
+  const std::vector<LeaseChange> batch{upsert(full_lease(3)), upsert(theirs),
+                                       upsert(full_lease(2))};
+  std::vector<CommitConflict> conflicts;
+  auto committed = second->commit_each(batch, conflicts);
+  ASSERT_TRUE(committed) << committed.error().message;
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0].index, 1u);
+  ASSERT_TRUE(conflicts[0].current);
+  EXPECT_EQ(*conflicts[0].current, full_lease(1));
+  EXPECT_EQ(count(), "3");
+  EXPECT_EQ(count("hostname = 'second-server'"), "0");
+}
+
+// A conditional update that finds the row changed is a conflict with the
+// new row; a later change of the same address in the batch (built on the
+// refused one) is conflicted too, and one of a deleted row reports none.
+TEST_F(PgSharedStoreTest, ConditionalChangesConflictWithTheRowAsItIsNow) {
+  init_schema();
+  auto first = open_store();
+  auto second = open_store();
+  ASSERT_TRUE(first && second);
+  const Lease old = full_lease(1);
+  const Lease gone = full_lease(2);
+  ASSERT_TRUE(first->commit(std::vector{upsert(old), upsert(gone)}));
+  Lease mine = full_lease(7);
+  mine.address = old.address;
+  mine.cltt_s = old.cltt_s + 100'000;
+  ASSERT_TRUE(first->commit(std::vector{LeaseChange{old.address, old, mine},
+                                        LeaseChange{gone.address, gone, std::nullopt}}));
+  Lease theirs = full_lease(8);
+  theirs.address = old.address;
+  theirs.cltt_s = old.cltt_s + 100'001;
+  Lease theirs_renewed = theirs;
+  theirs_renewed.cltt_s += 60;
+  Lease reused = gone;
+  reused.cltt_s += 5;
+  const std::vector<LeaseChange> batch{LeaseChange{old.address, old, theirs}, upsert(full_lease(3)),
+                                       LeaseChange{old.address, theirs, theirs_renewed},
+                                       LeaseChange{gone.address, gone, reused}};
+  std::vector<CommitConflict> conflicts;
+  ASSERT_TRUE(second->commit_each(batch, conflicts));
+  ASSERT_EQ(conflicts.size(), 3u);
+  EXPECT_EQ(conflicts[0].index, 0u);
+  EXPECT_EQ(conflicts[1].index, 2u);
+  EXPECT_EQ(conflicts[2].index, 3u);
+  ASSERT_TRUE(conflicts[0].current && conflicts[1].current);
+  EXPECT_EQ(*conflicts[0].current, mine);
+  EXPECT_EQ(*conflicts[1].current, mine);
+  EXPECT_FALSE(conflicts[2].current);
+  EXPECT_EQ(count(), "2");
+}
+
+// What one server commits the others hear of (NOTIFY in its transaction)
+// and reread; a server does not hear its own commits, and a reconnection
+// is reported once as lost track.
+TEST_F(PgSharedStoreTest, OtherServersCommitsAreAnnouncedAndReread) {
+  init_schema();
+  auto first = open_store();
+  auto second = open_store();
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first->commit(std::vector{upsert(full_lease(1)), upsert(full_lease(2))}));
+  ASSERT_TRUE(
+      first->commit(std::vector{LeaseChange{full_lease(2).address, full_lease(2), std::nullopt}}));
+  // Delivery is asynchronous (a moment after the sender's COMMIT): what
+  // the polls of up to two seconds heard, latest row per address.
+  const auto hear = [](PgLeaseStore& store, size_t want) {
+    std::map<uint32_t, std::optional<Lease>> heard;
+    for (int tries = 0; tries < 40; ++tries) {
+      auto polled = store.poll_changes();
+      EXPECT_TRUE(polled);
+      if (!polled) break;
+      EXPECT_FALSE(polled->lost_track);
+      for (const RowUpdate& row : polled->rows) heard[row.address.value] = row.current;
+      if (heard.size() >= want && want > 0) break;
+      usleep(50'000);
+    }
+    return heard;
+  };
+  auto heard = hear(*second, 2);
+  ASSERT_EQ(heard.size(), 2u);
+  ASSERT_TRUE(heard[full_lease(1).address.value]);
+  EXPECT_EQ(*heard[full_lease(1).address.value], full_lease(1));
+  EXPECT_FALSE(heard[full_lease(2).address.value]);
+  EXPECT_TRUE(hear(*first, 0).empty()) << "a server heard its own commits";
+  EXPECT_TRUE(hear(*second, 0).empty()) << "an announcement was heard twice";
+  // A rolled-back batch (all-or-nothing commit with a conflict) announces
+  // nothing.
+  EXPECT_FALSE(first->commit(std::vector{upsert(full_lease(5)), upsert(full_lease(1))}));
+  EXPECT_TRUE(hear(*second, 0).empty()) << "a rolled-back batch was announced";
+  ASSERT_EQ(
+      server().exec("SELECT pg_terminate_backend(" + std::to_string(second->backend_pid()) + ")"),
+      "");
+  EXPECT_FALSE(second->commit(std::vector{upsert(full_lease(6))}));
+  ASSERT_TRUE(second->commit(std::vector{upsert(full_lease(6))}));
+  auto lost = second->poll_changes();
+  ASSERT_TRUE(lost);
+  EXPECT_TRUE(lost->lost_track);
+  auto after = second->poll_changes();
+  ASSERT_TRUE(after);
+  EXPECT_FALSE(after->lost_track);
 }
 
 }  // namespace
