@@ -6,6 +6,7 @@
 
 #include "common/assert.h"
 #include "common/byte_order.h"
+#include "server/partner_replicator.h"
 
 namespace bs::server {
 namespace {
@@ -51,14 +52,23 @@ void CommitStage::send_unpromised(Counters& counters) {
 }
 
 tl::expected<void, store::StoreError> CommitStage::commit(alloc::Engine& engine) {
+  required_ = Durability::Local;
   if (changes_.empty()) {
     BS_ASSERT(acks_.empty());
     reached_ = Durability::Local;  // nothing needed making durable
     return {};
   }
+  // Decided before the local commit: a batch begun as a pair is held to
+  // the pair's level even if the partner fails while it is on its way.
+  if (replicator_ != nullptr && replicator_->required()) required_ = Durability::LocalAndPartner;
   auto committed = store_.commit(changes_);
   if (committed) {
     reached_ = Durability::Local;
+    // Only what is durable here goes to the partner, so the partner never
+    // holds a lease this server lost.
+    if (required_ == Durability::LocalAndPartner && replicator_->replicate(changes_)) {
+      reached_ = Durability::LocalAndPartner;
+    }
     return committed;
   }
   // Nothing of the batch is durable: undo it in memory and promise nothing.
@@ -71,7 +81,12 @@ tl::expected<void, store::StoreError> CommitStage::commit(alloc::Engine& engine)
 void CommitStage::send_kept(Counters& counters) {
   if (acks_.empty()) return;
   if (reached_ < required_) {
-    counters.drops[static_cast<size_t>(DropReason::CommitFailed)] += acks_.size();
+    // Committed here but not acknowledged by the partner: the lease stays
+    // stored (it was never promised; it expires), the client retransmits
+    // and is served under the partner-unreachable rules.
+    const DropReason reason =
+        reached_ == Durability::None ? DropReason::CommitFailed : DropReason::PartnerUnacked;
+    counters.drops[static_cast<size_t>(reason)] += acks_.size();
     acks_.clear();
     return;
   }
@@ -82,6 +97,7 @@ void CommitStage::send_kept(Counters& counters) {
     BS_ASSERT(change.after.has_value() && change.after->state == LeaseState::Assigned);
     BS_ASSERT(change.address == waiting.ack.yiaddr && change.after->address == change.address);
     BS_ASSERT(yiaddr_on_wire(waiting.ack.packet) == change.address);
+    BS_ASSERT(reached_ >= required_);
     kept_.push_back(std::move(waiting.ack));
   }
   acks_.clear();
