@@ -76,7 +76,25 @@ int64_t PartnerReplicator::partner_acked_expiry_s(Ip4 address) const {
   return it == acked_expiry_s_.end() ? 0 : it->second;
 }
 
-bool PartnerReplicator::notify_maintenance() { return send(MaintenanceNotify{}); }
+tl::expected<void, std::string> PartnerReplicator::command_partner_down() {
+  return pair_.partner_down_command(clock_.monotonic_ms());
+}
+
+tl::expected<void, std::string> PartnerReplicator::command_maintenance_start() {
+  auto started = pair_.maintenance_start(clock_.monotonic_ms());
+  if (started) send(MaintenanceNotify{});
+  return started;
+}
+
+tl::expected<void, std::string> PartnerReplicator::command_maintenance_cancel() {
+  return pair_.maintenance_cancel(clock_.monotonic_ms());
+}
+
+std::optional<int64_t> PartnerReplicator::since_contact_ms() const {
+  const auto last = pair_.last_contact_ms();
+  if (!last) return std::nullopt;
+  return clock_.monotonic_ms() - *last;
+}
 
 void PartnerReplicator::handle(LinkFrame& frame, int64_t now_ms) {
   ++counters_.frames_received;

@@ -17,7 +17,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -69,8 +71,13 @@ class PartnerReplicator {
   // server knows (its own clock; 0: the partner holds nothing there). What
   // the MCLT cap counts from.
   int64_t partner_acked_expiry_s(Ip4 address) const;
-  // Asks the partner to step aside (ha-maintenance-start's other half).
-  bool notify_maintenance();
+  // The control API's ha-* commands, at this replicator's clock.
+  tl::expected<void, std::string> command_partner_down();
+  // This server stays and serves all; the partner is told to step aside.
+  tl::expected<void, std::string> command_maintenance_start();
+  tl::expected<void, std::string> command_maintenance_cancel();
+  // Milliseconds since the partner was last heard; nothing: never.
+  std::optional<int64_t> since_contact_ms() const;
 
  private:
   void handle(LinkFrame& frame, int64_t now_ms);

@@ -5,7 +5,8 @@
 # (an ACK leaves only once both have it). Then the primary is killed
 # (SIGKILL); the standby reaches partner-down (max-unacked-clients 0, so
 # silence alone, after max-response-delay) and a new client gets a lease
-# from it, for no longer than MCLT.
+# from it, for no longer than MCLT. ha-heartbeat and status-get show the
+# pair's states along the way.
 # Usage: tests/integration/test_ha.sh path/to/blackstart
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -17,6 +18,18 @@ bst_init
 MCLT=120
 
 has_lease() { [[ -n "$(lease_ip "$1")" ]]; }
+
+# api N COMMAND: a command to server N's control API; prints the answer.
+api() {
+  ip netns exec "${BST_P}srv$1" curl -sS -m 10 http://127.0.0.1:8004/ \
+    -H 'Content-Type: application/json' -d "{\"command\": \"$2\"}"
+}
+ha_state() { api "$1" ha-heartbeat | jq -r .arguments.state; }
+state_is() { [[ "$(ha_state "$1")" == "$2" ]]; }
+pair_in_status() {
+  api 1 status-get | jq -e '.arguments["high-availability"][0]["ha-servers"] |
+    .local.role == "primary" and .remote.role == "standby" and .remote["in-touch"]' >/dev/null
+}
 
 # write_config NAME ADDRESS
 write_config() {
@@ -60,7 +73,9 @@ start_server_or_exit "${BST_P}srv2" "$BST_TMP/s2.json" "$BST_TMP/server2.log"
 STANDBY_PID=$BST_SERVER_PID
 check "both servers pair (HA state file, partner link)" \
   grep -q "HA: s2 (standby) paired with s1" "$BST_TMP/server2.log"
-sleep 3  # heartbeats both ways: waiting -> syncing -> ready -> hot-standby
+check "both reach hot-standby (ha-heartbeat)" wait_for 15 state_is 1 hot-standby
+check "the standby says hot-standby too" [ "$(ha_state 2)" == hot-standby ]
+check "status-get shows the pair (local primary, remote standby in touch)" pair_in_status
 
 note "a client is served by the pair"
 start_dhclient first 1
@@ -74,6 +89,7 @@ fi
 
 note "the primary loses power"
 stop_pid "$PRIMARY_PID" KILL 5
+check "the standby reaches partner-down" wait_for 20 state_is 2 partner-down
 start_udhcpc second 2
 if wait_for 40 has_lease second; then
   SECOND=$(lease_ip second)
