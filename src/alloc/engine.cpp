@@ -15,6 +15,10 @@ namespace {
 // When no pool address is free, lapsed offers and leases are reclaimed on
 // the spot before answering PoolExhausted; bounded like any reclaim call.
 constexpr size_t kReclaimOnExhaustion = 256;
+// Free addresses looked at per pool for one the HA pair lets this server
+// use; past it the pool counts as exhausted for this query. Load-balancing
+// needs 2 steps, hot-standby's standby at most 100.
+constexpr size_t kMaxOwnershipSteps = 4096;
 
 bool newer(const Lease& a, const Lease& b) {
   return a.cltt_s > b.cltt_s || (a.cltt_s == b.cltt_s && a.address < b.address);
@@ -58,13 +62,16 @@ ClientContext Engine::State::context(uint32_t subnet, const ClientIdentity& clie
 bool Engine::State::usable(const ClientContext& ctx, uint32_t address) const {
   const auto& by_address = subnets[ctx.subnet].reservation_by_address;
   const auto reserved_it = by_address.find(address);
-  if (reserved_it != by_address.end()) {
+  const bool reserved = reserved_it != by_address.end();
+  if (reserved) {
     if (reserved_it->second != ctx.reservation) return false;
   } else if (!in_allowed_pool(ctx, address)) {
     return false;
   }
   const Slot* slot = find_slot(address);
-  return slot == nullptr || available_to(*slot, ctx.key, ctx.now_s);
+  if (slot != nullptr && held_by(*slot, ctx.key, ctx.now_s)) return true;
+  if (slot != nullptr && !available_to(*slot, ctx.key, ctx.now_s)) return false;
+  return reserved || allowed_free(address);
 }
 
 std::optional<uint32_t> Engine::State::previous_address(const ClientContext& ctx) const {
@@ -81,8 +88,13 @@ std::optional<uint32_t> Engine::State::lowest_free(const ClientContext& ctx) con
   for (uint32_t index : subnets[ctx.subnet].pool_indexes) {
     const PoolState& pool = pools[index];
     if (!pool_allows(pool, ctx.classes)) continue;
-    if (const auto offset = pool.free.lowest_free()) {
-      return pool.first + static_cast<uint32_t>(*offset);
+    auto offset = pool.free.lowest_free();
+    // With HA ownership, the lowest free address this server owns; the
+    // walk is bounded (ARCHITECTURE.md, "High availability").
+    for (size_t step = 0; offset && step < kMaxOwnershipSteps; ++step) {
+      const uint32_t address = pool.first + static_cast<uint32_t>(*offset);
+      if (allowed_free(address)) return address;
+      offset = pool.free.next_free(*offset + 1);
     }
   }
   return std::nullopt;
@@ -190,6 +202,11 @@ std::optional<AllocError> Engine::State::assign_error(const ClientContext& ctx,
   if (reserved_here && reserved_it->second != ctx.reservation) return AllocError::AddressInUse;
   const Slot* slot = find_slot(address);
   if (slot != nullptr && !available_to(*slot, ctx.key, ctx.now_s)) {
+    return AllocError::AddressInUse;
+  }
+  // A free address the HA partner owns is as good as taken.
+  if (!reserved_here && !(slot != nullptr && held_by(*slot, ctx.key, ctx.now_s)) &&
+      !allowed_free(address)) {
     return AllocError::AddressInUse;
   }
   if (!reserved_here && !in_allowed_pool(ctx, address)) return AllocError::NotInPool;
@@ -327,6 +344,10 @@ bool held_by(const Lease& lease, const ClientIdentity& client) {
 }
 
 void Engine::revert(const LeaseChange& change) { state_->restore(change); }
+
+void Engine::set_allocation_filter(AllocationFilter filter) {
+  state_->may_allocate = std::move(filter);
+}
 
 size_t Engine::reclaim_expired(int64_t now_s, size_t max_count) {
   return state_->reclaim(now_s, max_count);

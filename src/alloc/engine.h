@@ -114,6 +114,13 @@ class Engine {
   tl::expected<LeaseChange, AllocError> decline(const ClientIdentity& client, Ip4 address,
                                                 int64_t now_s);
 
+  // An HA pair's ownership of free addresses (ha/pair_state.h): with a
+  // filter set, a free address goes to a client only if the filter allows
+  // it. Addresses a client already holds (its lease, its offer) and its
+  // reservations are not filtered. Null: every free address may be used.
+  using AllocationFilter = std::function<bool(Ip4)>;
+  void set_allocation_filter(AllocationFilter filter);
+
   // Undoes a change the store failed to commit (newest first).
   void revert(const LeaseChange& change);
 

@@ -284,6 +284,11 @@ bool Engine::State::available_to(const Slot& slot, const std::string& key, int64
   return true;
 }
 
+bool Engine::State::held_by(const Slot& slot, const std::string& key, int64_t now_s) const {
+  if (slot.offer && hold_until_s(*slot.offer) > now_s) return client_key(*slot.offer) == key;
+  return use_at(slot, now_s) == Use::Assigned && client_key(slot.row) == key;
+}
+
 Slot& Engine::State::find_or_detach(uint32_t address) {
   Slot& slot = slots.find_or_create(address);
   if (slot.linked) unlink(slot);

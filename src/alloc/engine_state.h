@@ -90,6 +90,7 @@ struct Engine::State {
 
   config::Config config;
   EngineOptions options;
+  Engine::AllocationFilter may_allocate;  // null: no HA ownership
   std::vector<SubnetState> subnets;
   std::unordered_map<uint32_t, uint32_t> subnet_by_id;
   std::vector<PoolState> pools;  // sorted by first address, disjoint
@@ -121,6 +122,9 @@ struct Engine::State {
   int64_t next_due_s(const Slot& slot) const;  // kNever when nothing will lapse
   Use use_at(const Slot& slot, int64_t now_s) const;
   bool available_to(const Slot& slot, const std::string& key, int64_t now_s) const;
+  // The client's own lease or live offer sits in `slot`.
+  bool held_by(const Slot& slot, const std::string& key, int64_t now_s) const;
+  bool allowed_free(uint32_t address) const { return !may_allocate || may_allocate(Ip4{address}); }
 
   // Mutation protocol: find_or_detach, change the slot, attach.
   Slot& find_or_detach(uint32_t address);

@@ -46,6 +46,17 @@ void FreeBitmap::mark_used(uint64_t offset) {
   if (word == 0) summary_[offset / kBits / kBits] &= ~bit(offset / kBits);
 }
 
+std::optional<uint64_t> FreeBitmap::next_free(uint64_t from) const {
+  if (from >= size_) return std::nullopt;
+  uint64_t word_index = from / kBits;
+  uint64_t word = words_[word_index] & (~uint64_t{0} << (from % kBits));
+  while (word == 0) {
+    if (++word_index >= words_.size()) return std::nullopt;
+    word = words_[word_index];
+  }
+  return word_index * kBits + static_cast<uint64_t>(__builtin_ctzll(word));
+}
+
 std::optional<uint64_t> FreeBitmap::lowest_free() const {
   for (uint64_t s = 0; s < summary_.size(); ++s) {
     if (summary_[s] == 0) continue;

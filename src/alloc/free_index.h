@@ -23,6 +23,8 @@ class FreeBitmap {
   void mark_free(uint64_t offset);
   void mark_used(uint64_t offset);
   std::optional<uint64_t> lowest_free() const;
+  // The lowest free offset at or above `from`.
+  std::optional<uint64_t> next_free(uint64_t from) const;
 
  private:
   std::vector<uint64_t> words_;    // bit set = offset free

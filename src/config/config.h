@@ -14,6 +14,7 @@
 #include "classify/class_set.h"
 #include "classify/expression.h"
 #include "common/types.h"
+#include "ha/ha_config.h"
 
 namespace bs::config {
 
@@ -341,6 +342,9 @@ struct Config {
   ExpiredLeasesProcessing expiry;
   RunScript run_script;
   RunAs run_as;
+  // libdhcp_ha's "high-availability" entry (ha/ha_config.h); absent: one
+  // server on its own.
+  std::optional<ha::HaConfig> ha;
   // Settings accepted from a Kea file that change nothing or less than in
   // Kea (e.g. a top-level "Logging"); `blackstart -t` prints them.
   std::vector<ConfigError> warnings;

@@ -2,8 +2,8 @@
 // ships is either mapped to a built-in feature or refused with its name and
 // what it would need. Built in: libdhcp_lease_cmds and libdhcp_stat_cmds
 // (the control API has their commands), libdhcp_ping_check (mapped to
-// "conflict-probing") and libdhcp_run_script (the script runner,
-// server/script_runner.h).
+// "conflict-probing"), libdhcp_run_script (the script runner,
+// server/script_runner.h) and libdhcp_ha (the HA pair, config_ha.cpp).
 #include <algorithm>
 #include <string>
 
@@ -21,13 +21,14 @@ constexpr std::string_view kRunScriptKeys[] = {"name", "sync"};
 BS_CONFIG_KEYS("Dhcp4.hooks-libraries[]", kHookKeys);
 BS_CONFIG_KEYS("Dhcp4.hooks-libraries[].parameters (libdhcp_ping_check)", kPingCheckKeys);
 BS_CONFIG_KEYS("Dhcp4.hooks-libraries[].parameters (libdhcp_run_script)", kRunScriptKeys);
+constexpr std::string_view kHaParameterKeys[] = {"high-availability"};
+BS_CONFIG_KEYS("Dhcp4.hooks-libraries[].parameters (libdhcp_ha)", kHaParameterKeys);
 
 struct HookHint {
   std::string_view library;
   std::string_view hint;
 };
 constexpr HookHint kHookHints[] = {
-    {"libdhcp_ha", "high availability is not built in yet"},
     {"libdhcp_host_cmds", "reservations come from the file only; edit it and reload"},
     {"libdhcp_subnet_cmds", "subnets come from the file only; edit it and reload"},
     {"libdhcp_flex_id", "flexible identifiers need client classification, not built in yet"},
@@ -40,8 +41,8 @@ constexpr HookHint kHookHints[] = {
 };
 
 constexpr const char* kBuiltInList =
-    "libdhcp_lease_cmds, libdhcp_stat_cmds, libdhcp_ping_check and libdhcp_run_script are "
-    "built in and accepted";
+    "libdhcp_lease_cmds, libdhcp_stat_cmds, libdhcp_ping_check, libdhcp_run_script and "
+    "libdhcp_ha are built in and accepted";
 
 // Kea's limits: reply-timeout is a positive count of milliseconds; blackstart
 // parks an OFFER at most 2 s (config_probing.cpp), clients retransmit at 4 s.
@@ -54,6 +55,8 @@ std::string library_stem(std::string_view path) {
   const size_t dot = path.find('.');
   return std::string(path.substr(0, dot));
 }
+
+}  // namespace
 
 // Hook parameters are free-form in Kea's grammar; each library checks its
 // own, and so does blackstart, naming the unknown key.
@@ -73,6 +76,8 @@ Status check_parameter_keys(const Reader& reader, const Node& parameters, std::s
   }
   return {};
 }
+
+namespace {
 
 Status read_ping_check(const Reader& reader, const Node& parameters, const Node& dhcp4,
                        Config& config) {
@@ -195,6 +200,10 @@ Status read_hook(const Reader& reader, const Node& entry, const Node& dhcp4, Con
   if (stem == "libdhcp_run_script") {
     if (auto ok = check_parameter_keys(reader, parameters, stem, kRunScriptKeys); !ok) return ok;
     return read_run_script(reader, entry, parameters, config);
+  }
+  if (stem == "libdhcp_ha") {
+    if (auto ok = check_parameter_keys(reader, parameters, stem, kHaParameterKeys); !ok) return ok;
+    return read_ha(reader, entry, parameters, config);
   }
   std::string why = "blackstart loads no hook libraries and has no built-in equivalent";
   for (const HookHint& hint : kHookHints) {

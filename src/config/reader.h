@@ -190,6 +190,12 @@ Status read_conflict_probing(const Reader& reader, const Node& node, Config& con
 // `dhcp4` is where "conflict-probing", which overrides libdhcp_ping_check, lives.
 Status read_hooks_libraries(const Reader& reader, const Node& list, const Node& dhcp4,
                             Config& config);
+// A hook's free-form "parameters" (config_hooks.cpp): members other than
+// `allowed` are an error naming the library `stem`.
+Status check_parameter_keys(const Reader& reader, const Node& parameters, std::string_view stem,
+                            std::span<const std::string_view> allowed);
+// libdhcp_ha's "parameters" (config_ha.cpp) into config.ha.
+Status read_ha(const Reader& reader, const Node& entry, const Node& parameters, Config& config);
 // "starvation-guard" (config_guard.cpp), a blackstart extension; absent = off.
 Status read_starvation_guard(const Reader& reader, const Node& dhcp4, Config& config);
 // "run-as" (config_run_as.cpp), a blackstart extension; absent = no switch.

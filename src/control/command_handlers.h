@@ -39,6 +39,17 @@ Json version_get(Executor& executor, const Json& request);
 Json build_report(Executor& executor, const Json& request);
 Json shutdown(Executor& executor, const Json& request);
 
+// commands_ha.cpp: Kea's HA commands and blackstart's ha-partner-down.
+Json ha_continue(Executor& executor, const Json& request);
+Json ha_heartbeat(Executor& executor, const Json& request);
+Json ha_maintenance_cancel(Executor& executor, const Json& request);
+Json ha_maintenance_start(Executor& executor, const Json& request);
+Json ha_partner_down(Executor& executor, const Json& request);
+Json ha_sync(Executor& executor, const Json& request);
+// status-get's "high-availability" block; null without a partner.
+class Controller;
+Json ha_status(const Controller& controller);
+
 // Runs `fn` on the pipeline thread; a failure to get there is a CommandError.
 template <class T, class Fn>
 T on_pipeline(Executor& executor, Fn fn) {

@@ -16,7 +16,11 @@ StatusSnapshot take_snapshot(Executor& executor) {
 
 Json status_get(Executor& executor, const Json& request) {
   arguments_of(request, {});
-  return answer(kSuccess, "", status_to_json(take_snapshot(executor)));
+  Json status = status_to_json(take_snapshot(executor));
+  Json ha =
+      on_pipeline<Json>(executor, [](Controller& controller) { return ha_status(controller); });
+  if (!ha.is_null()) status["high-availability"] = std::move(ha);
+  return answer(kSuccess, "", std::move(status));
 }
 
 Json statistic_get_all(Executor& executor, const Json& request) {

@@ -7,6 +7,7 @@
 
 #include "common/assert.h"
 #include "control/log_severity.h"
+#include "daemon/ha_pairing.h"
 #include "server/rogue_watch.h"
 
 namespace bs::daemon {
@@ -194,6 +195,11 @@ tl::expected<void, std::string> Daemon::attach_link_watchers(const config::Confi
     server_->attach_script_runner(platform_.open_script_runner(config.run_script.path));
     spdlog::info("run_script: running {} on lease events", config.run_script.path);
   }
+  // The HA partner: its state file and link, before any client is served.
+  auto pairing = HaPairing::attach(config, file_store_ ? database_ : std::string(), *server_,
+                                   platform_.clock());
+  if (!pairing) return fail(pairing.error());
+  ha_ = std::move(*pairing);
   // Detection is a warning light, not a reason to refuse service.
   if (auto rogue = platform_.open_rogue_listener(transport_->interfaces())) {
     server_->watch_for_rogues(std::move(*rogue), server::rogue_options_from_env());
@@ -212,6 +218,7 @@ bool Daemon::run_once() {
     if (notifier_ != nullptr) notifier_->ready();
   }
   control_->after_batch();
+  if (ha_) ha_->after_batch();
   if (notifier_ != nullptr) notifier_->watchdog_tick(monotonic_now_us() / 1000);
   return true;
 }
@@ -238,6 +245,8 @@ int Daemon::shutdown() {
   // Closed first: closing checkpoints the WAL into the file, and the marker
   // records the file as it is left.
   control_.reset();
+  if (ha_) ha_->save_on_stop();
+  ha_.reset();
   server_.reset();
   store_.reset();
   if (auto marked = file_store_ ? platform_.mark_clean_shutdown(database_)

@@ -26,6 +26,7 @@
 
 #include "control/control.h"
 #include "control/running_config.h"
+#include "daemon/ha_pairing.h"
 #include "daemon/platform.h"
 #include "daemon/systemd_notify.h"
 #include "server/server.h"
@@ -95,6 +96,7 @@ class Daemon {
   std::unique_ptr<io::Transport> transport_;
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<control::ControlPlane> control_;
+  std::unique_ptr<HaPairing> ha_;  // null: no HA partner
   bool shut_down_ = false;
   int exit_code_ = 0;
 };

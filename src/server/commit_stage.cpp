@@ -6,6 +6,7 @@
 
 #include "common/assert.h"
 #include "common/byte_order.h"
+#include "server/partner_replicator.h"
 
 namespace bs::server {
 namespace {
@@ -51,15 +52,24 @@ void CommitStage::send_unpromised(Counters& counters) {
 }
 
 tl::expected<void, store::StoreError> CommitStage::commit(alloc::Engine& engine) {
+  required_ = Durability::Local;
   if (changes_.empty()) {
     BS_ASSERT(acks_.empty());
     reached_ = Durability::Local;  // nothing needed making durable
     return {};
   }
+  // Decided before the local commit: a batch begun as a pair is held to
+  // the pair's level even if the partner fails while it is on its way.
+  if (replicator_ != nullptr && replicator_->required()) required_ = Durability::LocalAndPartner;
   auto committed = store_.commit_each(changes_, conflicts_);
   if (committed) {
     reached_ = Durability::Local;
     if (!conflicts_.empty()) withdraw_conflicted(engine);
+    // Only what is durable here goes to the partner, so the partner never
+    // holds a lease this server lost.
+    if (required_ == Durability::LocalAndPartner && replicate_committed()) {
+      reached_ = Durability::LocalAndPartner;
+    }
     return committed;
   }
   conflicts_.clear();
@@ -81,6 +91,17 @@ void CommitStage::withdraw_conflicted(alloc::Engine& engine) {
   std::erase_if(acks_, [&](const WaitingAck& waiting) { return conflicted(waiting.change_index); });
 }
 
+// The partner gets the changes this store kept: all of them, or (with a
+// shared store that refused some) all but the conflicted ones.
+bool CommitStage::replicate_committed() {
+  if (conflicts_.empty()) return replicator_->replicate(changes_);
+  committed_.clear();
+  for (size_t i = 0; i < changes_.size(); ++i) {
+    if (!conflicted(i)) committed_.push_back(changes_[i]);
+  }
+  return committed_.empty() || replicator_->replicate(committed_);
+}
+
 bool CommitStage::conflicted(size_t change_index) const {
   for (const store::CommitConflict& conflict : conflicts_) {
     if (conflict.index == change_index) return true;
@@ -91,7 +112,12 @@ bool CommitStage::conflicted(size_t change_index) const {
 void CommitStage::send_kept(Counters& counters) {
   if (acks_.empty()) return;
   if (reached_ < required_) {
-    counters.drops[static_cast<size_t>(DropReason::CommitFailed)] += acks_.size();
+    // Committed here but not acknowledged by the partner: the lease stays
+    // stored (it was never promised; it expires), the client retransmits
+    // and is served under the partner-unreachable rules.
+    const DropReason reason =
+        reached_ == Durability::None ? DropReason::CommitFailed : DropReason::PartnerUnacked;
+    counters.drops[static_cast<size_t>(reason)] += acks_.size();
     acks_.clear();
     return;
   }
@@ -102,6 +128,8 @@ void CommitStage::send_kept(Counters& counters) {
     BS_ASSERT(change.after.has_value() && change.after->state == LeaseState::Assigned);
     BS_ASSERT(change.address == waiting.ack.yiaddr && change.after->address == change.address);
     BS_ASSERT(yiaddr_on_wire(waiting.ack.packet) == change.address);
+    BS_ASSERT(!conflicted(waiting.change_index));
+    BS_ASSERT(reached_ >= required_);
     kept_.push_back(std::move(waiting.ack));
   }
   acks_.clear();

@@ -6,9 +6,12 @@
 // If the commit fails, the changes are undone in memory, newest first, and
 // the ACKs are withheld.
 //
-// Durability is a level, not a yes/no, because an HA pair (issue 12) will
-// need a second copy before an ACK: the partner's own commit. Today the
-// only level reached is Local, and Local is what the stage requires.
+// Durability is a level, not a yes/no, because an HA pair (issue 12) needs
+// a second copy before an ACK: the partner's own commit. With a partner
+// replicator attached and the pair replicating, the stage requires
+// LocalAndPartner: after the local commit the batch goes to the partner as
+// one message, and the ACKs leave only once the partner acknowledged it
+// (partner_replicator.h). Otherwise it requires Local.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +31,10 @@ namespace bs::server {
 enum class Durability : uint8_t {
   None,             // nowhere: the commit failed and the batch was reverted
   Local,            // this server's lease store committed it (one fsync)
-  LocalAndPartner,  // and an HA partner committed it and said so (not built yet)
+  LocalAndPartner,  // and the HA partner committed it (its own fsync) and said so
 };
+
+class PartnerReplicator;
 
 // Undoes `changes` in the engine, newest first, so that two changes of the
 // same address unwind to what was there before the first. The one way the
@@ -39,6 +44,9 @@ void revert_newest_first(alloc::Engine& engine, std::span<const LeaseChange> cha
 class CommitStage {
  public:
   CommitStage(store::LeaseStore& store, io::Transport& transport);
+
+  // The HA pair's replication; null: a server on its own.
+  void attach_partner(PartnerReplicator* replicator) { replicator_ = replicator; }
 
   // Filed during the batch. A Reply promises nothing, so an ACK here must
   // give no address (INFORM's); an ACK that gives one comes in a Promise.
@@ -64,6 +72,7 @@ class CommitStage {
   Durability durability() const { return reached_; }
   std::span<const store::CommitConflict> conflicts() const { return conflicts_; }
   bool conflicted(size_t change_index) const;
+  Durability required() const { return required_; }
   // 3. The ACKs, if the batch reached the required durability. Each one
   // is paired with its change: same address, a lease granted, committed.
   void send_kept(Counters& counters);
@@ -76,13 +85,18 @@ class CommitStage {
   };
   void send(std::vector<Reply>& replies, Counters& counters);
   void withdraw_conflicted(alloc::Engine& engine);
+  bool replicate_committed();
 
   store::LeaseStore& store_;
   io::Transport& transport_;
-  const Durability required_ = Durability::Local;
+  PartnerReplicator* replicator_ = nullptr;
+  // Decided per batch at its commit: LocalAndPartner while the pair
+  // replicates, Local otherwise.
+  Durability required_ = Durability::Local;
   Durability reached_ = Durability::None;
   // Per batch; reused so the hot path does not allocate.
   std::vector<LeaseChange> changes_;
+  std::vector<LeaseChange> committed_;  // changes_ less the conflicted, for the partner
   std::vector<WaitingAck> acks_;
   std::vector<Reply> unpromised_;
   std::vector<Reply> kept_;

@@ -29,8 +29,10 @@ enum class DropReason : uint8_t {
   DropClass,        // the query is in Kea's DROP client class
   IntakeFull,       // the intake was full of packets of its priority or higher
   Stale,            // waited in the intake past its client's retransmission
+  PartnerUnacked,   // HA: committed here, but the partner did not acknowledge in time
+  PartnersClient,   // HA: the partner serves this client in the pair's current state
 };
-inline constexpr size_t kDropReasonCount = 19;
+inline constexpr size_t kDropReasonCount = 21;
 const char* to_string(DropReason reason);
 
 struct Counters {
@@ -48,6 +50,7 @@ struct Counters {
   // servers' notifications.
   uint64_t store_conflicts = 0;
   uint64_t rows_learnt = 0;
+  uint64_t ha_mclt_capped = 0;  // HA: lease times cut to MCLT past the partner's last ack
   uint64_t declines = 0;
   uint64_t naks = 0;
   // Conflict probes (server_probe.cpp): sent, answered by an unknown device,

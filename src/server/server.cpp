@@ -50,6 +50,10 @@ const char* to_string(DropReason reason) {
       return "intake_full";
     case DropReason::Stale:
       return "stale";
+    case DropReason::PartnerUnacked:
+      return "partner_unacked";
+    case DropReason::PartnersClient:
+      return "partners_client";
   }
   return "unknown";
 }
@@ -89,6 +93,7 @@ Server::Server(const config::Config& config, store::LeaseStore& store, io::Trans
 }
 
 size_t Server::run_once() {
+  if (replicator_) replicator_->poll(0);
   fill_intake();
   const int64_t now_ms = clock_.monotonic_ms();
   batch_.clear();
@@ -110,7 +115,10 @@ size_t Server::run_once() {
       counters_.drop(DropReason::UnknownInterface);
       continue;
     }
-    if (auto query = decode(std::move(packet), *link)) handle(std::move(*query), *link, now_s, 0);
+    auto query = decode(std::move(packet), *link);
+    if (!query) continue;
+    if (replicator_ && !partner_serves(*query, now_ms)) continue;
+    handle(std::move(*query), *link, now_s, 0);
   }
   run_probe_stage(now_s);
   commit_and_send();
@@ -225,6 +233,7 @@ void Server::file(HeldOutcome&& held, DecodedQuery& query) {
 }
 
 void Server::file(Promise&& promise, DecodedQuery& query) {
+  if (replicator_) cap_for_partner(promise, batch_now_s_);
   const bool acked = promise.ack.has_value();
   const size_t index = commit_.add(std::move(promise));
   if (acked && store_.shared()) {

@@ -26,6 +26,8 @@
 #include "server/events.h"
 #include "server/histogram.h"
 #include "server/intake_queue.h"
+#include "server/partner_link.h"
+#include "server/partner_replicator.h"
 #include "server/priority.h"
 #include "server/probe_stage.h"
 #include "server/rate_limited_log.h"
@@ -82,6 +84,15 @@ class Server {
   void attach_script_runner(std::unique_ptr<ScriptRunner> runner) {
     script_runner_ = std::move(runner);
   }
+
+  // The HA pair (server_partner.cpp): from now on the pair's state machine
+  // decides which clients this server serves and caps unacknowledged
+  // lease times at MCLT, and while the pair replicates every batch's ACKs
+  // wait for the partner's commit (commit_stage.h).
+  void attach_partner(std::unique_ptr<PartnerLink> link, const ha::HaConfig& config,
+                      const ha::Persisted& restored = {});
+  const PartnerReplicator* partner() const { return replicator_.get(); }
+  PartnerReplicator* partner() { return replicator_.get(); }
 
   // Recovery mode (server_recovery.cpp): after an unclean shutdown the
   // server may have forgotten leases, so for one lease lifetime it treats
@@ -141,6 +152,12 @@ class Server {
   void resync_from_store();
   void learn_row(Ip4 address, const std::optional<Lease>& current);
   void answer_conflicted();
+  // HA (server_partner.cpp).
+  bool partner_serves(const DecodedQuery& query, int64_t now_ms);
+  void cap_for_partner(Promise& promise, int64_t now_s);
+  bool apply_partner_changes(std::span<const LeaseChange> changes);
+  void install_allocation_filter();
+  class PartnerApplierAdapter;
 
   config::Config config_;
   store::LeaseStore& store_;
@@ -166,6 +183,9 @@ class Server {
   std::vector<io::RxPacket> batch_;     // taken from the intake, handled this round
   // The intake reads up to this many batches ahead of the pipeline.
   static constexpr size_t kReadAheadBatches = 4;
+  // How long the loop waits on the DHCP sockets when it also serves an HA
+  // partner link (the link is polled between batches).
+  static constexpr int kPartnerPollMs = 5;
   IntakeQueue intake_;
   PriorityPolicy priority_;
   CommitStage commit_;
@@ -179,6 +199,9 @@ class Server {
   // A reread of every row is owed (announcements were missed).
   bool resync_pending_ = false;
   int64_t batch_now_s_ = 0;
+  std::unique_ptr<PartnerLink> partner_link_;
+  std::unique_ptr<PartnerReplicator> replicator_;
+  std::unique_ptr<PartnerApplier> partner_applier_;
 };
 
 }  // namespace bs::server

@@ -142,10 +142,14 @@ void Server::abandon_probes() {
 }
 
 int Server::receive_timeout_ms() const {
+  // With an HA partner the loop also serves the partner link between
+  // batches, so it must not sleep long on the DHCP sockets alone.
+  const int idle_ms = replicator_ ? std::min(options_.receive_timeout_ms, kPartnerPollMs)
+                                  : options_.receive_timeout_ms;
   const auto deadline_ms = probes_.next_deadline_ms();
-  if (!deadline_ms) return options_.receive_timeout_ms;
+  if (!deadline_ms) return idle_ms;
   const int64_t wait_ms = std::max<int64_t>(1, *deadline_ms - clock_.monotonic_ms() + 1);
-  return static_cast<int>(std::min<int64_t>(wait_ms, options_.receive_timeout_ms));
+  return static_cast<int>(std::min<int64_t>(wait_ms, idle_ms));
 }
 
 }  // namespace bs::server

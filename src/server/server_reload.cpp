@@ -30,6 +30,7 @@ void Server::reload(const config::Config& next) {
   priority_ = PriorityPolicy::from_config(config_);
   probes_.resize(config_.probing.max_pending);
   engine_ = std::move(engine);
+  install_allocation_filter();
   spdlog::info("configuration reloaded: {} subnets, {} leases carried over", config_.subnets.size(),
                rows.size());
   Event reloaded;

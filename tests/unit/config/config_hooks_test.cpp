@@ -119,14 +119,14 @@ TEST(ConfigHooks, RunScriptRefusalsSayWhy) {
 }
 
 TEST(ConfigHooks, OtherLibrariesAreRefusedByNameWithWhatTheyWouldNeed) {
-  const std::string message = refusal(hooks(R"({"library": "/opt/hooks/libdhcp_ha.so"})"));
-  EXPECT_NE(message.find("x.json:1: Dhcp4.hooks-libraries[0].library \"/opt/hooks/libdhcp_ha.so\""),
+  const std::string message = refusal(hooks(R"({"library": "/opt/hooks/libdhcp_legal_log.so"})"));
+  EXPECT_NE(message.find(
+                "x.json:1: Dhcp4.hooks-libraries[0].library \"/opt/hooks/libdhcp_legal_log.so\""),
             std::string::npos)
       << message;
-  EXPECT_NE(message.find("hook library libdhcp_ha is not supported (high availability"),
+  EXPECT_NE(message.find("hook library libdhcp_legal_log is not supported (the forensic log"),
             std::string::npos);
-  EXPECT_NE(message.find("libdhcp_ping_check and libdhcp_run_script are built in"),
-            std::string::npos);
+  EXPECT_NE(message.find("libdhcp_run_script and libdhcp_ha are built in"), std::string::npos);
   EXPECT_NE(refusal(hooks(R"({"library": "libmy_own.so"})"))
                 .find("libmy_own is not supported (blackstart loads no hook libraries"),
             std::string::npos);

@@ -1,0 +1,138 @@
+// The partner link over TCP on the loopback: frames cross both ways
+// through the two one-way connections, a replicated batch is acknowledged
+// across it, a connection from another address than the partner's is
+// refused, and a frame longer than the limit drops the connection.
+#include "server/partner_tcp.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "server/partner_replicator.h"
+
+namespace bs::server {
+namespace {
+
+const Ip4 kLoopback{0x7F000001};
+
+uint16_t base_port() { return static_cast<uint16_t>(31000 + (::getpid() % 8000) * 2); }
+
+// Polls until `done` or about two seconds pass.
+template <class Done>
+bool pump(PartnerTcpLink& a, PartnerTcpLink& b, std::vector<LinkFrame>& at_b, Done done) {
+  std::vector<LinkFrame> ignored;
+  for (int i = 0; i < 200 && !done(); ++i) {
+    a.receive(ignored, 5);
+    b.receive(at_b, 5);
+  }
+  return done();
+}
+
+TEST(PartnerTcpLink, FramesCrossBothWays) {
+  SystemClock clock;
+  const uint16_t port = base_port();
+  auto a = PartnerTcpLink::open(kLoopback, port, kLoopback, port + 1, clock);
+  auto b = PartnerTcpLink::open(kLoopback, port + 1, kLoopback, port, clock);
+  ASSERT_TRUE(a) << a.error();
+  ASSERT_TRUE(b) << b.error();
+  std::vector<LinkFrame> at_b, at_a;
+  (*a)->send(LinkFrame{ha::State::HotStandby, Heartbeat{}});  // starts the connect
+  ASSERT_TRUE(pump(**a, **b, at_b, [&] {
+    if (at_b.empty()) (*a)->send(LinkFrame{ha::State::HotStandby, UpdateAck{7}});
+    return !at_b.empty();
+  }));
+  EXPECT_EQ(at_b.front().sender_state, ha::State::HotStandby);
+  (*b)->send(LinkFrame{ha::State::Ready, UpdateAck{3}});
+  ASSERT_TRUE(pump(**b, **a, at_a, [&] {
+    if (at_a.empty()) (*b)->send(LinkFrame{ha::State::Ready, UpdateAck{3}});
+    return !at_a.empty();
+  }));
+  EXPECT_EQ(at_a.front().sender_state, ha::State::Ready);
+}
+
+TEST(PartnerTcpLink, ABatchIsAcknowledgedAcrossIt) {
+  SystemClock clock;
+  const uint16_t port = base_port() + 4;
+  auto link_a = PartnerTcpLink::open(kLoopback, port, kLoopback, port + 1, clock);
+  auto link_b = PartnerTcpLink::open(kLoopback, port + 1, kLoopback, port, clock);
+  ASSERT_TRUE(link_a && link_b);
+  ha::HaConfig config;
+  config.this_server_name = "a";
+  config.mode = ha::Mode::LoadBalancing;
+  config.heartbeat_delay_ms = 50;
+  config.max_ack_delay_ms = 3000;
+  config.peers = {
+      ha::Peer{"a", "", kLoopback, port, ha::Role::Primary},
+      ha::Peer{"b", "", kLoopback, static_cast<uint16_t>(port + 1), ha::Role::Secondary}};
+  ha::HaConfig config_b = config;
+  config_b.this_server_name = "b";
+  PartnerReplicator a(config, **link_a, clock);
+  PartnerReplicator b(config_b, **link_b, clock);
+  struct Count final : PartnerApplier {
+    bool apply_partner_changes(std::span<const LeaseChange> changes) override {
+      applied += changes.size();
+      return true;
+    }
+    std::atomic<size_t> applied = 0;
+  } applier;
+  b.set_applier(&applier);
+  std::atomic<bool> stop = false;
+  std::thread partner([&] {
+    while (!stop) b.poll(5);
+  });
+  // Meet in the normal state first: heartbeats both ways.
+  for (int i = 0; i < 400 && !ha::is_normal(a.pair().state()); ++i) a.poll(5);
+  ASSERT_TRUE(ha::is_normal(a.pair().state())) << ha::to_string(a.pair().state());
+  Lease lease;
+  lease.address = Ip4{0xC6120164};
+  lease.valid_lifetime_s = 60;
+  EXPECT_TRUE(a.replicate(std::vector{LeaseChange{lease.address, std::nullopt, lease}}));
+  stop = true;
+  partner.join();
+  EXPECT_EQ(applier.applied, 1u);
+}
+
+TEST(PartnerTcpLink, OnlyThePartnersAddressMayConnect) {
+  SystemClock clock;
+  const uint16_t port = base_port() + 2;
+  auto a = PartnerTcpLink::open(kLoopback, port, Ip4{0x7F000002}, port + 1, clock);
+  ASSERT_TRUE(a);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(kLoopback.value);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  std::vector<LinkFrame> frames;
+  for (int i = 0; i < 50 && (*a)->counters().refused_peers == 0; ++i) (*a)->receive(frames, 10);
+  EXPECT_EQ((*a)->counters().refused_peers, 1u);
+  ::close(fd);
+}
+
+TEST(PartnerTcpLink, AnOversizedFrameDropsTheConnection) {
+  SystemClock clock;
+  const uint16_t port = base_port() + 6;
+  auto a = PartnerTcpLink::open(kLoopback, port, kLoopback, port + 1, clock);
+  ASSERT_TRUE(a);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(kLoopback.value);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  const uint8_t huge[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+  ASSERT_EQ(::send(fd, huge, sizeof(huge), 0), 4);
+  std::vector<LinkFrame> frames;
+  for (int i = 0; i < 50 && (*a)->counters().broken_frames == 0; ++i) (*a)->receive(frames, 10);
+  EXPECT_EQ((*a)->counters().broken_frames, 1u);
+  EXPECT_TRUE(frames.empty());
+  ::close(fd);
+}
+
+}  // namespace
+}  // namespace bs::server
