@@ -41,8 +41,10 @@ psql -qX -h "$PRIMARY" -U blackstart -d postgres -c "CREATE DATABASE leases" >/d
 "$BS_ADMIN" db-init pgsql -h "$PRIMARY" -u blackstart -n leases >/dev/null
 STANDBY=$("$BST_DIR/../pg/pg-test-server.sh" standby "$PRIMARY" $$) || { fail "standby starts"; exit 1; }
 BST_PG_DIRS+=("$STANDBY")
-check "the standby streams synchronously" \
-  [ "$(psql -qAtX -h "$PRIMARY" -U blackstart -d postgres -c "SELECT sync_state FROM pg_stat_replication")" == sync ]
+# The standby connects in the background; give it a few seconds.
+sync_state() { psql -qAtX -h "$PRIMARY" -U blackstart -d postgres -c "SELECT sync_state FROM pg_stat_replication"; }
+wait_for 15 bash -c "[ \"\$(psql -qAtX -h '$PRIMARY' -U blackstart -d postgres -c 'SELECT sync_state FROM pg_stat_replication')\" == sync ]" || true
+check "the standby streams synchronously ($(sync_state))" [ "$(sync_state)" == sync ]
 
 # --- topology: the server, a bs-load client, a probe client --------------------
 bst_office 2
@@ -99,7 +101,7 @@ total=$(wc -l <"$BST_TMP/memory")
 check "bs-load went on after the failover ($total ACKs in all, $before before the kill, acked $acked of $LOAD)" \
   [ "$total" -gt "$before" ]
 missing=0
-while read -r mac address; do
+while read -r mac address _; do
   got=$(sql "$STANDBY" "SELECT encode(hwaddr, 'hex') FROM lease4 WHERE address = '$address'::inet - '0.0.0.0'::inet")
   [[ "$got" == "${mac//:/}" ]] || missing=$((missing + 1))
 done <"$BST_TMP/memory"

@@ -96,7 +96,7 @@ no_address_twice() {
   twice=$(cat "$@" | awk '{ if ($2 in mac && mac[$2] != $1) n++; mac[$2] = $1 } END { print n + 0 }')
   check "$label: no address ACKed to two bs-load clients ($twice)" [ "$twice" -eq 0 ]
   total=0 missing=0
-  while read -r mac address; do
+  while read -r mac address _; do
     total=$((total + 1))
     got=$(sql "SELECT encode(hwaddr, 'hex') FROM lease4 WHERE address = '$address'::inet - '0.0.0.0'::inet")
     [[ "$got" == "${mac//:/}" ]] || missing=$((missing + 1))
