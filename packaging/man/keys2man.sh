@@ -14,12 +14,18 @@ date=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%d)
 awk -F '\t' -v keyfile="$keys" -v version="$version" -v date="$date" '
   function flush() {
     if (section == "") return
-    print ".SS \"" section "\""
+    # \: lets troff break a long section path after a dot (the HA
+    # sections are wider than an 80-column page).
+    heading = section; gsub(/\./, ".\\:", heading)
+    print ".SS \"" heading "\""
     if (accepted != "") print accepted
     if (refused != "") print ".br\nRefused (Kea, not supported yet): " refused
   }
   function add(list, item) { return list == "" ? item : list ", " item }
   /^@KEYS@$/ {
+    # Left-aligned: a long section path broken at a dot leaves too few
+    # words on the line to justify.
+    print ".ad l"
     section = ""
     while ((getline line < keyfile) > 0) {
       split(line, f, "\t")
@@ -30,6 +36,7 @@ awk -F '\t' -v keyfile="$keys" -v version="$version" -v date="$date" '
       else accepted = add(accepted, key)
     }
     flush()
+    print ".ad b"
     next
   }
   { gsub(/@VERSION@/, version); gsub(/@DATE@/, date); print }
