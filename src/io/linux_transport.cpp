@@ -22,6 +22,7 @@
 #include "common/unique_fd.h"
 #include "io/interfaces.h"
 #include "io/ip_udp.h"
+#include "io/socket_address.h"
 #include "io/transport.h"
 
 namespace bs::io {
@@ -46,14 +47,6 @@ IoError errno_error(const char* what, const std::string& name) {
 bool enable(int fd, int level, int option) {
   const int on = 1;
   return setsockopt(fd, level, option, &on, sizeof(on)) == 0;
-}
-
-sockaddr_in socket_address(Ip4 address, uint16_t port) {
-  sockaddr_in out{};
-  out.sin_family = AF_INET;
-  out.sin_port = htons(port);
-  out.sin_addr.s_addr = htonl(address.value);
-  return out;
 }
 
 tl::expected<UniqueFd, IoError> open_udp_socket(const InterfaceInfo& info, uint16_t port) {

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/byte_order.h"
+#include "io/socket_address.h"
 
 namespace bs::server {
 namespace {
@@ -20,14 +21,6 @@ namespace {
 constexpr int64_t kReconnectEvery_ms = 1000;
 constexpr size_t kMaxBacklogBytes = 2 * kMaxFrameBytes;
 constexpr size_t kReadChunk = 65536;
-
-sockaddr_in endpoint(Ip4 address, uint16_t port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(address.value);
-  return sa;
-}
 
 int tcp_socket() { return ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0); }
 
@@ -40,7 +33,7 @@ tl::expected<std::unique_ptr<PartnerTcpLink>, std::string> PartnerTcpLink::open(
   if (!listener.valid()) return tl::unexpected(std::string("socket: ") + std::strerror(errno));
   const int one = 1;
   ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  const sockaddr_in sa = endpoint(self_address, self_port);
+  const sockaddr_in sa = io::socket_address(self_address, self_port);
   if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof(sa)) != 0 ||
       ::listen(listener.get(), 4) != 0) {
     return tl::unexpected("HA partner link: cannot listen on " + to_string(self_address) + ":" +
@@ -70,7 +63,7 @@ void PartnerTcpLink::try_connect() {
   if (!fd.valid()) return;
   const int one = 1;
   ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  const sockaddr_in sa = endpoint(partner_address_, partner_port_);
+  const sockaddr_in sa = io::socket_address(partner_address_, partner_port_);
   const int rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof(sa));
   if (rc != 0 && errno != EINPROGRESS) return;
   connecting_ = rc != 0;
