@@ -13,6 +13,7 @@
 #include <atomic>
 #include <thread>
 
+#include "io/socket_address.h"
 #include "server/partner_replicator.h"
 
 namespace bs::server {
@@ -103,11 +104,8 @@ TEST(PartnerTcpLink, OnlyThePartnersAddressMayConnect) {
   auto a = PartnerTcpLink::open(kLoopback, port, Ip4{0x7F000002}, port + 1, clock);
   ASSERT_TRUE(a);
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(kLoopback.value);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  const sockaddr_in sa = io::socket_address(kLoopback, port);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof(sa)), 0);
   std::vector<LinkFrame> frames;
   for (int i = 0; i < 50 && (*a)->counters().refused_peers == 0; ++i) (*a)->receive(frames, 10);
   EXPECT_EQ((*a)->counters().refused_peers, 1u);
@@ -120,11 +118,8 @@ TEST(PartnerTcpLink, AnOversizedFrameDropsTheConnection) {
   auto a = PartnerTcpLink::open(kLoopback, port, kLoopback, port + 1, clock);
   ASSERT_TRUE(a);
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(kLoopback.value);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  const sockaddr_in sa = io::socket_address(kLoopback, port);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof(sa)), 0);
   const uint8_t huge[4] = {0xFF, 0xFF, 0xFF, 0xFF};
   ASSERT_EQ(::send(fd, huge, sizeof(huge), 0), 4);
   std::vector<LinkFrame> frames;
