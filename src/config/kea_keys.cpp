@@ -74,6 +74,9 @@ constexpr std::pair<std::string_view, std::string_view> kOwnKeys[] = {
 };
 
 bool is_own_key(std::string_view section, std::string_view key) {
+  // blackstart's keys inside a Kea section (a hook's parameters) carry the
+  // prefix, so Kea's loader would name them as unknown, never misread them.
+  if (key.starts_with("blackstart-")) return true;
   if (std::find(std::begin(kOwnSections), std::end(kOwnSections), section) !=
       std::end(kOwnSections)) {
     return true;

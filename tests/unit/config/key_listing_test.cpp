@@ -40,6 +40,10 @@ TEST(KeyListing, NamesKeysOfEverySectionWithTheirOrigin) {
            "Dhcp4.shared-networks[]\tsubnet4\tkea",
            "Dhcp4.control-sockets[] (unix)\tsocket-name\tkea",
            "option-data[]\talways-send\tkea",
+           "Dhcp4.hooks-libraries[].parameters.high-availability[] "
+           "(libdhcp_ha)\theartbeat-delay\tkea",
+           "Dhcp4.hooks-libraries[].parameters.high-availability[] (libdhcp_ha)\tblackstart-mclt\t"
+           "blackstart",
        }) {
     EXPECT_TRUE(lines.count(expected)) << expected;
   }
