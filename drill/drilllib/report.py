@@ -139,6 +139,11 @@ def render(results, site, args_line):
         for r in chosen:
             if "watches" not in r:
                 continue
+            if "rogue_seen_s" in r:
+                seen_s = r["rogue_seen_s"]
+                lines.append(f"- {r['server']}, rogue router: " + (
+                    f"reported {seen_s} s after power back" if seen_s is not None else
+                    "**not reported** within the drill's wait"))
             by_class = class_watches(r)
             for klass in CLASSES:
                 if klass in by_class:

@@ -9,7 +9,7 @@ import time
 
 from . import probe
 from .office import Office, wait_until
-from .servers import Server
+from .servers import ROGUE_PROBE_INTERVAL_S, Server
 
 ROUND_MIN_S = 0.25
 SETTLE_ROUNDS = 4  # rounds after everyone works, to catch late duplicates
@@ -19,6 +19,11 @@ DISK_FULL_S = 20
 # After the disk is freed, this long to recover before the run ends.
 DISK_FULL_GRACE_S = 40
 STORM_LEASE_S = 600
+# Scenario rogue: how long after power back the drill waits for blackstart
+# to report the router. Its probe goes out every ROGUE_PROBE_INTERVAL_S, and
+# the router (dnsmasq) works through its queue of device DISCOVERs before
+# it answers the probe, so one interval is not enough on a loaded machine.
+ROGUE_REPORT_WAIT_S = 3 * ROGUE_PROBE_INTERVAL_S
 
 
 class DeviceWatch:
@@ -198,6 +203,8 @@ def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s
         boot = 0 if scenario == "storm" else 1
         for w in watches.values():
             w.naks = _count_naks(office, w.d, 0 if w.d.kind == "laptop" else boot)
+        if scenario == "rogue" and kind == "blackstart":
+            result["rogue_seen_s"] = _wait_for_rogue_report(server, t0)
         result["counters"] = server.counters()
         result["restarts"] = server.restarts
         result["services_alive"] = office.services_alive()
@@ -211,6 +218,21 @@ def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s
         office.cleanup()
         server.cleanup()
     return result
+
+
+def _wait_for_rogue_report(server, t0):
+    """Seconds after power back at which the server's metrics first counted
+    a foreign DHCP server, or None if they had not within the bound. The
+    devices are often all working before the first probe has been
+    answered, so the counters are read again until then."""
+    deadline = t0 + ROGUE_REPORT_WAIT_S
+    while True:
+        seen = server.counters().get("rogue_servers") or 0
+        if seen > 0:
+            return round(time.monotonic() - t0, 1)
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.5)
 
 
 def _power_back(office, server, devices, run_dir):
