@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit micro micro-bench bench bench-pg bench-priority bench-priority-tiny bench-ha ha-powercut ha-powercut-short scale fuzz-replay fuzz integration differential deb package-test lint format demo drill clean
+.PHONY: all build deps test unit micro micro-bench bench bench-pg bench-priority bench-priority-tiny bench-ha ha-powercut ha-powercut-short scale fuzz-replay fuzz fuzz-and-lint integration differential deb package-test lint format demo drill clean
 
 all: build
 
@@ -106,12 +106,21 @@ lint: build
 test:
 	scripts/install-deps.sh test
 	$(MAKE) build unit micro fuzz-replay
-	$(MAKE) fuzz
+	$(MAKE) fuzz-and-lint
 	$(MAKE) integration
 	$(MAKE) differential
 	$(MAKE) package-test
 	$(MAKE) bench-priority-tiny
-	$(MAKE) lint
+
+# clang-tidy takes about 10 minutes on 2 cores; each fuzz target runs on one
+# core for a fixed time, so lint runs beside the fuzz phase (its output is
+# printed when it ends). Both must pass.
+fuzz-and-lint: build
+	@scripts/lint.sh $(BUILD) >$(BUILD)/lint.log 2>&1 & lint_pid=$$!; \
+	  $(MAKE) fuzz; fuzz_rc=$$?; \
+	  wait $$lint_pid; lint_rc=$$?; \
+	  echo "== lint (ran beside fuzz)"; cat $(BUILD)/lint.log; \
+	  [ $$fuzz_rc -eq 0 ] && [ $$lint_rc -eq 0 ]
 
 demo:
 	scripts/install-deps.sh demo
