@@ -29,8 +29,16 @@ struct RelayIds {
 
 RelayIds relay_ids(const wire::Packet& packet) {
   RelayIds ids;
-  ids.circuit_id = wire::relay_sub_option(packet, kCircuitId).value_or(std::span<const uint8_t>{});
-  ids.remote_id = wire::relay_sub_option(packet, kRemoteId).value_or(std::span<const uint8_t>{});
+  bool seen_circuit = false, seen_remote = false;  // the first of each counts, as relay_sub_option
+  wire::for_each_relay_sub_option(packet, [&](uint8_t code, std::span<const uint8_t> value) {
+    if (code == kCircuitId && !seen_circuit) {
+      ids.circuit_id = value;
+      seen_circuit = true;
+    } else if (code == kRemoteId && !seen_remote) {
+      ids.remote_id = value;
+      seen_remote = true;
+    }
+  });
   return ids;
 }
 

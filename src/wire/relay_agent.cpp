@@ -13,17 +13,11 @@ std::optional<Ip4> four_bytes(std::span<const uint8_t> value) {
 }  // namespace
 
 std::optional<std::span<const uint8_t>> relay_sub_option(const Packet& packet, uint8_t code) {
-  const Option* option = packet.find(opt::kRelayAgentInfo);
-  if (option == nullptr) return std::nullopt;
-  const Bytes& data = option->data;
-  size_t at = 0;
-  while (at + 2 <= data.size()) {
-    const size_t length = data[at + 1];
-    if (at + 2 + length > data.size()) break;
-    if (data[at] == code) return std::span<const uint8_t>(data.data() + at + 2, length);
-    at += 2 + length;
-  }
-  return std::nullopt;
+  std::optional<std::span<const uint8_t>> found;
+  for_each_relay_sub_option(packet, [&](uint8_t sub_code, std::span<const uint8_t> value) {
+    if (sub_code == code && !found) found = value;
+  });
+  return found;
 }
 
 std::optional<Ip4> selected_link_address(const Packet& packet, bool honour_link_selection) {

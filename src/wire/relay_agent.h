@@ -18,6 +18,23 @@ inline constexpr uint8_t kRemoteId = 2;       // RFC 3046 2.2
 inline constexpr uint8_t kLinkSelection = 5;  // RFC 3527
 }  // namespace relay
 
+// Calls `visit(code, value)` for each well-formed sub-option of the
+// query's option 82, in order; the walk stops at the first truncated one.
+// One walk for callers that want several sub-options.
+template <typename Visit>
+void for_each_relay_sub_option(const Packet& packet, Visit&& visit) {
+  const Option* option = packet.find(opt::kRelayAgentInfo);
+  if (option == nullptr) return;
+  const Bytes& data = option->data;
+  size_t at = 0;
+  while (at + 2 <= data.size()) {
+    const size_t length = data[at + 1];
+    if (at + 2 + length > data.size()) return;
+    visit(data[at], std::span<const uint8_t>(data.data() + at + 2, length));
+    at += 2 + length;
+  }
+}
+
 // The value of sub-option `code` of the query's option 82, if present.
 std::optional<std::span<const uint8_t>> relay_sub_option(const Packet& packet, uint8_t code);
 

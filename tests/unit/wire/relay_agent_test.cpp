@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 namespace bs::wire {
 namespace {
 
@@ -34,6 +37,19 @@ TEST(RelayAgentTest, ATruncatedSubOptionEndsTheWalk) {
   EXPECT_FALSE(relay_sub_option(packet, relay::kRemoteId));
   EXPECT_FALSE(relay_sub_option(Packet{}, relay::kCircuitId));
   EXPECT_FALSE(relay_sub_option(with_relay_info({1}), relay::kCircuitId));
+}
+
+TEST(RelayAgentTest, OneWalkVisitsEachWellFormedSubOptionInOrder) {
+  const Packet packet = with_relay_info({2, 1, 'r', 1, 2, 'a', 'b', 1, 1, 'c', 7, 9, 'x'});
+  std::vector<std::pair<uint8_t, Bytes>> seen;
+  for_each_relay_sub_option(packet, [&](uint8_t code, std::span<const uint8_t> value) {
+    seen.emplace_back(code, Bytes(value.begin(), value.end()));
+  });
+  const std::vector<std::pair<uint8_t, Bytes>> expected = {
+      {2, {'r'}}, {1, {'a', 'b'}}, {1, {'c'}}};  // the truncated 7 is not visited
+  EXPECT_EQ(seen, expected);
+  // A repeated sub-option: the first one counts.
+  EXPECT_EQ(as_bytes(relay_sub_option(packet, relay::kCircuitId)), (Bytes{'a', 'b'}));
 }
 
 TEST(RelayAgentTest, LinkSelectionThenOption118) {
