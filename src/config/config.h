@@ -3,6 +3,7 @@
 // back as a ConfigError naming file, line and the offending key.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -197,9 +198,31 @@ struct RunScript {
 // client certificates (config_control.cpp).
 enum class ControlSocketType { kHttp, kHttps, kUnix };
 
+// An HTTP(S) control socket's "socket-address": IPv4 or IPv6, as Kea
+// takes either (its newest examples listen on ::1).
+struct ControlAddress {
+  Ip4 v4{0x7f000001u};           // 127.0.0.1; meaningful when !is_v6
+  std::array<uint8_t, 16> v6{};  // network byte order; meaningful when is_v6
+  bool is_v6 = false;
+
+  bool operator==(const ControlAddress&) const = default;
+  bool is_loopback() const;
+  bool is_unspecified() const;   // 0.0.0.0 or ::
+  std::string text() const;      // as a config writes it: 127.0.0.1, ::1
+  std::string url_host() const;  // as a URL or Host header names it: 127.0.0.1, [::1]
+};
+
+// Parses an IPv4 or IPv6 address in text form; nothing if it is neither.
+std::optional<ControlAddress> parse_control_address(std::string_view text);
+
+// A TCP socket bound to `address` and `port` as the control API binds it
+// (SO_REUSEADDR, so TIME_WAIT does not count; IPv6 only on an IPv6
+// address), not yet listening. The fd, or -errno.
+int bind_tcp_socket(const ControlAddress& address, uint16_t port, bool non_blocking);
+
 struct ControlSocket {
   ControlSocketType type = ControlSocketType::kHttp;
-  Ip4 address{0x7f000001u};  // 127.0.0.1
+  ControlAddress address;  // 127.0.0.1
   uint16_t port = 8004;
   std::string realm = "blackstart";
   // HTTP basic auth: user -> password ("authentication": {"type": "basic"}).
@@ -213,6 +236,8 @@ struct ControlSocket {
   std::string key_file;
   std::string trust_anchor;
   bool cert_required = true;  // clients must present a certificate (mutual TLS)
+  // Kea's "http-headers" (2.7.5): name/value pairs added to every response.
+  std::vector<std::pair<std::string, std::string>> http_headers;
 
   bool needs_auth() const { return !basic_clients.empty() || !bearer_token.empty(); }
 };

@@ -7,6 +7,8 @@
 // other machines must require credentials (or, over https, client
 // certificates), so a file that binds it elsewhere without them is rejected with FILE:LINE, and the
 // daemon never starts with an open door.
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <span>
 #include <utility>
@@ -18,11 +20,12 @@ namespace bs::config {
 namespace {
 
 constexpr std::string_view kSocketKeys[] = {"socket-type", "socket-address", "socket-port",
-                                            "authentication"};
+                                            "authentication", "http-headers"};
 constexpr std::string_view kUnixSocketKeys[] = {"socket-type", "socket-name"};
-constexpr std::string_view kHttpsSocketKeys[] = {"socket-type",    "socket-address", "socket-port",
-                                                 "authentication", "trust-anchor",   "cert-file",
-                                                 "key-file",       "cert-required"};
+constexpr std::string_view kHttpsSocketKeys[] = {
+    "socket-type",  "socket-address", "socket-port", "authentication", "http-headers",
+    "trust-anchor", "cert-file",      "key-file",    "cert-required"};
+constexpr std::string_view kHeaderKeys[] = {"name", "value"};
 constexpr std::string_view kTlsKeys[] = {"trust-anchor", "cert-file", "key-file", "cert-required"};
 constexpr std::string_view kAuthKeys[] = {"type", "realm", "clients", "token", "token-file"};
 constexpr std::string_view kClientKeys[] = {"user", "password", "password-file"};
@@ -30,9 +33,8 @@ BS_CONFIG_KEYS("Dhcp4.control-sockets[] (http)", kSocketKeys);
 BS_CONFIG_KEYS("Dhcp4.control-sockets[] (https)", kHttpsSocketKeys);
 BS_CONFIG_KEYS("Dhcp4.control-sockets[] (unix)", kUnixSocketKeys);
 BS_CONFIG_KEYS("Dhcp4.control-sockets[].authentication", kAuthKeys);
+BS_CONFIG_KEYS("Dhcp4.control-sockets[].http-headers[]", kHeaderKeys);
 BS_CONFIG_KEYS("Dhcp4.control-sockets[].authentication.clients[]", kClientKeys);
-
-bool is_loopback(Ip4 address) { return (address.value >> 24) == 127; }
 
 // Secret files are small; the cap (and the regular-file rule) keeps a path
 // like /dev/zero or a FIFO, which config-test lets an API client name, from
@@ -208,6 +210,93 @@ Status read_tls(const Reader& reader, const Node& entry, ControlSocket& socket) 
   return {};
 }
 
+// IPv4, or IPv6 other than "::": a connection's own address decides which
+// Host header names this server on a wildcard socket, and that check is
+// written for IPv4; an IPv6 API names its address.
+Result<ControlAddress> read_address(const Reader& reader, const Node& node) {
+  auto text = reader.get_string(node);
+  if (!text) return tl::unexpected(text.error());
+  const auto address = parse_control_address(*text);
+  if (!address) {
+    return tl::unexpected(
+        reader.error(node, node.path + " must be an IPv4 or IPv6 address, got " + quote(*text)));
+  }
+  if (address->is_v6 && address->is_unspecified()) {
+    return tl::unexpected(
+        reader.error(node, node.path + " \"::\" (every IPv6 address) is not supported; name "
+                                       "one address (\"::1\" for this machine only)"));
+  }
+  return *address;
+}
+
+// RFC 9110's token characters: what a header name may be made of.
+bool is_token(std::string_view text) {
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           kSymbols.find(c) != std::string_view::npos;
+  });
+}
+
+// Visible ASCII, spaces and tabs: no line break can end the header early
+// and start another one (response splitting).
+bool is_header_value(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte == '\t' || (byte >= 0x20 && byte != 0x7f);
+  });
+}
+
+// The response framing is blackstart's: a second Content-Length or
+// Connection would let a proxy read the stream differently.
+bool is_framing_header(std::string_view name) {
+  constexpr std::string_view kFraming[] = {"content-length", "content-type", "connection",
+                                           "transfer-encoding"};
+  std::string lowered(name);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::find(std::begin(kFraming), std::end(kFraming), lowered) != std::end(kFraming);
+}
+
+// Kea's "http-headers" (2.7.5): [{"name": ..., "value": ...}], added to
+// every response of this socket (for example Strict-Transport-Security).
+Status read_http_headers(const Reader& reader, const Node& list, ControlSocket& socket) {
+  if (auto ok = reader.expect_array(list); !ok) return ok;
+  constexpr size_t kMaxHeaders = 32;
+  constexpr size_t kMaxHeaderBytes = 4096;
+  if (list.value->size() > kMaxHeaders) {
+    return tl::unexpected(reader.error(
+        list, list.path + " may hold at most " + std::to_string(kMaxHeaders) + " headers"));
+  }
+  for (size_t i = 0; i < list.value->size(); ++i) {
+    const Node entry = list.element(i);
+    if (auto ok = reader.expect_object(entry); !ok) return ok;
+    if (auto ok = reader.check_keys(entry, Scope::ControlSocket, kHeaderKeys); !ok) return ok;
+    const auto name_node = entry.find("name");
+    const auto value_node = entry.find("value");
+    if (!name_node || !value_node) {
+      return tl::unexpected(reader.error(entry, entry.path + " needs \"name\" and \"value\""));
+    }
+    auto name = reader.get_string(*name_node);
+    if (!name) return tl::unexpected(name.error());
+    auto value = reader.get_string(*value_node);
+    if (!value) return tl::unexpected(value.error());
+    if (!is_token(*name) || is_framing_header(*name)) {
+      return tl::unexpected(reader.error(
+          *name_node, name_node->path + " " + quote(*name) +
+                          (is_token(*name) ? " is set by blackstart itself"
+                                           : " is not a header name (letters, digits, -)")));
+    }
+    if (!is_header_value(*value) || value->size() > kMaxHeaderBytes) {
+      return tl::unexpected(reader.error(
+          *value_node, value_node->path + " must be printable text of at most " +
+                           std::to_string(kMaxHeaderBytes) + " bytes, without line breaks"));
+    }
+    socket.http_headers.emplace_back(std::move(*name), std::move(*value));
+  }
+  return {};
+}
+
 Status read_http_socket(const Reader& reader, const Node& entry, ControlSocket& socket, bool tls) {
   if (!tls) {
     for (std::string_view key : kTlsKeys) {
@@ -229,9 +318,12 @@ Status read_http_socket(const Reader& reader, const Node& entry, ControlSocket& 
   }
   const auto address = entry.find("socket-address");
   if (address) {
-    auto ip = reader.get_ip4(*address);
-    if (!ip) return tl::unexpected(ip.error());
-    socket.address = *ip;
+    auto parsed = read_address(reader, *address);
+    if (!parsed) return tl::unexpected(parsed.error());
+    socket.address = *parsed;
+  }
+  if (const auto headers = entry.find("http-headers")) {
+    if (auto ok = read_http_headers(reader, *headers, socket); !ok) return ok;
   }
   if (const auto port = entry.find("socket-port")) {
     auto number = reader.get_u32(*port, 1, 65535);
@@ -244,9 +336,9 @@ Status read_http_socket(const Reader& reader, const Node& entry, ControlSocket& 
   // The default address is loopback, so only a configured one can fail this.
   // Client certificates checked against the trust anchor are credentials too.
   const bool client_certified = tls && socket.cert_required;
-  if (address && !is_loopback(socket.address) && !socket.needs_auth() && !client_certified) {
+  if (address && !socket.address.is_loopback() && !socket.needs_auth() && !client_certified) {
     return tl::unexpected(reader.error(
-        *address, address->path + " " + to_string(socket.address) +
+        *address, address->path + " " + socket.address.text() +
                       " is reachable from other machines, so the control API needs "
                       "\"authentication\" ({\"type\": \"basic\", \"clients\": [{\"user\": ..., "
                       "\"password\": ...}]} or {\"type\": \"bearer\", \"token\": ...})" +
@@ -285,8 +377,9 @@ Status check_distinct(const Reader& reader, const Node& entry,
         same_kind &&
         (socket.type == ControlSocketType::kUnix
              ? other.socket_name == socket.socket_name
-             : other.port == socket.port && (other.address == socket.address ||
-                                             other.address.is_zero() || socket.address.is_zero()));
+             : other.port == socket.port && other.address.is_v6 == socket.address.is_v6 &&
+                   (other.address == socket.address || other.address.is_unspecified() ||
+                    socket.address.is_unspecified()));
     if (clash) {
       return tl::unexpected(reader.error(
           entry,

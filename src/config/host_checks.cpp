@@ -16,7 +16,6 @@
 #include <cstring>
 #include <memory>
 
-#include "common/unique_fd.h"
 #include "config/include.h"
 #include "config/jsonc.h"
 #include "config/reader.h"
@@ -89,7 +88,7 @@ void check_control_sockets(const Config& config, const HostView& host, const Loc
     if (!problem) continue;
     out.push_back(locate({entry + "/socket-address", entry, "/Dhcp4/control-socket/socket-address",
                           "/Dhcp4/control-socket", "/Dhcp4"},
-                         "control socket " + to_string(socket.address) + ":" +
+                         "control socket " + socket.address.url_host() + ":" +
                              std::to_string(socket.port) + " cannot be bound here: " + *problem +
                              "; -c would fail to start the control API"));
   }
@@ -157,20 +156,14 @@ bool SystemHostView::interface_exists(const std::string& name) const {
   return ::if_nametoindex(name.c_str()) != 0;
 }
 
-std::optional<std::string> SystemHostView::tcp_bind_problem(Ip4 address, uint16_t port) const {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return "cannot create a socket: " + errno_text(errno);
-  // As the control API binds (http_server.cpp), so TIME_WAIT does not count.
-  const int one = 1;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in where{};
-  where.sin_family = AF_INET;
-  where.sin_port = htons(port);
-  where.sin_addr.s_addr = htonl(address.value);
-  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&where), sizeof(where)) == 0) {
+std::optional<std::string> SystemHostView::tcp_bind_problem(const ControlAddress& address,
+                                                            uint16_t port) const {
+  const int fd = bind_tcp_socket(address, port, false);
+  if (fd >= 0) {
+    ::close(fd);
     return std::nullopt;
   }
-  const int error = errno;
+  const int error = -fd;
   if (error == EADDRNOTAVAIL) return "the address is not on this host";
   if (error == EADDRINUSE) return "the port is in use (is a server already running with it?)";
   if (error == EACCES) return "ports below 1024 need root or CAP_NET_BIND_SERVICE";

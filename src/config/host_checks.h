@@ -26,7 +26,8 @@ class HostView {
   virtual std::optional<std::string> file_problem(const std::string& path) const = 0;
   virtual std::optional<std::string> executable_problem(const std::string& path) const = 0;
   virtual bool interface_exists(const std::string& name) const = 0;
-  virtual std::optional<std::string> tcp_bind_problem(Ip4 address, uint16_t port) const = 0;
+  virtual std::optional<std::string> tcp_bind_problem(const ControlAddress& address,
+                                                      uint16_t port) const = 0;
   // "run-as": the user (and group, if given) exist and the user is not root.
   virtual std::optional<std::string> account_problem(const RunAs& run_as) const = 0;
 };
@@ -39,7 +40,8 @@ class SystemHostView final : public HostView {
   std::optional<std::string> file_problem(const std::string& path) const override;
   std::optional<std::string> executable_problem(const std::string& path) const override;
   bool interface_exists(const std::string& name) const override;
-  std::optional<std::string> tcp_bind_problem(Ip4 address, uint16_t port) const override;
+  std::optional<std::string> tcp_bind_problem(const ControlAddress& address,
+                                              uint16_t port) const override;
   std::optional<std::string> account_problem(const RunAs& run_as) const override;
 };
 

@@ -53,9 +53,6 @@ constexpr std::string_view kLeaseDatabaseKeys[] = {
     "ssl-mode",
 };
 
-// Extra response headers on an HTTP control socket (Kea 2.7).
-constexpr std::string_view kControlSocketKeys[] = {"http-headers"};
-
 constexpr std::string_view kControlAuthKeys[] = {"directory"};
 
 // Keys that are blackstart's own (Kea has no such setting); every other
@@ -102,7 +99,6 @@ std::vector<KeaKey> build_table() {
   add(table, Scope::Subnet, kSubnetKeys);
   add(table, Scope::ClientClass, kClientClassKeys);
   add(table, Scope::OptionData, kOptionDataKeys);
-  add(table, Scope::ControlSocket, kControlSocketKeys);
   add(table, Scope::ControlAuthentication, kControlAuthKeys);
   return table;
 }

@@ -67,7 +67,7 @@ tl::expected<void, std::string> ApiServer::start() {
   if (!bound) {
     return tl::unexpected(fmt::format(
         "control API: cannot listen on {}:{} ({}); set \"control-sockets\" in the config",
-        to_string(socket_.address), socket_.port, bound.error()));
+        socket_.address.url_host(), socket_.port, bound.error()));
   }
   port_ = *bound;
   router_->set_port(port_);
@@ -83,7 +83,7 @@ std::string ApiServer::describe() const {
   }
   const bool tls = socket_.type == config::ControlSocketType::kHttps;
   return fmt::format("control API and status page on {}://{}:{}/{}{}", tls ? "https" : "http",
-                     to_string(socket_.address), port_,
+                     socket_.address.url_host(), port_,
                      socket_.needs_auth() ? " (credentials required)" : "",
                      tls && socket_.cert_required ? " (client certificate required)" : "");
 }

@@ -148,8 +148,13 @@ Router::Router(config::ControlSocket socket, Executor& executor)
 // On a socket bound to 0.0.0.0 "our address" is the one the connection
 // reached; otherwise the configured one.
 std::string Router::own_origin(Ip4 local_address) const {
-  const Ip4 address = socket_.address.is_zero() ? local_address : socket_.address;
-  return scheme_ + "://" + to_string(address) + ":" + std::to_string(port_);
+  return scheme_ + "://" + own_host(local_address) + ":" + std::to_string(port_);
+}
+
+// The address as a URL names it: the configured one, or on a 0.0.0.0
+// socket the one the connection reached ("[::1]" for IPv6).
+std::string Router::own_host(Ip4 local_address) const {
+  return socket_.address.is_unspecified() ? to_string(local_address) : socket_.address.url_host();
 }
 
 // "host[:port]" naming this server: its address, or on loopback also
@@ -168,13 +173,22 @@ bool Router::authority_is_ours(std::string_view authority, Ip4 local_address) co
     }
   }
   if (port != port_) return false;
-  const Ip4 address = socket_.address.is_zero() ? local_address : socket_.address;
   const std::string name = lowered(host);
-  if (name == to_string(address)) return true;
-  return is_loopback(address) && (name == "localhost" || name == "127.0.0.1" || name == "[::1]");
+  if (name == own_host(local_address)) return true;
+  const bool loopback =
+      socket_.address.is_unspecified() ? is_loopback(local_address) : socket_.address.is_loopback();
+  return loopback && (name == "localhost" || name == "127.0.0.1" || name == "[::1]");
 }
 
 Response Router::handle(const Request& request) const {
+  Response response = checked(request);
+  response.headers.insert(response.headers.end(), socket_.http_headers.begin(),
+                          socket_.http_headers.end());
+  return response;
+}
+
+// The origin and credential checks, then the route.
+Response Router::checked(const Request& request) const {
   try {
     const auto host = request.header("host");
     if (!host || !authority_is_ours(*host, request.local_address)) {

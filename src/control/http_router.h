@@ -47,12 +47,16 @@ class Router {
 
   // The port the socket is bound to (the configured one may be 0).
   void set_port(int port) { port_ = port; }
+  // Every response, refusals included, carries the socket's configured
+  // "http-headers" (for example HSTS).
   Response handle(const Request& request) const;
 
  private:
+  Response checked(const Request& request) const;
   Response route(const Request& request) const;
   bool authority_is_ours(std::string_view authority, Ip4 local_address) const;
   std::string own_origin(Ip4 local_address) const;
+  std::string own_host(Ip4 local_address) const;
 
   config::ControlSocket socket_;
   Executor& executor_;

@@ -66,11 +66,28 @@ size_t fit_connection_cap(size_t wanted) {
   return std::min(wanted, usable > 2 * kReservedFds ? usable - kReservedFds : usable / 2);
 }
 
-Ip4 local_address_of(int fd) {
-  sockaddr_in address{};
+// The port a listening socket got (the configured one, or the kernel's
+// choice for port 0), for either family.
+int bound_port(int fd) {
+  sockaddr_storage address{};
   socklen_t length = sizeof(address);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
-  return Ip4{ntohl(address.sin_addr.s_addr)};
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
+  if (address.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+  }
+  return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+}
+
+// On an IPv6 socket this is zero: the router then names the configured
+// address, which for IPv6 is never the wildcard (config_control.cpp).
+Ip4 local_address_of(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      address.ss_family != AF_INET) {
+    return {};
+  }
+  return Ip4{ntohl(reinterpret_cast<const sockaddr_in*>(&address)->sin_addr.s_addr)};
 }
 
 constexpr mode_t kSocketMode = 0660;
@@ -182,25 +199,20 @@ std::string HttpServer::encode(const Response& response, bool with_body) const {
   return framing_ == Framing::kJson ? response.body : serialize(response, with_body);
 }
 
-tl::expected<int, std::string> HttpServer::listen(Ip4 address, uint16_t port) {
+tl::expected<int, std::string> HttpServer::listen(const config::ControlAddress& address,
+                                                  uint16_t port) {
   connection_cap_ = fit_connection_cap(limits_.max_connections);
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) return tl::unexpected(std::string(std::strerror(errno)));
-  const int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in bind_address{};
-  bind_address.sin_family = AF_INET;
-  bind_address.sin_port = htons(port);
-  bind_address.sin_addr.s_addr = htonl(address.value);
-  if (::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&bind_address), sizeof(bind_address)) !=
-          0 ||
-      ::listen(listen_fd_, kListenBacklog) != 0) {
+  listen_fd_ = config::bind_tcp_socket(address, port, true);
+  if (listen_fd_ < 0) {
+    const int error = -listen_fd_;
+    listen_fd_ = -1;
+    return tl::unexpected(std::string(std::strerror(error)));
+  }
+  if (::listen(listen_fd_, kListenBacklog) != 0) {
     return tl::unexpected(std::string(std::strerror(errno)));
   }
-  socklen_t length = sizeof(bind_address);
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bind_address), &length);
   if (auto ok = watch_listener(); !ok) return tl::unexpected(ok.error());
-  return static_cast<int>(ntohs(bind_address.sin_port));
+  return bound_port(listen_fd_);
 }
 
 tl::expected<void, std::string> HttpServer::watch_listener() {

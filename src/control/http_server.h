@@ -73,7 +73,7 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds and listens (port 0 picks a free port); returns the port.
-  tl::expected<int, std::string> listen(Ip4 address, uint16_t port);
+  tl::expected<int, std::string> listen(const config::ControlAddress& address, uint16_t port);
   // Binds a UNIX socket file (mode 0660) at `path`, Kea's way: a stale file
   // left by a dead process is replaced, a live listener is refused, and so
   // is a directory others could swap the file in. The file is removed again

@@ -24,7 +24,8 @@ bool same_socket(const config::ControlSocket& a, const config::ControlSocket& b)
   return a.type == b.type && a.address == b.address && a.port == b.port && a.realm == b.realm &&
          a.basic_clients == b.basic_clients && a.bearer_token == b.bearer_token &&
          a.socket_name == b.socket_name && a.cert_file == b.cert_file && a.key_file == b.key_file &&
-         a.trust_anchor == b.trust_anchor && a.cert_required == b.cert_required;
+         a.trust_anchor == b.trust_anchor && a.cert_required == b.cert_required &&
+         a.http_headers == b.http_headers;
 }
 
 bool same_control(const std::vector<config::ControlSocket>& a,

@@ -27,7 +27,7 @@ TEST(ConfigControl, DefaultIsLoopback8004WithoutCredentials) {
   const Config config = parse_ok(with_dhcp4("\"valid-lifetime\": 600"));
   const ControlSocket& socket = only_socket(config);
   EXPECT_EQ(socket.type, ControlSocketType::kHttp);
-  EXPECT_EQ(to_string(socket.address), "127.0.0.1");
+  EXPECT_EQ(socket.address.text(), "127.0.0.1");
   EXPECT_EQ(socket.port, 8004);
   EXPECT_FALSE(socket.needs_auth());
 }
@@ -42,7 +42,7 @@ TEST(ConfigControl, KeaHttpSocketWithBasicAuth) {
     "authentication": {"type": "basic", "realm": "office",
                        "clients": [{"user": "admin", "password": "s3cret"}]}}])"));
   const ControlSocket& socket = only_socket(config);
-  EXPECT_EQ(to_string(socket.address), "198.18.1.1");
+  EXPECT_EQ(socket.address.text(), "198.18.1.1");
   EXPECT_EQ(socket.port, 8080);
   EXPECT_EQ(socket.realm, "office");
   ASSERT_EQ(socket.basic_clients.size(), 1u);
@@ -75,6 +75,69 @@ TEST(ConfigControl, NonLoopbackWithoutCredentialsIsRefusedAtItsLine) {
     "socket-address": "0.0.0.0"}])"));
   EXPECT_EQ(error.line, 4);
   EXPECT_NE(error.message.find("needs \"authentication\""), std::string::npos) << error.message;
+}
+
+// Kea's newest examples put the HTTP socket on IPv6 loopback.
+TEST(ConfigControl, IPv6LoopbackNeedsNoCredentials) {
+  const Config config = parse_ok(with_dhcp4(
+      R"("control-sockets": [{"socket-type": "http", "socket-address": "::1", "socket-port": 8000}])"));
+  const ControlSocket& socket = only_socket(config);
+  EXPECT_TRUE(socket.address.is_v6);
+  EXPECT_TRUE(socket.address.is_loopback());
+  EXPECT_EQ(socket.address.url_host(), "[::1]");
+}
+
+TEST(ConfigControl, IPv6ElsewhereNeedsCredentialsAndTheWildcardIsRefused) {
+  EXPECT_NE(parse_error(with_dhcp4(R"("control-sockets": [{"socket-type": "http",
+    "socket-address": "2001:db8::1"}])"))
+                .message.find("needs \"authentication\""),
+            std::string::npos);
+  EXPECT_NE(parse_error(with_dhcp4(R"("control-sockets": [{"socket-type": "http",
+    "socket-address": "::", "authentication": {"type": "bearer",
+    "token": "0123456789abcdef0123"}}])"))
+                .message.find("is not supported"),
+            std::string::npos);
+  EXPECT_NE(parse_error(with_dhcp4(R"("control-sockets": [{"socket-type": "http",
+    "socket-address": "not-an-address"}])"))
+                .message.find("IPv4 or IPv6 address"),
+            std::string::npos);
+}
+
+TEST(ConfigControl, IPv4AndIPv6OnOnePortAreDistinctSockets) {
+  const Config config = parse_ok(with_dhcp4(R"("control-sockets": [
+    {"socket-type": "http", "socket-address": "127.0.0.1", "socket-port": 8000},
+    {"socket-type": "http", "socket-address": "::1", "socket-port": 8000}])"));
+  EXPECT_EQ(config.control_sockets.size(), 2u);
+}
+
+TEST(ConfigControl, KeaHttpHeaders) {
+  const Config config = parse_ok(with_dhcp4(R"("control-sockets": [{
+    "socket-type": "http", "http-headers": [
+      {"name": "Strict-Transport-Security", "value": "max-age=31536000",
+       "user-context": {"why": "HSTS"}},
+      {"name": "X-Frame-Options", "value": "DENY"}]}])"));
+  const ControlSocket& socket = only_socket(config);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"Strict-Transport-Security", "max-age=31536000"}, {"X-Frame-Options", "DENY"}};
+  EXPECT_EQ(socket.http_headers, expected);
+}
+
+TEST(ConfigControl, HttpHeadersCannotSplitOrReframeAResponse) {
+  const auto message =
+      [](const std::string& header) {
+        return parse_error(with_dhcp4(R"("control-sockets": [{"socket-type": "http",
+      "http-headers": [)" + header + "]}]"))
+            .message;
+      };
+  EXPECT_NE(message(R"({"name": "X-A", "value": "1\r\nSet-Cookie: a=b"})").find("line breaks"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"name": "X A", "value": "1"})").find("not a header name"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"name": "content-length", "value": "0"})").find("set by blackstart"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"name": "X-A"})").find("needs \"name\" and \"value\""), std::string::npos);
+  EXPECT_NE(message(R"({"name": "X-A", "value": "1", "extra": 2})").find("unknown key"),
+            std::string::npos);
 }
 
 TEST(ConfigControl, KeaTwoTwoUnixSocket) {

@@ -41,7 +41,9 @@ struct FakeHost final : HostView {
   bool interface_exists(const std::string& name) const override {
     return interfaces.count(name) != 0;
   }
-  std::optional<std::string> tcp_bind_problem(Ip4 address, uint16_t port) const override {
+  std::optional<std::string> tcp_bind_problem(const ControlAddress& control,
+                                              uint16_t port) const override {
+    const Ip4 address = control.v4;
     if (address.value != 0 && local_addresses.count(address.value) == 0) {
       return "the address is not on this host";
     }
@@ -183,8 +185,11 @@ TEST(HostChecks, SystemHostViewSeesThisMachine) {
   EXPECT_FALSE(host.interface_exists("bs-no-such0"));
   EXPECT_EQ(host.directory_problem("/nonexistent-bs-dir"), "does not exist");
   EXPECT_FALSE(host.directory_problem(::testing::TempDir()).has_value());
-  EXPECT_EQ(host.tcp_bind_problem(Ip4{0xC6120063u}, 8004),  // 198.18.0.99, not ours
+  EXPECT_EQ(host.tcp_bind_problem(*parse_control_address("198.18.0.99"), 8004),  // not ours
             "the address is not on this host");
+  EXPECT_EQ(host.tcp_bind_problem(*parse_control_address("2001:db8::99"), 8004),
+            "the address is not on this host");
+  EXPECT_FALSE(host.tcp_bind_problem(*parse_control_address("::1"), 0).has_value());
 }
 
 }  // namespace

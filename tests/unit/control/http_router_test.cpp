@@ -103,14 +103,14 @@ TEST_F(HttpRouterTest, LoopbackNamesAreOursOnlyOnLoopback) {
     EXPECT_EQ(send(with_header(request("GET", "/api/status"), "host", host)).status, 200) << host;
   }
   config::ControlSocket wide;
-  wide.address = ip("198.18.1.1");
+  wide.address.v4 = ip("198.18.1.1");
   Request remote = with_header(request("GET", "/"), "host", "198.18.1.1:8004");
   EXPECT_EQ(send(remote, wide).status, 200);
   EXPECT_EQ(send(with_header(remote, "host", "localhost:8004"), wide).status, 421);
   EXPECT_EQ(send(with_header(remote, "host", "127.0.0.1:8004"), wide).status, 421);
   // Bound to every address: the one the connection reached is ours.
   config::ControlSocket any;
-  any.address = Ip4{};
+  any.address.v4 = Ip4{};
   remote.local_address = ip("198.18.1.1");
   EXPECT_EQ(send(remote, any).status, 200);
   EXPECT_EQ(send(with_header(remote, "host", "198.18.9.9:8004"), any).status, 421);
@@ -120,6 +120,44 @@ TEST_F(HttpRouterTest, LoopbackNamesAreOursOnlyOnLoopback) {
   router.set_port(80);
   plain.path = "/";
   EXPECT_EQ(router.handle(plain).status, 200);
+}
+
+TEST_F(HttpRouterTest, OnIPv6LoopbackItsBracketedAddressAndTheLoopbackNamesAreOurs) {
+  config::ControlSocket v6;
+  v6.address = *config::parse_control_address("::1");
+  Request local = request("GET", "/api/status");
+  local.local_address = Ip4{};  // an IPv6 connection has no IPv4 address
+  for (const char* host : {"[::1]:8004", "localhost:8004", "127.0.0.1:8004"}) {
+    EXPECT_EQ(send(with_header(local, "host", host), v6).status, 200) << host;
+  }
+  const Response foreign = send(with_header(local, "host", "evil.example:8004"), v6);
+  EXPECT_EQ(foreign.status, 421);
+  EXPECT_NE(body(foreign)["text"].get<std::string>().find("use http://[::1]:8004/"),
+            std::string::npos);
+  EXPECT_EQ(
+      send(with_header(with_header(local, "host", "[::1]:8004"), "origin", "http://evil.example"),
+           v6)
+          .status,
+      403);
+  config::ControlSocket wide;
+  wide.address = *config::parse_control_address("2001:db8::1");
+  EXPECT_EQ(send(with_header(local, "host", "[2001:db8::1]:8004"), wide).status, 200);
+  EXPECT_EQ(send(with_header(local, "host", "[::1]:8004"), wide).status, 421);
+}
+
+TEST_F(HttpRouterTest, ConfiguredHeadersOnEveryResponseRefusalsIncluded) {
+  config::ControlSocket socket;
+  socket.http_headers = {{"Strict-Transport-Security", "max-age=31536000"}};
+  for (const auto& [method, path] : kRoutes) {
+    for (const Request& sent :
+         {request(method, path), with_header(request(method, path), "host", "evil.example")}) {
+      const std::string wire = http::serialize(send(sent, socket));
+      EXPECT_NE(wire.find("\r\nStrict-Transport-Security: max-age=31536000\r\n"), std::string::npos)
+          << method << " " << path;
+    }
+  }
+  EXPECT_EQ(http::serialize(send(request("GET", "/"))).find("Strict-Transport-Security"),
+            std::string::npos);
 }
 
 TEST_F(HttpRouterTest, ForeignOriginIs403OnEveryRoute) {

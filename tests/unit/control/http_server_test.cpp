@@ -71,7 +71,7 @@ class HttpServerTest : public ::testing::Test {
           return response;
         },
         limits);
-    auto port = server_->listen(Ip4{0x7f000001u}, 0);
+    auto port = server_->listen(config::ControlAddress{}, 0);
     ASSERT_TRUE(port) << port.error();
     port_ = *port;
     server_->start();

@@ -107,6 +107,25 @@ TEST_F(HttpTest, CommandsPageMetricsAndViews) {
   EXPECT_EQ(Json::parse(missing->body)["result"], 1);
 }
 
+// Kea's newest example configs listen on ::1. A raw request, so the test
+// decides the Host header rather than the client library.
+TEST_F(HttpTest, ListensOnIPv6LoopbackWithConfiguredHeaders) {
+  config::ControlSocket socket;
+  socket.address = *config::parse_control_address("::1");
+  socket.http_headers = {{"Strict-Transport-Security", "max-age=31536000"}};
+  start(socket);
+  const std::string host = "[::1]:" + std::to_string(api_->port());
+  auto reply = pump(queue_, *controller_, std::async(std::launch::async, [&] {
+                      httplib::Client http("::1", api_->port());
+                      http.set_read_timeout(5, 0);
+                      return http.Get("/api/status", {{"Host", host}});
+                    }));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200) << reply->body;
+  EXPECT_EQ(reply->get_header_value("Strict-Transport-Security"), "max-age=31536000");
+  EXPECT_NE(api_->describe().find("http://[::1]:"), std::string::npos) << api_->describe();
+}
+
 TEST_F(HttpTest, OversizedBodyIsRefusedWithAJsonError) {
   start({});
   const std::string huge(kMaxBodyBytes + 1, ' ');
