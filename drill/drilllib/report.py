@@ -6,7 +6,7 @@ import ipaddress
 import os
 
 from . import plot
-from .run import pct
+from .run import DISK_FREED, pct
 from .site import CLASSES, FLOOR_NET
 
 NAK_LOOP = 3  # NAKs after power back that count as a NAK loop
@@ -70,6 +70,22 @@ def verdict(klass, watches):
                 (f" ({rogue} with the rogue's address)" if rogue else ""))
     t = max(max(x for x in (w.t_addr, w.t_mail, w.t_sip) if x is not None) for w in working)
     return f"all {n} {klass} devices worked within {t:.1f} s"
+
+
+def since_freed(watches, freed_s):
+    """Scenario disk-full's clock from the moment the disk is freed: the
+    slowest device of each class that was not working by then."""
+    parts = []
+    for klass in CLASSES:
+        late = [w for w in watches if w.d.klass == klass]
+        if not late:
+            continue
+        if not all(w.working() for w in late):
+            parts.append(f"{klass} –")
+            continue
+        t = max(max(x for x in (w.t_addr, w.t_mail, w.t_sip) if x is not None) for w in late)
+        parts.append(f"{klass} {max(0.0, t - freed_s):.1f} s")
+    return "slowest device working " + ", ".join(parts)
 
 
 def class_watches(result):
@@ -156,6 +172,11 @@ def render(results, site, args_line):
             for klass in CLASSES:
                 if klass in by_class:
                     lines.append(f"- {r['server']}, {klass}: {verdict(klass, by_class[klass])}")
+            freed_s = r.get("events_s", {}).get(DISK_FREED)
+            if freed_s is not None:
+                lines.append(f"- {r['server']}, counted from the freeing of the disk "
+                             f"({freed_s:.1f} s after power back): " +
+                             since_freed(r["watches"], freed_s))
         lines.append("")
     return "\n".join(lines)
 

@@ -20,6 +20,7 @@ SETTLE_ROUNDS = 4  # rounds after everyone works, to catch late duplicates
 DISK_FULL_S = 20
 # After the disk is freed, this long to recover before the run ends.
 DISK_FULL_GRACE_S = 40
+DISK_FREED = "the lease disk was freed"
 STORM_LEASE_S = 600
 # Scenario rogue: how long after power back the drill waits for blackstart
 # to report the router. Its probe goes out every ROGUE_PROBE_INTERVAL_S, and
@@ -160,6 +161,7 @@ def _watch(office, devices, timeout_s, t0, server, result, events=(), log=_say):
                 if now_s >= event[0]:
                     events.remove(event)
                     event[1]()
+                    result.setdefault("events_s", {})[event[2]] = round(now_s, 2)
                     log(f"{event[2]} at {now_s:.1f} s")
             _round(office, devices, watches, arp, t0, now_s)
             result["rounds"] += 1
@@ -317,7 +319,7 @@ def _day_and_cut(office, server, scenario, site, devices, run_dir, log, result):
     events = []
     if scenario == "disk-full":
         server.fill_disk()
-        events.append((DISK_FULL_S, server.free_disk, "the lease disk was freed"))
+        events.append((DISK_FULL_S, server.free_disk, DISK_FREED))
         what = f", the lease disk is full until {DISK_FULL_S} s after power back"
     if scenario == "rogue":
         # Plugged in during the outage; a home router's DHCP server is up
