@@ -37,7 +37,7 @@ static double mono_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void stamp(const char *file, const char *word, const char *address) {
+static void stamp(const char* file, const char* word, const char* address) {
   char line[128];
   int n = snprintf(line, sizeof line, "%s %.6f %s\n", word, mono_s(), address);
   int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -54,14 +54,14 @@ static void sleep_ms(int ms) {
 }
 
 /* One attempt: 1 if the banner was read, its local address in LOCAL. */
-static int banner_once(const char *mail_ip, char *local, size_t local_len) {
+static int banner_once(const char* mail_ip, char* local, size_t local_len) {
   struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(25)};
   if (inet_pton(AF_INET, mail_ip, &to.sin_addr) != 1) return 0;
   int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (s < 0) return 0;
   int ok = 0;
   struct pollfd p = {.fd = s, .events = POLLOUT};
-  if (connect(s, (struct sockaddr *)&to, sizeof to) != 0 && errno != EINPROGRESS) goto out;
+  if (connect(s, (struct sockaddr*)&to, sizeof to) != 0 && errno != EINPROGRESS) goto out;
   if (poll(&p, 1, CONNECT_MS) != 1) goto out;
   int err = 0;
   socklen_t len = sizeof err;
@@ -80,7 +80,7 @@ static int banner_once(const char *mail_ip, char *local, size_t local_len) {
   if (got < 4 || memcmp(buf, "220", 3) != 0) goto out;
   struct sockaddr_in me;
   socklen_t me_len = sizeof me;
-  if (getsockname(s, (struct sockaddr *)&me, &me_len) != 0) goto out;
+  if (getsockname(s, (struct sockaddr*)&me, &me_len) != 0) goto out;
   inet_ntop(AF_INET, &me.sin_addr, local, (socklen_t)local_len);
   ok = 1;
 out:
@@ -88,7 +88,7 @@ out:
   return ok;
 }
 
-static void mail_loop(const char *file, const char *mail_ip) {
+static void mail_loop(const char* file, const char* mail_ip) {
   double until = mono_s() + LIFETIME_S;
   char local[INET_ADDRSTRLEN] = "";
   while (mono_s() < until) {
@@ -100,7 +100,7 @@ static void mail_loop(const char *file, const char *mail_ip) {
   }
 }
 
-static void sip_loop(const char *file, const char *address, char *const sipp_argv[]) {
+static void sip_loop(const char* file, const char* address, char* const sipp_argv[]) {
   double until = mono_s() + LIFETIME_S;
   while (mono_s() < until) {
     pid_t pid = fork();
@@ -134,15 +134,16 @@ static int detach(void) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   if (argc == 4 && strcmp(argv[1], "mail") == 0) {
     if (detach() == 0) mail_loop(argv[2], argv[3]);
     return 0;
   }
   if (argc != 5 && argc != 8) {
-    fprintf(stderr, "usage: devprobe bound FILE ADDRESS MAIL_IP [SIP_IP SCENARIO NAME]\n"
-                    "       devprobe mail FILE MAIL_IP\n");
+    fprintf(stderr,
+            "usage: devprobe bound FILE ADDRESS MAIL_IP [SIP_IP SCENARIO NAME]\n"
+            "       devprobe mail FILE MAIL_IP\n");
     return 2;
   }
   if (strcmp(argv[1], "bound") != 0) return 2;
@@ -155,9 +156,9 @@ int main(int argc, char **argv) {
   if (argc == 8 && detach() == 0) {
     char target[64];
     snprintf(target, sizeof target, "%s:5060", argv[5]);
-    char *sipp[] = {"sipp", target, "-sf", argv[6], "-s", argv[7], "-i", (char *)address,
-                    "-p", "0", "-m", "1", "-timeout", "3s", "-timeout_error", "-nostdin",
-                    NULL};
+    char* sipp[] = {"sipp",           target,     "-sf", argv[6], "-s", argv[7],    "-i",
+                    (char*)address,   "-p",       "0",   "-m",    "1",  "-timeout", "3s",
+                    "-timeout_error", "-nostdin", NULL};
     sip_loop(file, address, sipp);
     _exit(0);
   }
