@@ -19,7 +19,9 @@ from .site import MAIL_IP, PREFIX_LEN, ROGUE_NET, ROUTER, SERVER_IP, SIP_IP
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRILL_DIR = os.path.dirname(HERE)
 REPO = os.path.dirname(DRILL_DIR)
-HOOK = os.path.join(REPO, "tests", "integration", "client-hook.sh")
+HOOK = os.path.join(DRILL_DIR, "device-hook.sh")
+PROBE_SRC = os.path.join(DRILL_DIR, "devprobe.c")
+PHONE_XML = os.path.join(DRILL_DIR, "sip", "phone.xml")
 POSTFIX_SBIN = "/usr/lib/postfix/sbin"
 
 
@@ -45,6 +47,8 @@ class Office:
         self.procs = []          # long-lived helpers: relay, mail, registrar
         self.clients = {}        # device n -> Popen of its DHCP client
         self.boot = 0            # how many times the devices have booted
+        self.aux = []            # short-lived starters (laptops' mail checks)
+        self.probe = os.path.join(tmp, "devprobe")
         self._by_n = {d.n: d for d in devices}
 
     # --- names ---------------------------------------------------------------
@@ -124,6 +128,13 @@ class Office:
         for d in self.devices:
             netns.set_up(self.dev_ns(d), "lo")
             netns.set_up(self.dev_ns(d), self.dev_if(d))
+
+    def compile_probe(self):
+        """The device-side probe (drill/devprobe.c), for this run."""
+        done = subprocess.run(["cc", "-O2", "-o", self.probe, PROBE_SRC], capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"cc {PROBE_SRC}: {done.stderr.strip()[:500]}")
 
     # --- the office's services -----------------------------------------------
     def _spawn(self, ns, log, args, **kw):
@@ -220,8 +231,17 @@ inet_listen_backlog = 1024
         return all(p.poll() is None for p in self.procs)
 
     # --- devices -------------------------------------------------------------
+    def _probe_env(self, d):
+        """What device-hook.sh needs to start the device-side probe."""
+        env = {"BST_DRILL_PROBE": self.probe, "BST_DRILL_STAMPS": self.stamps_path(d),
+               "BST_DRILL_MAIL": MAIL_IP}
+        if d.kind == "phone":
+            env["BST_DRILL_SIP"] = f"{SIP_IP} {PHONE_XML} phone{d.n}"
+        return env
+
     def _client_args(self, d, events):
         ifname = self.dev_if(d)
+        env = self._probe_env(d)
         if d.client == "dhclient":
             conf = os.path.join(self.tmp, f"d{d.n}.dhclient.conf")
             with open(conf, "w") as f:
@@ -230,7 +250,8 @@ inet_listen_backlog = 1024
             return ["dhclient", "-4", "-d", "-v", "-cf", conf, "-sf", HOOK,
                     "-lf", os.path.join(self.tmp, f"d{d.n}.leases"),
                     "-pf", os.path.join(self.tmp, f"d{d.n}.pid"),
-                    "-e", f"BST_EVENTS={events}", "-e", "BST_CLIENT=dhclient", ifname]
+                    "-e", f"BST_EVENTS={events}", "-e", "BST_CLIENT=dhclient"] + \
+                [x for k, v in env.items() for x in ("-e", f"{k}={v}")] + [ifname]
         if d.client == "dhcpcd":
             conf = os.path.join(self.tmp, "dhcpcd.conf")
             with open(conf, "w") as f:
@@ -238,8 +259,11 @@ inet_listen_backlog = 1024
                         "option subnet_mask, routers, domain_name, host_name\n"
                         "option dhcp_renewal_time, dhcp_rebinding_time\n")
             return ["dhcpcd", "-f", conf, "-c", HOOK, "-e", f"BST_EVENTS={events}",
-                    "-e", "BST_CLIENT=dhcpcd", "-4", "-B", "-d", "-t", "0", ifname]
-        args = ["env", f"BST_EVENTS={events}", "BST_CLIENT=udhcpc",
+                    "-e", "BST_CLIENT=dhcpcd"] + \
+                [x for k, v in env.items() for x in ("-e", f"{k}={v}")] + \
+                ["-4", "-B", "-d", "-t", "0", ifname]
+        args = ["env", f"BST_EVENTS={events}", "BST_CLIENT=udhcpc"] + \
+            [f"{k}={v}" for k, v in env.items()] + [
                 "udhcpc", "-f", "-i", ifname, "-s", HOOK, "-O", "hostname"]
         if d.kind == "phone":
             args += ["-V", self.site["phone_vendor_class"], "-O", "66"]
@@ -261,6 +285,17 @@ inet_listen_backlog = 1024
                 args = ["sh", "-c", 'read -r _ <"$0"; exec "$@"', gate] + args
             self.clients[d.n] = self._spawn(self.dev_ns(d), f"d{d.n}.boot{self.boot}.log",
                                             args, cwd=self.tmp)
+
+    def start_laptop_mail(self, gate):
+        """Laptops ran on through the cut with their address; at power back
+        (behind the same gate as the booting devices) each starts the
+        device-side mail check, as its mail client would retry."""
+        for d in self.devices:
+            if d.kind == "laptop":
+                self.aux.append(self._spawn(
+                    self.dev_ns(d), f"d{d.n}.mailcheck.log",
+                    ["sh", "-c", 'read -r _ <"$0"; exec "$@"', gate, self.probe, "mail",
+                     self.stamps_path(d), MAIL_IP], cwd=self.tmp))
 
     @staticmethod
     def open_gate(path):
@@ -287,6 +322,11 @@ inet_listen_backlog = 1024
                 self.clients.pop(n).wait(timeout=10)
         self._ports("down")
         cold = [d for d in self.devices if d.kind != "laptop"]
+        # The device's address run ends here (docs/DRILL.md, "What counts").
+        now = time.monotonic()
+        for d in cold:
+            with open(self.stamps_path(d), "a") as f:
+                f.write(f"down {now:.6f} -\n")
         pids = netns.pids_by_ns([self.dev_ns(d) for d in cold])
         for d in cold:
             for pid in pids[self.dev_ns(d)]:
@@ -310,12 +350,16 @@ inet_listen_backlog = 1024
     def log_path(self, d, boot):
         return os.path.join(self.tmp, f"d{d.n}.boot{boot}.log")
 
+    def stamps_path(self, d):
+        """The device-side probe's stamps (bound/mail/sip/down), all boots."""
+        return os.path.join(self.tmp, f"d{d.n}.stamps")
+
     def events_path(self, d, boot):
         return os.path.join(self.tmp, f"d{d.n}.boot{boot}.events")
 
     # --- cleanup -------------------------------------------------------------
     def cleanup(self):
-        for proc in self.clients.values():
+        for proc in list(self.clients.values()) + self.aux:
             stop_proc(proc, signal.SIGKILL)
         for proc in self.procs:
             stop_proc(proc)

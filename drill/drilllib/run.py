@@ -11,13 +11,16 @@ from . import probe
 from .office import Office, wait_until
 from .servers import ROGUE_PROBE_INTERVAL_S, Server
 
-ROUND_MIN_S = 0.25
+# The rounds judge uniqueness (ARP) and read the devices' stamps; they set
+# no device's time, so they can be slow and cheap.
+ROUND_MIN_S = 0.5
 SETTLE_ROUNDS = 4  # rounds after everyone works, to catch late duplicates
 # Scenario disk-full: the lease disk is full when power comes back and is
 # freed this long after (the issue's 60 s, time compressed 3:1 like the day).
 DISK_FULL_S = 20
 # After the disk is freed, this long to recover before the run ends.
 DISK_FULL_GRACE_S = 40
+DISK_FREED = "the lease disk was freed"
 STORM_LEASE_S = 600
 # Scenario rogue: how long after power back the drill waits for blackstart
 # to report the router. Its probe goes out every ROGUE_PROBE_INTERVAL_S, and
@@ -27,12 +30,18 @@ ROGUE_REPORT_WAIT_S = 3 * ROGUE_PROBE_INTERVAL_S
 
 
 class DeviceWatch:
+    """What the drill knows of one device after power back. Times are
+    seconds after power back, taken on the device (its probe's stamps,
+    drill/devprobe.c); the bridge's ARP scans judge uniqueness."""
+
     def __init__(self, d):
         self.d = d
         self.address = None
-        self.t_addr = None    # first time its address was its own alone
-        self.t_mail = None    # first SMTP banner (after t_addr)
-        self.t_sip = None     # first 200 OK to REGISTER (phones)
+        self.t_addr = None     # the device put its final address on (>= 0)
+        self.t_confirm = None  # first ARP scan that found that address its own alone
+        self.t_mail = None     # the device first read the SMTP banner from that address
+        self.t_sip = None      # first 200 OK to its REGISTER (phones), from that address
+        self.confirmed = None  # the address the ARP scans confirmed
         self.dup_ever = False
         self.dup_final = False
         self.naks = 0
@@ -44,6 +53,39 @@ class DeviceWatch:
 
 def _say(msg):
     print(f"drill: {msg}", flush=True)
+
+
+def device_stamps(path, t0):
+    """The device's current address from its probe's stamps, when it put
+    that address on (absolute monotonic; an address kept through power back
+    counts from t0) and when it first read the mail banner and had its
+    REGISTER answered from that address after that: (address, t_bound,
+    t_mail, t_sip), or Nones."""
+    address, since, done = None, None, []
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        lines = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 3:
+            continue  # a line being written
+        word, t, where = parts[0], float(parts[1]), parts[2]
+        if word == "bound" and where != address:
+            address, since = where, t
+        elif word == "down":  # a cold stop: the address is gone
+            address, since = None, None
+        elif word in ("mail", "sip"):
+            done.append((word, t, where))
+    if address is None:
+        return None, None, None, None
+    since = max(since, t0)
+
+    def first(what):
+        return min((t for w, t, a in done if w == what and a == address and t >= since),
+                   default=None)
+    return address, since, first("mail"), first("sip")
 
 
 def _addresses(office, devices):
@@ -62,7 +104,9 @@ def _day(office, server, devices, site, log):
     # Past the renew timer (a third of the lease) so every client renewed.
     time.sleep(site["lease_s"] // 2 + 2)
     addrs = _addresses(office, devices)
-    mail = probe.smtp_banners([office.dev_ns(d) for d in devices if addrs[d.n]], 2.0)
+    # The devices' own probes tried the mail host when they bound.
+    mail = [d for d in devices if addrs[d.n] and
+            device_stamps(office.stamps_path(d), 0)[2] is not None]
     renewals = 0
     for d in devices:
         path = office.events_path(d, 0)
@@ -95,12 +139,14 @@ def _count_naks(office, d, boot):
 def _watch(office, devices, timeout_s, t0, server, result, events=(), log=_say):
     """Power back: rounds of checks until every device works (and a few
     rounds more) or the time is up. The server's start is watched in the
-    same rounds, so the first round is not delayed by it."""
+    same rounds, so the first round is not delayed by it. The rounds only
+    read the devices' stamps and scan the bridges by ARP; the times come
+    from the devices, so the rounds need not be fast."""
     events = list(events)  # (seconds after power back, action, what to log)
     watches = {d.n: DeviceWatch(d) for d in devices}
     arp = {f: probe.ArpChecker(office.sw(f), f"02:dd:ff:ff:00:0{f}") for f in (1, 2)}
-    sip = probe.SipRegistrations(office.tmp)
     settle = 0
+    result["rounds"] = 0
     try:
         while True:
             started = time.monotonic()
@@ -115,8 +161,10 @@ def _watch(office, devices, timeout_s, t0, server, result, events=(), log=_say):
                 if now_s >= event[0]:
                     events.remove(event)
                     event[1]()
+                    result.setdefault("events_s", {})[event[2]] = round(now_s, 2)
                     log(f"{event[2]} at {now_s:.1f} s")
-            _round(office, devices, watches, arp, sip, now_s)
+            _round(office, devices, watches, arp, t0, now_s)
+            result["rounds"] += 1
             if all(w.working() for w in watches.values()) and not events:
                 settle += 1
                 if settle > SETTLE_ROUNDS:
@@ -125,48 +173,40 @@ def _watch(office, devices, timeout_s, t0, server, result, events=(), log=_say):
                 break
             time.sleep(max(0.0, ROUND_MIN_S - (time.monotonic() - started)))
     finally:
-        sip.stop()
         for checker in arp.values():
             checker.close()
+    result["round_s"] = round((time.monotonic() - t0) / max(1, result["rounds"]), 2)
     return watches
 
 
-def _round(office, devices, watches, arp, sip, now_s):
-    addrs = _addresses(office, devices)
+def _round(office, devices, watches, arp, t0, now_s):
+    """One round: every device's stamps, then one ARP scan per floor of the
+    addresses the devices hold. An address counts as the device's own once
+    a scan after the device bound it was answered by its MAC only; any scan
+    in which another MAC answers for it marks a duplicate."""
+    stamps = {d.n: device_stamps(office.stamps_path(d), t0) for d in devices}
     for floor in (1, 2):
-        on_floor = [d for d in devices if d.floor == floor and addrs[d.n]]
-        held = {}
+        on_floor = [d for d in devices if d.floor == floor and stamps[d.n][0]]
+        answers = arp[floor].who_has(sorted({stamps[d.n][0] for d in on_floor}))
         for d in on_floor:
-            held.setdefault(addrs[d.n], []).append(d.n)
-        answers = arp[floor].who_has(sorted(held))
-        for d in on_floor:
-            w, a = watches[d.n], addrs[d.n]
-            shared = len(held[a]) > 1 or len(answers[a] - {d.mac}) > 0
+            w, (a, t_bound, t_mail, t_sip) = watches[d.n], stamps[d.n]
+            if a != w.address:
+                w.dup_final = False  # a new address: judged afresh
             w.address = a
-            w.dup_final = shared
-            if shared:
-                w.dup_ever = True
-            elif answers[a] == {d.mac} and w.t_addr is None:
-                w.t_addr = now_s
+            if answers[a] - {d.mac}:
+                w.dup_ever = w.dup_final = True
+            elif d.mac in answers[a]:
+                w.dup_final = False
+                if w.confirmed != a:
+                    w.confirmed, w.t_confirm = a, now_s
+            mine = w.confirmed == a and not w.dup_final
+            w.t_addr = t_bound - t0 if mine else None
+            w.t_mail = t_mail - t0 if mine and t_mail is not None else None
+            w.t_sip = t_sip - t0 if mine and t_sip is not None else None
     for d in devices:
-        if not addrs[d.n]:
-            watches[d.n].address = None
-            watches[d.n].dup_final = False
-    unique = [d for d in devices if watches[d.n].t_addr is not None and not watches[d.n].dup_final
-              and addrs[d.n]]
-    need_mail = [office.dev_ns(d) for d in unique if watches[d.n].t_mail is None]
-    if need_mail:
-        got = probe.smtp_banners(need_mail)
-        for d in unique:
-            if office.dev_ns(d) in got:
-                watches[d.n].t_mail = now_s
-    for ns, ok in sip.finished().items():
-        n = int(ns.rsplit("d", 1)[1])
-        if ok and watches[n].t_sip is None:
-            watches[n].t_sip = now_s
-    for d in unique:
-        if d.kind == "phone" and watches[d.n].t_sip is None:
-            sip.start(office.dev_ns(d), f"phone{d.n}", addrs[d.n])
+        if not stamps[d.n][0]:
+            w = watches[d.n]
+            w.address, w.dup_final, w.t_addr, w.t_mail, w.t_sip = None, False, None, None, None
 
 
 def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s, log=_say,
@@ -184,6 +224,7 @@ def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s
     try:
         started = time.monotonic()
         office.build()
+        office.compile_probe()
         office.start_services()
         server.configure(site, devices, probing)
         if status:
@@ -243,6 +284,8 @@ def _power_back(office, server, devices, run_dir):
     gate = os.path.join(run_dir, "power-back")
     gate_fd = office.open_gate(gate)
     office.boot_devices(devices, gate=gate)
+    if len(devices) < len(office.devices):  # laptops ran on through the cut
+        office.start_laptop_mail(gate)
     time.sleep(max(0.3, outage_until - time.monotonic()))
     t0 = time.monotonic()
     server.start(shimmed=False)
@@ -276,7 +319,7 @@ def _day_and_cut(office, server, scenario, site, devices, run_dir, log, result):
     events = []
     if scenario == "disk-full":
         server.fill_disk()
-        events.append((DISK_FULL_S, server.free_disk, "the lease disk was freed"))
+        events.append((DISK_FULL_S, server.free_disk, DISK_FREED))
         what = f", the lease disk is full until {DISK_FULL_S} s after power back"
     if scenario == "rogue":
         # Plugged in during the outage; a home router's DHCP server is up
