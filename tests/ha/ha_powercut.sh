@@ -364,7 +364,8 @@ judge() {
     echo "PASS: $KIND: every guarantee held"
     return 0
   fi
-  printf 'FAIL: %s: %s\n' "$KIND" "${broken[@]}"
+  local line
+  for line in "${broken[@]}"; do echo "FAIL: $KIND: $line"; done
   return 1
 }
 
