@@ -69,6 +69,7 @@ bench_kind() {
   for side in "${sides[@]}"; do power_off "$side"; done
   BENCH_NO_SHIM=0
   local takeover="n/a (one server)"
+  ((${#sides[@]} == 2)) && takeover="not measured (HA_BENCH_CUTS=0)"
   if ((${#sides[@]} == 2)) && ((HA_BENCH_CUTS > 0)); then
     TAKEOVERS=() MISSING_SURVIVOR=0 MISSING_AFTER=0 DISAGREE=0 LIVE_DUPLICATES=0
     power_on A && power_on B && wait_normal >/dev/null || return 1

@@ -13,6 +13,9 @@ ha_dump_leases). Each subcommand prints one number.
                                        clients; bs-load sends no client-id)
   missing MEMORY DUMP...               clients whose newest ACKed lease is
                                        in none of the dumps
+  reassigned MEMORY DUMP...            of the missing clients, those whose
+                                       address a dump gives another client
+                                       (a conflict, not a lost write)
   doubles MEMORY                       addresses two clients hold at once
                                        (their newest ACKs name the same one)
   disagree DUMP_A DUMP_B               addresses the two servers give to
@@ -89,6 +92,14 @@ def missing(path, dumps):
                if not any(mac.lower() in h.get(addr, ()) for h in held))
 
 
+def reassigned(path, dumps):
+    newest, _ = memory(path)
+    held = [dump(d) for d in dumps]
+    return sum(1 for mac, addr in newest.items()
+               if not any(mac.lower() in h.get(addr, ()) for h in held)
+               and any(h.get(addr) for h in held))
+
+
 def doubles(path):
     newest, _ = memory(path)
     holders = {}
@@ -107,6 +118,8 @@ def main(argv):
         print(takeover(argv[2], int(argv[3]), argv[4], int(argv[5]) if len(argv) == 6 else None))
     elif len(argv) >= 3 and argv[1] == "missing":
         print(missing(argv[2], argv[3:]))
+    elif len(argv) >= 3 and argv[1] == "reassigned":
+        print(reassigned(argv[2], argv[3:]))
     elif len(argv) == 3 and argv[1] == "doubles":
         print(doubles(argv[2]))
     elif len(argv) == 4 and argv[1] == "disagree":

@@ -214,16 +214,18 @@ primary_cut() {
     sleep 1  # the survivor serves for a while alone
   fi
   load_stop "$log"
-  local lost
-  lost=$("$CHECK" missing "$MEMORY" "$(dump "$live" "survivor-$n")")
+  local lost reassigned survivor_dump
+  survivor_dump=$(dump "$live" "survivor-$n")
+  lost=$("$CHECK" missing "$MEMORY" "$survivor_dump")
+  reassigned=$("$CHECK" reassigned "$MEMORY" "$survivor_dump")
   MISSING_SURVIVOR=$((MISSING_SURVIVOR + lost))
   power_on "$dead"
   local resync_s
   resync_s=$(wait_normal) || { echo "ha_powercut: cut $n: the pair did not return to normal in $LIMIT_S s" >&2; return 1; }
   after_return "$n"
   TAKEOVERS+=("$takeover_ms")
-  printf '%s cut %d: %s killed %d ms into the load (%s ACKs), takeover %s ms, missing on survivor %d, back to normal in %d s\n' \
-    "$KIND" "$n" "$dead" "$kill_ms" "$(field "$log" acked)" "$takeover_ms" "$lost" "$resync_s"
+  printf '%s cut %d: %s killed %d ms into the load (%s ACKs), takeover %s ms, missing on survivor %d (%d of them: the address held for another client), back to normal in %d s\n' \
+    "$KIND" "$n" "$dead" "$kill_ms" "$(field "$log" acked)" "$takeover_ms" "$lost" "$reassigned" "$resync_s"
 }
 
 # split_brain: the servers lose each other while both see the clients.
@@ -273,7 +275,8 @@ both_cut() {
   local a b
   a=$(dump A both) b=$(dump B both)
   BOTH_LOST=$("$CHECK" missing "$MEMORY" "$a" "$b")
-  echo "$KIND both cut: killed $kill_ms ms into the load; $BOTH_LOST of $BOTH_CHECKED ACKed leases on neither server"
+  echo "$KIND both cut: killed $kill_ms ms into the load; $BOTH_LOST of $BOTH_CHECKED ACKed leases on neither server" \
+    "($("$CHECK" reassigned "$MEMORY" "$a" "$b") of them: the address held for another client)"
 }
 
 # --- one kind --------------------------------------------------------------------
