@@ -147,7 +147,7 @@ ha-powercut:
 	HA_BUILD=$(BUILD) tests/ha/ha_powercut.sh -o bench/results/ha-powercut.md $(HA_KINDS)
 # In make test: a few cuts of blackstart's pairs (load-balancing: one of
 # each server), judged; Kea (85 s for 3 cuts) only in make ha-powercut.
-HA_SHORT_KINDS ?= blackstart:3 blackstart-lb:2
+HA_SHORT_KINDS ?= blackstart:2 blackstart-lb:2
 ha-powercut-short:
 	scripts/install-deps.sh ha
 	$(MAKE) build
