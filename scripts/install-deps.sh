@@ -27,8 +27,9 @@ command -v npm >/dev/null || api_pkgs+=(npm)
 powercut_pkgs=(iproute2 procps kea-dhcp4-server dnsmasq-base)
 # The HA harness (tests/ha, make ha-powercut): Kea 2.2's hot-standby pair
 # (libdhcp_ha.so and libdhcp_lease_cmds.so come with kea-dhcp4-server's
-# kea-common), curl and jq for its HA commands, python3 for the checks.
-ha_pkgs=(iproute2 procps kea-dhcp4-server curl jq python3)
+# kea-common), curl and jq for its HA commands, python3 for the checks,
+# kea-admin for perfdhcp (make bench-ha's second generator).
+ha_pkgs=(iproute2 procps kea-dhcp4-server kea-admin curl jq python3)
 # Kea 2.2 itself, for the memfile interop test (test_kea_memfile.sh): its
 # lease file is taken over by blackstart and back. The service never starts
 # on the host (policy-rc.d below); the test runs kea-dhcp4 in a namespace.

@@ -4,7 +4,8 @@
 # builds one switch (a bridge) with the two servers (198.18.0.1 primary,
 # 198.18.0.2 standby) and a client namespace, starts the pair through the
 # adapter tests/ha/adapters/KIND.sh, and then:
-#   1. CUTS times, under bs-load: the primary loses power at a random
+#   1. CUTS times, under bs-load: the primary (in load-balancing either
+#      server, alternately: the adapter's ha_cut_side) loses power at a random
 #      instant (SIGKILL, its link goes dark, every byte it had not fsync'd is
 #      lost: the fsync shim of tools/powercut). Measured: the takeover time
 #      (cut to the survivor's first ACK), ACKed leases missing on the
@@ -17,7 +18,12 @@
 # Prints one table row per kind; -o writes the table as Markdown. A kind
 # whose adapter says it cannot run here gets a SKIP row.
 #
-# Usage: tests/ha/ha_powercut.sh [-o FILE.md] KIND[:CUTS]...   (KIND: kea, blackstart)
+# Usage: tests/ha/ha_powercut.sh [-o FILE.md] [-b STEP_S] KIND[:CUTS]...
+#        (KIND: kea, blackstart (hot-standby), blackstart-lb (load-balancing),
+#        blackstart-single (one server, -b only))
+# -b STEP_S: the benchmark instead (tests/ha/ha_bench.sh): each kind's
+#        highest rate under bs-load and perfdhcp in steps of STEP_S seconds,
+#        p99 REQUEST->ACK, and the takeover time from HA_BENCH_CUTS cuts.
 # Environment:
 #   HA_BUILD            directory with bs-load, bs-powercut, libbs_fsync_shim.so (build)
 #   HA_SEED             seed of the random instants (default random, printed)
@@ -28,8 +34,9 @@
 #   HA_LIMIT_S          longest wait for a takeover or a resync (default 60)
 #   BST_KEEP=1          keep the temporary directory
 # Exit status: 2 on bad usage or a missing build, 1 when a kind could not
-# be run through (pair does not start or come back); figures are reported,
-# not judged, until blackstart's pair exists.
+# be run through (pair does not start or come back) or a judged kind (its
+# adapter's ha_judged: blackstart's) broke a guarantee (judge below); other
+# kinds' figures (Kea's) are reported, not judged.
 set -euo pipefail
 HA_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HA_DIR/../.." && pwd)
@@ -37,9 +44,11 @@ REPO=$(cd "$HA_DIR/../.." && pwd)
 source "$REPO/tests/integration/lib.sh"
 
 OUT_MD=""
-while getopts "o:" flag; do
+BENCH_S=0
+while getopts "o:b:" flag; do
   case $flag in
     o) OUT_MD=$OPTARG ;;
+    b) BENCH_S=$OPTARG ;;
     *) exit 2 ;;
   esac
 done
@@ -84,6 +93,7 @@ sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 # --- the servers: power on, power off -------------------------------------------
 
 declare -A PID=()
+BENCH_NO_SHIM=0
 
 # power_on SIDE: restores the link and starts the server with the fsync
 # shim; waits until it listens on port 67.
@@ -91,12 +101,15 @@ power_on() {
   local side=$1 ns_var="HA_NS_$1" if_var="HA_IF_$1" state_var="HA_STATE_$1"
   ip -n "${!ns_var}" link set "${!if_var}" up
   ha_command "$side"
-  ip netns exec "${!ns_var}" env "LD_PRELOAD=$HA_SHIM" "POWERCUT_DIR=${!state_var}" \
+  local preload=("LD_PRELOAD=$HA_SHIM")
+  ((BENCH_NO_SHIM)) && preload=()  # the benchmark's sweeps: speed, no cuts
+  ip netns exec "${!ns_var}" env "${preload[@]}" "POWERCUT_DIR=${!state_var}" \
     "POWERCUT_SNAPSHOT=$HA_RUN/durable-$side" "${HA_CMD[@]}" >>"$HA_RUN/server-$side.log" 2>&1 &
   PID[$side]=$!
   BST_PIDS+=("${PID[$side]}")
   wait_for 15 udp_listening "${!ns_var}" 67 "${PID[$side]}" ||
     { echo "ha_powercut: server $side did not start; $HA_RUN/server-$side.log" >&2; return 1; }
+  ((BENCH_NO_SHIM)) && return 0
   # Without the shim a cut would lose nothing: refuse to report on it.
   grep -q libbs_fsync_shim.so "/proc/${PID[$side]}/maps" 2>/dev/null ||
     { echo "ha_powercut: the fsync shim is not loaded into server $side; refusing" >&2; exit 1; }
@@ -156,8 +169,10 @@ load_once() {
 # (BST_KEEP=1); prints its path.
 dump() { ha_dump_leases "$1" >"$HA_RUN/dump-$2-$1.txt"; echo "$HA_RUN/dump-$2-$1.txt"; }
 checked() { awk '{ newest[$1] = $2 } END { print length(newest) }' "$MEMORY"; }
+# took_over CUT_MS SURVIVOR_IP [BUCKET]: the survivor ACKed a client (of
+# the RFC 3074 bucket, when given) after the cut.
 # shellcheck disable=SC2317  # called through wait_for
-took_over() { (($("$CHECK" takeover "$MEMORY" "$1" "$2") >= 0)); }
+took_over() { (($("$CHECK" takeover "$MEMORY" "$@") >= 0)); }
 
 # wait_normal: the pair is back in its normal state; prints the seconds.
 wait_normal() {
@@ -178,29 +193,39 @@ after_return() {
 
 # --- the three scenarios -------------------------------------------------------
 
-# primary_cut N: one power cut of the primary under load.
+# primary_cut N: one power cut of the primary (or of the side the adapter's
+# ha_cut_side names) under load.
 primary_cut() {
-  local n=$1 kill_ms cut_ms takeover_ms=-1 log="$HA_RUN/load-cut-$1.log"
+  local n=$1 kill_ms cut_ms takeover_ms=-1 log="$HA_RUN/load-cut-$1.log" dead live bucket
+  dead=$(ha_cut_side "$n")
+  live=A
+  [[ $dead == A ]] && live=B
+  local live_addr="HA_ADDR_$live"
+  bucket=$(ha_takeover_bucket "$dead")
   kill_ms=$((200 + RANDOM % 1001))
   load_start "$log" $((RATE * (LIMIT_S + 5))) $((RATE / 4))
   sleep_ms "$kill_ms"
   cut_ms=$(now_ms)
-  power_off A
-  if wait_for "$LIMIT_S" took_over "$cut_ms" "$HA_ADDR_B"; then
-    takeover_ms=$("$CHECK" takeover "$MEMORY" "$cut_ms" "$HA_ADDR_B")
+  power_off "$dead"
+  # shellcheck disable=SC2086  # no bucket: no argument
+  if wait_for "$LIMIT_S" took_over "$cut_ms" "${!live_addr}" $bucket; then
+    # shellcheck disable=SC2086
+    takeover_ms=$("$CHECK" takeover "$MEMORY" "$cut_ms" "${!live_addr}" $bucket)
     sleep 1  # the survivor serves for a while alone
   fi
   load_stop "$log"
-  local lost
-  lost=$("$CHECK" missing "$MEMORY" "$(dump B "survivor-$n")")
+  local lost reassigned survivor_dump
+  survivor_dump=$(dump "$live" "survivor-$n")
+  lost=$("$CHECK" missing "$MEMORY" "$survivor_dump")
+  reassigned=$("$CHECK" reassigned "$MEMORY" "$survivor_dump")
   MISSING_SURVIVOR=$((MISSING_SURVIVOR + lost))
-  power_on A
+  power_on "$dead"
   local resync_s
   resync_s=$(wait_normal) || { echo "ha_powercut: cut $n: the pair did not return to normal in $LIMIT_S s" >&2; return 1; }
   after_return "$n"
   TAKEOVERS+=("$takeover_ms")
-  printf '%s cut %d: killed %d ms into the load (%s ACKs), takeover %s ms, missing on survivor %d, back to normal in %d s\n' \
-    "$KIND" "$n" "$kill_ms" "$(field "$log" acked)" "$takeover_ms" "$lost" "$resync_s"
+  printf '%s cut %d: %s killed %d ms into the load (%s ACKs), takeover %s ms, missing on survivor %d (%d of them: the address held for another client), back to normal in %d s\n' \
+    "$KIND" "$n" "$dead" "$kill_ms" "$(field "$log" acked)" "$takeover_ms" "$lost" "$reassigned" "$resync_s"
 }
 
 # split_brain: the servers lose each other while both see the clients.
@@ -214,8 +239,12 @@ split_brain() {
   local cut_ms began_s=$SECONDS
   cut_ms=$(now_ms)
   # Both serve once the standby has taken over (the primary never stops).
-  wait_for "$LIMIT_S" took_over "$cut_ms" "$HA_ADDR_B" || true
-  SPLIT_TAKEOVER_MS=$("$CHECK" takeover "$MEMORY" "$cut_ms" "$HA_ADDR_B")
+  local bucket
+  bucket=$(ha_takeover_bucket A)
+  # shellcheck disable=SC2086  # no bucket: no argument
+  wait_for "$LIMIT_S" took_over "$cut_ms" "$HA_ADDR_B" $bucket || true
+  # shellcheck disable=SC2086
+  SPLIT_TAKEOVER_MS=$("$CHECK" takeover "$MEMORY" "$cut_ms" "$HA_ADDR_B" $bucket)
   sleep 5  # both serve
   load_stop "$log"
   ip -n "$HA_NS_A" route del blackhole "$HA_ADDR_B/32"
@@ -246,7 +275,8 @@ both_cut() {
   local a b
   a=$(dump A both) b=$(dump B both)
   BOTH_LOST=$("$CHECK" missing "$MEMORY" "$a" "$b")
-  echo "$KIND both cut: killed $kill_ms ms into the load; $BOTH_LOST of $BOTH_CHECKED ACKed leases on neither server"
+  echo "$KIND both cut: killed $kill_ms ms into the load; $BOTH_LOST of $BOTH_CHECKED ACKed leases on neither server" \
+    "($("$CHECK" reassigned "$MEMORY" "$a" "$b") of them: the address held for another client)"
 }
 
 # --- one kind --------------------------------------------------------------------
@@ -260,13 +290,19 @@ maximum() { printf '%s\n' "$@" | sort -n | tail -n 1; }
 run_kind() {
   KIND=$1
   local cuts=$2 started_s=$SECONDS n
-  # The adapter seam: each kind defines the same ha_* functions.
+  # The adapter seam: each kind defines the same ha_* functions; the
+  # optional ones fall back to the primary-only defaults.
+  unset -f ha_cut_side ha_takeover_bucket ha_judged ha_sides
+  ha_sides() { echo A B; }
+  ha_cut_side() { echo A; }
+  ha_takeover_bucket() { :; }
+  ha_judged() { return 1; }
   # shellcheck source=/dev/null
   source "$HA_DIR/adapters/$KIND.sh"
   local why
   if ! why=$(ha_available); then
     echo "SKIP: $KIND: $why"
-    ROWS+=("| $(ha_label) | SKIP: $why | | | | | | | |")
+    ROWS+=("| $(ha_label) | SKIP: $why | | | | | | | | |")
     return 0
   fi
   HA_RUN="$BST_TMP/$KIND"
@@ -276,6 +312,10 @@ run_kind() {
   "$BS_POWERCUT" baseline "$HA_STATE_A" "$HA_RUN/durable-A"
   "$BS_POWERCUT" baseline "$HA_STATE_B" "$HA_RUN/durable-B"
   ha_setup
+  if ((BENCH_S > 0)); then
+    bench_kind
+    return
+  fi
   TAKEOVERS=() MISSING_SURVIVOR=0 MISSING_AFTER=0 DISAGREE=0 LIVE_DUPLICATES=0
   note "$KIND: $cuts primary cuts, seed $SEED, $RATE clients/s"
   if ! power_on A || ! power_on B || ! wait_normal >/dev/null; then
@@ -296,12 +336,45 @@ run_kind() {
     "missing_after_return=$MISSING_AFTER doubles=$cut_doubles live_duplicates=$LIVE_DUPLICATES" \
     "servers_disagree=$DISAGREE split_doubles=$SPLIT_DOUBLES split_disagree=$SPLIT_DISAGREE" \
     "both_lost=$BOTH_LOST both_checked=$BOTH_CHECKED seed=$SEED seconds=$((SECONDS - started_s))"
-  ROWS+=("| $(ha_label) | $cuts | $takeover | $MISSING_SURVIVOR | $MISSING_AFTER | $cut_doubles | $DISAGREE | $SPLIT_DOUBLES ($SPLIT_DISAGREE) | $BOTH_LOST of $BOTH_CHECKED |")
+  local verdict="measured"
+  if ha_judged; then
+    verdict="PASS"
+    judge "$cut_doubles" || { verdict="FAIL"; VERDICT=1; }
+  fi
+  ROWS+=("| $(ha_label) | $cuts | $takeover | $MISSING_SURVIVOR | $MISSING_AFTER | $cut_doubles | $DISAGREE | $SPLIT_DOUBLES ($SPLIT_DISAGREE) | $BOTH_LOST of $BOTH_CHECKED | $verdict |")
+}
+
+# judge CUT_DOUBLES: for a kind that claims the issue's guarantees (its
+# adapter's ha_judged), one line per broken one; fails if any is.
+# Takeover must come within max-response-delay + heartbeat-delay + 1 s
+# (the silence that makes partner-down, the last heartbeat's age, one
+# exchange).
+judge() {
+  local limit_ms=$((HA_MAX_RESPONSE_MS + HA_HEARTBEAT_MS + 1000)) broken=() t
+  for t in "${TAKEOVERS[@]}" "$SPLIT_TAKEOVER_MS"; do
+    ((t >= 0 && t <= limit_ms)) || broken+=("takeover $t ms, limit $limit_ms ms (-1: never)")
+  done
+  ((MISSING_SURVIVOR == 0)) || broken+=("$MISSING_SURVIVOR ACKed leases missing on the survivor")
+  ((MISSING_AFTER == 0)) || broken+=("$MISSING_AFTER ACKed leases missing on a server after the return and resync")
+  (($1 == 0)) || broken+=("$1 addresses held by two clients after the cuts")
+  ((LIVE_DUPLICATES == 0)) || broken+=("$LIVE_DUPLICATES addresses bs-load saw ACKed to two clients")
+  ((DISAGREE == 0)) || broken+=("the servers disagree on $DISAGREE addresses after the returns")
+  ((SPLIT_DOUBLES == 0)) || broken+=("split brain: $SPLIT_DOUBLES addresses held by two clients")
+  ((SPLIT_DISAGREE == 0)) || broken+=("split brain: the servers disagree on $SPLIT_DISAGREE addresses after healing")
+  ((BOTH_LOST == 0)) || broken+=("both cut: $BOTH_LOST ACKed leases on neither server")
+  ((BOTH_CHECKED > 0)) || broken+=("both cut: no ACKed lease to check")
+  if ((${#broken[@]} == 0)); then
+    echo "PASS: $KIND: every guarantee held"
+    return 0
+  fi
+  local line
+  for line in "${broken[@]}"; do echo "FAIL: $KIND: $line"; done
+  return 1
 }
 
 table() {
-  echo "| pair | primary cuts | takeover ms (median / max) | ACKed missing on survivor | ACKed missing after return | addresses two clients hold | servers disagree | split brain: two clients (servers disagree) | both cut: ACKed lost |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| pair | cuts | takeover ms (median / max) | ACKed missing on survivor | ACKed missing after return | addresses two clients hold | servers disagree | split brain: two clients (servers disagree) | both cut: ACKed lost | verdict |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
   printf '%s\n' "${ROWS[@]}"
 }
 
@@ -318,6 +391,10 @@ markdown() {
   echo "Method and columns: [tests/ha/README.md](../../tests/ha/README.md)."
 }
 
+if ((BENCH_S > 0)); then
+  # shellcheck source=./ha_bench.sh
+  source "$HA_DIR/ha_bench.sh"
+fi
 STARTED_S=$SECONDS
 COMMAND="$*"
 for spec in "$@"; do
@@ -328,11 +405,17 @@ for spec in "$@"; do
   RANDOM=$SEED
   if ! run_kind "$kind" "$count"; then
     VERDICT=1
-    ROWS+=("| $kind | FAILED to run through (log above) | | | | | | | |")
+    ROWS+=("| $kind | FAILED to run through (log above) | | | | | | | | |")
     for side in A B; do [[ -z "${PID[$side]:-}" ]] || power_off "$side"; done
   fi
 done
 echo
+if ((BENCH_S > 0)); then
+  echo "HA benchmark: $((SECONDS - STARTED_S)) s, load average $(cut -d ' ' -f 1-3 /proc/loadavg)"
+  bench_table
+  [[ -z "$OUT_MD" ]] || bench_markdown >"$OUT_MD"
+  exit "$VERDICT"
+fi
 echo "HA power-cut harness: seed $SEED, $((SECONDS - STARTED_S)) s"
 table
 [[ -z "$OUT_MD" ]] || markdown >"$OUT_MD"

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # An HA pair (issue 12) from Kea's libdhcp_ha parameters: two blackstart
-# servers in their own namespaces on one bridge, hot-standby. A dhclient
-# gets a lease from the primary and the standby's lease table holds it too
-# (an ACK leaves only once both have it). Then the primary is killed
-# (SIGKILL); the standby reaches partner-down (max-unacked-clients 0, so
-# silence alone, after max-response-delay) and a new client gets a lease
-# from it, for no longer than MCLT. ha-heartbeat and status-get show the
-# pair's states along the way.
+# servers in their own namespaces on one bridge, hot-standby. dhclient,
+# dhcpcd, and udhcpc behind ISC dhcrelay (relaying to both servers from a
+# second link, 198.18.3.0/24) get leases from the primary, and the
+# standby's lease table holds each too (an ACK leaves only once both have
+# it). Then the primary is killed (SIGKILL); the standby reaches
+# partner-down (max-unacked-clients 0, so silence alone, after
+# max-response-delay) and new clients, one on the switch (udhcpc) and one
+# behind the relay (dhclient), get leases from it, for no longer than MCLT.
+# ha-heartbeat and status-get show the pair's states along the way.
+# Load-balancing: test_ha_lb.sh.
 # Usage: tests/integration/test_ha.sh path/to/blackstart
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -42,6 +45,11 @@ write_config() {
     "id": 1, "subnet": "198.18.1.0/24",
     "pools": [{"pool": "198.18.1.100 - 198.18.1.199"}],
     "option-data": [{"name": "routers", "data": "198.18.1.254"}]
+  }, {
+    "id": 2, "subnet": "198.18.3.0/24",
+    "pools": [{"pool": "198.18.3.100 - 198.18.3.199"}],
+    "relay": {"ip-addresses": ["198.18.3.1"]},
+    "option-data": [{"name": "routers", "data": "198.18.3.1"}]
   }],
   "hooks-libraries": [{
     "library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ha.so",
@@ -62,10 +70,23 @@ for n in 1 2; do
   bst_ns "${BST_P}srv$n"
   bst_plug "${BST_P}sw" "${BST_P}srv$n" "${BST_P}s$n"
   ip -n "${BST_P}srv$n" addr add "198.18.1.$n/24" dev "${BST_P}s$n"
+  ip -n "${BST_P}srv$n" route add 198.18.3.0/24 via 198.18.1.3
   write_config "s$n" >"$BST_TMP/s$n.json"
 done
 bst_client "${BST_P}sw" 1
 bst_client "${BST_P}sw" 2
+bst_client "${BST_P}sw" 4
+# The relay: 198.18.1.3 on the servers' switch, 198.18.3.1 on a second
+# switch with clients 3 and 5 behind it.
+bst_ns "${BST_P}rly"
+bst_plug "${BST_P}sw" "${BST_P}rly" "${BST_P}ru"
+ip -n "${BST_P}rly" addr add 198.18.1.3/24 dev "${BST_P}ru"
+bst_switch "${BST_P}sw2"
+bst_plug "${BST_P}sw2" "${BST_P}rly" "${BST_P}rd"
+ip -n "${BST_P}rly" addr add 198.18.3.1/24 dev "${BST_P}rd"
+ip netns exec "${BST_P}rly" sysctl -qw net.ipv4.ip_forward=1
+bst_client "${BST_P}sw2" 3
+bst_client "${BST_P}sw2" 5
 
 start_server_or_exit "${BST_P}srv1" "$BST_TMP/s1.json" "$BST_TMP/server1.log"
 PRIMARY_PID=$BST_SERVER_PID
@@ -87,6 +108,29 @@ else
   fail "dhclient gets a lease from the pair"
 fi
 
+note "dhcpcd on the switch, udhcpc behind dhcrelay (relaying to both servers)"
+start_dhcpcd dhcpcd 4
+if wait_for 30 has_lease dhcpcd; then
+  DHCPCD_IP=$(lease_ip dhcpcd)
+  pass "dhcpcd gets $DHCPCD_IP"
+  check "the standby's lease table holds $DHCPCD_IP too" lease_bound "$BST_TMP/s2.json" "$DHCPCD_IP"
+else
+  fail "dhcpcd gets a lease from the pair"
+fi
+bst_spawn "${BST_P}rly" "$BST_TMP/dhcrelay.log" \
+  dhcrelay -4 -d -pf "$BST_TMP/dhcrelay.pid" -id "${BST_P}rd" -iu "${BST_P}ru" 198.18.1.1 198.18.1.2
+RELAY_PID=$BST_LAST_PID
+check "dhcrelay starts in the relay namespace" wait_for 10 udp_listening "${BST_P}rly" 67 "$RELAY_PID"
+if udhcpc_once relayed 3 -t 5 -T 1; then
+  RELAYED=$(lease_ip relayed)
+  check "udhcpc behind the relay gets $RELAYED from the relayed subnet" \
+    ip_in_range "$RELAYED" 198.18.3.100 198.18.3.199
+  check "the primary's lease table holds $RELAYED" lease_bound "$BST_TMP/s1.json" "$RELAYED"
+  check "the standby's lease table holds $RELAYED too" lease_bound "$BST_TMP/s2.json" "$RELAYED"
+else
+  fail "udhcpc behind the relay gets a lease from the pair"
+fi
+
 note "the primary loses power"
 stop_pid "$PRIMARY_PID" KILL 5
 check "the standby reaches partner-down" wait_for 20 state_is 2 partner-down
@@ -100,6 +144,15 @@ if wait_for 40 has_lease second; then
     [ "${LEASE_S:-999999}" -le "$MCLT" ]
 else
   fail "after the primary died a new client gets a lease from the standby"
+fi
+start_dhclient relayed_after 5
+if wait_for 40 has_lease relayed_after; then
+  LATE=$(lease_ip relayed_after)
+  check "after the primary died dhclient behind the relay gets $LATE from the relayed subnet" \
+    ip_in_range "$LATE" 198.18.3.100 198.18.3.199
+  check "the standby stored $LATE" lease_bound "$BST_TMP/s2.json" "$LATE"
+else
+  fail "after the primary died dhclient behind the relay gets a lease from the standby"
 fi
 stop_pid "$STANDBY_PID" TERM 10
 bst_finish test_ha
