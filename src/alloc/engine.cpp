@@ -84,18 +84,59 @@ std::optional<uint32_t> Engine::State::previous_address(const ClientContext& ctx
   return best->address.value;
 }
 
+namespace {
+
+// FNV-1a then splitmix64's finaliser: stable across builds and platforms
+// (std::hash is not), and every seed bit moves the start.
+uint64_t spread_hash(uint64_t seed, std::string_view key) {
+  uint64_t hash = 0xcbf29ce484222325ULL ^ seed;
+  for (const char c : key) {
+    hash ^= static_cast<uint8_t>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  hash ^= hash >> 30;
+  hash *= 0xbf58476d1ce4e5b9ULL;
+  hash ^= hash >> 27;
+  hash *= 0x94d049bb133111ebULL;
+  return hash ^ (hash >> 31);
+}
+
+}  // namespace
+
+uint64_t Engine::State::search_start(const PoolState& pool, const ClientContext& ctx) const {
+  if (!spread_seed) return 0;
+  return spread_hash(*spread_seed, ctx.key) % pool.free.size();
+}
+
+// The first free address at or after `start` that this server may use,
+// wrapping once to the pool's beginning. With HA ownership the walk over
+// free addresses the partner owns is bounded (ARCHITECTURE.md, "High
+// availability"); past the bound the pool counts as exhausted.
+std::optional<uint32_t> Engine::State::free_in_pool(const PoolState& pool, uint64_t start) const {
+  size_t steps = 0;
+  bool wrapped = start == 0;
+  auto offset = pool.free.next_free(start);
+  while (steps < kMaxOwnershipSteps) {
+    if (!offset) {
+      if (wrapped) return std::nullopt;
+      wrapped = true;
+      offset = pool.free.next_free(0);
+      continue;
+    }
+    if (wrapped && start != 0 && *offset >= start) return std::nullopt;
+    const uint32_t address = pool.first + static_cast<uint32_t>(*offset);
+    if (allowed_free(address)) return address;
+    offset = pool.free.next_free(*offset + 1);
+    ++steps;
+  }
+  return std::nullopt;
+}
+
 std::optional<uint32_t> Engine::State::lowest_free(const ClientContext& ctx) const {
   for (uint32_t index : subnets[ctx.subnet].pool_indexes) {
     const PoolState& pool = pools[index];
-    if (!pool_allows(pool, ctx.classes)) continue;
-    auto offset = pool.free.lowest_free();
-    // With HA ownership, the lowest free address this server owns; the
-    // walk is bounded (ARCHITECTURE.md, "High availability").
-    for (size_t step = 0; offset && step < kMaxOwnershipSteps; ++step) {
-      const uint32_t address = pool.first + static_cast<uint32_t>(*offset);
-      if (allowed_free(address)) return address;
-      offset = pool.free.next_free(*offset + 1);
-    }
+    if (!pool_allows(pool, ctx.classes) || pool.free.free_count() == 0) continue;
+    if (const auto address = free_in_pool(pool, search_start(pool, ctx))) return address;
   }
   return std::nullopt;
 }
@@ -344,6 +385,8 @@ bool held_by(const Lease& lease, const ClientIdentity& client) {
 }
 
 void Engine::revert(const LeaseChange& change) { state_->restore(change); }
+
+void Engine::set_search_spread(std::optional<uint64_t> seed) { state_->spread_seed = seed; }
 
 void Engine::set_allocation_filter(AllocationFilter filter) {
   state_->may_allocate = std::move(filter);

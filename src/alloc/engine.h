@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <tl/expected.hpp>
@@ -120,6 +121,16 @@ class Engine {
   // reservations are not filtered. Null: every free address may be used.
   using AllocationFilter = std::function<bool(Ip4)>;
   void set_allocation_filter(AllocationFilter filter);
+
+  // Servers sharing one lease database (a PostgreSQL store): with a seed
+  // set, the search for a new address in a pool starts at a place derived
+  // from the seed and the client's identity, not at the pool's lowest free
+  // address, and goes on upwards, wrapping once, so any free address is
+  // still found. Servers with different seeds then rarely pick the same
+  // address at the same time (ARCHITECTURE.md, "Spreading the search").
+  // The same client on the same server starts at the same place. Without a
+  // seed (the default): the lowest free address.
+  void set_search_spread(std::optional<uint64_t> seed);
 
   // Undoes a change the store failed to commit (newest first).
   void revert(const LeaseChange& change);

@@ -91,6 +91,7 @@ struct Engine::State {
   config::Config config;
   EngineOptions options;
   Engine::AllocationFilter may_allocate;  // null: no HA ownership
+  std::optional<uint64_t> spread_seed;    // Engine::set_search_spread
   std::vector<SubnetState> subnets;
   std::unordered_map<uint32_t, uint32_t> subnet_by_id;
   std::vector<PoolState> pools;  // sorted by first address, disjoint
@@ -137,7 +138,11 @@ struct Engine::State {
   bool usable(const ClientContext& ctx, uint32_t address) const;
   std::optional<uint32_t> previous_address(const ClientContext& ctx) const;
   std::optional<uint32_t> reserved_address(const ClientContext& ctx) const;
+  // The first free address the client may be given: the lowest, or with a
+  // spread seed the first at or after the client's starting place.
   std::optional<uint32_t> lowest_free(const ClientContext& ctx) const;
+  std::optional<uint32_t> free_in_pool(const PoolState& pool, uint64_t start) const;
+  uint64_t search_start(const PoolState& pool, const ClientContext& ctx) const;
   // Over a shared network's subnets, in preference order: which subnet
   // (index into `contexts`) and address a DISCOVER is offered.
   std::optional<std::pair<size_t, uint32_t>> choose_address(std::span<const ClientContext> contexts,

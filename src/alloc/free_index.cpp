@@ -49,12 +49,21 @@ void FreeBitmap::mark_used(uint64_t offset) {
 std::optional<uint64_t> FreeBitmap::next_free(uint64_t from) const {
   if (from >= size_) return std::nullopt;
   uint64_t word_index = from / kBits;
-  uint64_t word = words_[word_index] & (~uint64_t{0} << (from % kBits));
-  while (word == 0) {
-    if (++word_index >= words_.size()) return std::nullopt;
-    word = words_[word_index];
+  const uint64_t word = words_[word_index] & (~uint64_t{0} << (from % kBits));
+  if (word != 0) return word_index * kBits + static_cast<uint64_t>(__builtin_ctzll(word));
+  // Full words are skipped through the summary, as lowest_free does, so a
+  // search that starts inside a long used run costs one summary word per
+  // 4096 addresses.
+  if (++word_index >= words_.size()) return std::nullopt;
+  uint64_t s = word_index / kBits;
+  uint64_t summary = summary_[s] & (~uint64_t{0} << (word_index % kBits));
+  while (summary == 0) {
+    if (++s >= summary_.size()) return std::nullopt;
+    summary = summary_[s];
   }
-  return word_index * kBits + static_cast<uint64_t>(__builtin_ctzll(word));
+  word_index = s * kBits + static_cast<uint64_t>(__builtin_ctzll(summary));
+  BS_ASSERT(words_[word_index] != 0);
+  return word_index * kBits + static_cast<uint64_t>(__builtin_ctzll(words_[word_index]));
 }
 
 std::optional<uint64_t> FreeBitmap::lowest_free() const {

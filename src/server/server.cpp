@@ -70,6 +70,7 @@ tl::expected<std::unique_ptr<Server>, std::string> Server::create(const config::
   }
   std::unique_ptr<Server> server(new Server(config, store, transport, clock, options));
   server->engine_->load(*leases, clock.now_s());
+  server->install_search_spread();
   spdlog::info("loaded {} leases from {}", leases->size(), store.describe());
   return server;
 }

@@ -47,6 +47,10 @@ struct ServerOptions {
   int receive_timeout_ms = 200;  // also the reclaim cadence when idle
   size_t reclaim_per_batch = 256;
   IntakeOptions intake{};
+  // With a shared store, each server starts its search for a free address
+  // at its own place (alloc::Engine::set_search_spread). Off: the lowest
+  // free address, as with a store of its own (some tests want that order).
+  bool spread_when_shared = true;
 };
 
 class Server {
@@ -152,6 +156,7 @@ class Server {
   void resync_from_store();
   void learn_row(Ip4 address, const std::optional<Lease>& current);
   void answer_conflicted();
+  void install_search_spread();
   // HA (server_partner.cpp).
   bool partner_serves(const DecodedQuery& query, int64_t now_ms);
   void cap_for_partner(Promise& promise, int64_t now_s);

@@ -31,6 +31,7 @@ void Server::reload(const config::Config& next) {
   probes_.resize(config_.probing.max_pending);
   engine_ = std::move(engine);
   install_allocation_filter();
+  install_search_spread();
   spdlog::info("configuration reloaded: {} subnets, {} leases carried over", config_.subnets.size(),
                rows.size());
   Event reloaded;

@@ -10,13 +10,55 @@
 //   is installed and the client's query is handled again against it. For a
 //   REQUEST of an address now held by another client that is a NAK, so the
 //   client rediscovers at once and is offered the next free address.
+// Conflicts are kept rare by spreading: each server's search for a free
+// address starts at a place derived from its own identity and the client's
+// (install_search_spread), instead of every server taking the lowest free
+// address of the same pool and colliding on each new lease.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <array>
 #include <unordered_set>
 
 #include "server/server.h"
 
 namespace bs::server {
+
+namespace {
+
+// FNV-1a, folded over each piece of the server's identity.
+void mix_into(uint64_t& hash, std::span<const uint8_t> bytes) {
+  for (const uint8_t byte : bytes) {
+    hash ^= byte;
+    hash *= 0x100000001b3ULL;
+  }
+}
+
+}  // namespace
+
+// The seed is this server's identity as the other servers would tell it
+// apart: its host name and its links' addresses (a server identifier is
+// unique on a link; the host name separates servers whose links happen to
+// be numbered alike). The same server keeps its seed across restarts, so
+// a client's search starts at the same place again.
+void Server::install_search_spread() {
+  if (!store_.shared() || !options_.spread_when_shared) return;
+  uint64_t seed = 0xcbf29ce484222325ULL;
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) == 0) {
+    mix_into(seed, std::span(reinterpret_cast<const uint8_t*>(host.data()),
+                             std::char_traits<char>::length(host.data())));
+  }
+  for (const io::InterfaceInfo& link : transport_.interfaces()) {
+    const std::array<uint8_t, 4> address{static_cast<uint8_t>(link.address.value >> 24),
+                                         static_cast<uint8_t>(link.address.value >> 16),
+                                         static_cast<uint8_t>(link.address.value >> 8),
+                                         static_cast<uint8_t>(link.address.value)};
+    mix_into(seed, address);
+  }
+  engine_->set_search_spread(seed);
+  spdlog::info("shared lease database: searches for free addresses start at seed {:016x}", seed);
+}
 
 void Server::learn_from_store() {
   if (!store_.shared()) return;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -247,6 +248,10 @@ tl::expected<std::unique_ptr<PgLeaseStore>, StoreError> PgLeaseStore::open(PgOpt
     return tl::unexpected(StoreError{"postgresql lease-database needs a \"name\" (the database)"});
   }
   std::unique_ptr<PgLeaseStore> store(new PgLeaseStore(std::move(options)));
+  // A measuring knob, not a setting (bench/pg_bench.sh): without the
+  // announcements each server learns another's row only from a conflict.
+  const char* announce = std::getenv("BLACKSTART_PG_ANNOUNCE");
+  store->announce_ = announce == nullptr || std::string_view(announce) != "off";
   if (auto connected = store->connect(); !connected) return tl::unexpected(connected.error());
   return store;
 }
@@ -258,7 +263,7 @@ tl::expected<void, StoreError> PgLeaseStore::connect() {
   tl::expected<void, StoreError> ready = check_durability();
   if (ready) ready = check_pg_schema(conn_.get(), describe());
   if (ready) ready = prepare_all();
-  if (ready) {
+  if (ready && announce_) {
     const std::string listen = fmt::format("LISTEN {}", kNotifyChannel);
     auto listening = pg_exec(conn_.get(), listen.c_str(), describe());
     if (!listening) ready = tl::unexpected(listening.error());
@@ -527,7 +532,7 @@ tl::expected<void, StoreError> PgLeaseStore::run_batch(std::span<const LeaseChan
   // The ACKs wait for this: with synchronous_commit on it returns once the
   // commit record is flushed. A connection lost here leaves the outcome
   // unknown, which is reported as a failure: no ACK for a maybe.
-  return commit_then_notify(commit_and_notify_sql(changes, conflicts));
+  return commit_then_notify(announce_ ? commit_and_notify_sql(changes, conflicts) : "COMMIT");
 }
 
 tl::expected<void, StoreError> PgLeaseStore::commit(std::span<const LeaseChange> changes) {

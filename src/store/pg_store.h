@@ -74,6 +74,8 @@ class PgLeaseStore final : public LeaseStore {
   PgOptions options_;
   PgConn conn_;
   uint64_t reconnects_ = 0;
+  // NOTIFY after each commit and LISTEN (BLACKSTART_PG_ANNOUNCE=off: neither).
+  bool announce_ = true;
   // Set by a reconnection, cleared when poll_changes() reports it.
   bool lost_track_ = false;
   // Per batch or poll; reused.

@@ -6,7 +6,9 @@
 # LEASES simulated ones (bs-load) and writes lease4; Kea stops, blackstart
 # starts on the same file and database: every client keeps its address,
 # and new clients' leases go into lease4. blackstart stops, Kea starts
-# again: Kea reads blackstart's rows and every client keeps its address.
+# again: Kea reads blackstart's rows and every client keeps its address;
+# then a blackstart server on a second link joins Kea on the database and
+# both serve new clients at once: no address is held by two clients.
 # Finally blackstart refuses a database whose synchronous_commit is off.
 # Both servers log in as a password-authenticated role (scram-sha-256).
 # Usage: tests/integration/test_kea_pgsql.sh path/to/blackstart
@@ -179,6 +181,38 @@ real_clients_keep "Kea after blackstart"
 verify "$BST_TMP/bs-clients.log" "$LEASES" 12 "Kea after blackstart, blackstart's clients"
 verify "$BST_TMP/kea-clients.log" "$LEASES" 13 "Kea after blackstart, Kea's clients"
 verify "$BST_TMP/drop-clients.log" 5 14 "Kea after blackstart, the clients ACKed after the drop"
+
+note "Kea and blackstart write lease4 at the same time, from one pool"
+# blackstart on a second link (198.18.0.2), same file but its interface;
+# new clients on both links at once. Kea announces nothing, so blackstart
+# learns Kea's rows from conflicts (a NAK, then the client rediscovers),
+# and Kea checks the table before it offers.
+bst_switch "${BST_P}w2"
+bst_ns "${BST_P}srv2"
+bst_plug "${BST_P}w2" "${BST_P}srv2" "${BST_P}s2"
+ip -n "${BST_P}srv2" addr add 198.18.0.2/15 dev "${BST_P}s2"
+bst_client "${BST_P}w2" 4
+sed "s/\"${BST_P}s0\"/\"${BST_P}s2\"/" "$CONF" >"$BST_TMP/second.conf"
+start_server_or_exit "${BST_P}srv2" "$BST_TMP/second.conf" "$BST_TMP/blackstart-beside-kea.log"
+BESIDE=$BST_SERVER_PID
+ip netns exec "${BST_P}c4" "$BS_LOAD" run --iface "${BST_P}c4" --memory "$BST_TMP/both-bs.log" \
+  --clients "$LEASES" --first 5000 --rate 200 --max-seconds 30 --seed 15 >"$BST_TMP/load-both-bs.log" 2>&1 &
+BOTH_BS=$!
+load "$BST_TMP/both-kea.log" "$LEASES" 6 "$BST_TMP/load-both-kea.log"
+wait "$BOTH_BS" || true
+note "at once: Kea acked $(field "$BST_TMP/load-both-kea.log" acked), blackstart acked $(field "$BST_TMP/load-both-bs.log" acked) (NAKs $(field "$BST_TMP/load-both-bs.log" naks)) of $LEASES each"
+check "at once: both servers ACKed clients" \
+  [ "$(field "$BST_TMP/load-both-kea.log" acked)" -gt 0 -a "$(field "$BST_TMP/load-both-bs.log" acked)" -gt 0 ]
+twice=$(cat "$BST_TMP"/*-clients.log "$BST_TMP"/both-*.log |
+  awk '{ if ($2 in mac && mac[$2] != $1) n++; mac[$2] = $1 } END { print n + 0 }')
+check "at once: no address ACKed to two clients, over every client of this test ($twice)" [ "$twice" -eq 0 ]
+missing=0
+while read -r mac address _; do
+  got=$(sql "SELECT encode(hwaddr, 'hex') FROM lease4 WHERE address = '$address'::inet - '0.0.0.0'::inet")
+  [[ "$got" == "${mac//:/}" ]] || missing=$((missing + 1))
+done < <(cat "$BST_TMP"/both-*.log | awk '{ last[$1] = $2 } END { for (m in last) print m, last[m] }')
+check "at once: each client's ACKed address is its row in lease4 (missing $missing)" [ "$missing" -eq 0 ]
+stop_pid "$BESIDE" TERM 10
 stop_pid "$KEA_PID" TERM 15
 
 note "blackstart refuses a database that does not flush commits"

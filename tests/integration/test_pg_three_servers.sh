@@ -52,9 +52,9 @@ field() {
 
 # served LABEL LOG: every bs-load client was answered. A client NAKed
 # after a conflict rediscovers; bs-load gives up after three NAKs in a row
-# ("refused"), which this pool's contention (three servers allocating the
-# lowest free address at 300 clients/s each) causes for some, where a real
-# client would go on. The figures are printed.
+# ("refused"), which contention can cause for some (rarely since the
+# servers spread their searches over the pool), where a real client would
+# go on. The figures are printed.
 served() {
   local acked refused naks
   acked=$(field "$2" acked) refused=$(field "$2" refused) naks=$(field "$2" naks)

@@ -58,6 +58,34 @@ TEST(FreeBitmapTest, MillionAddressPoolAt9999PercentStillFindsTheRightAddress) {
   EXPECT_EQ(bitmap.lowest_free(), std::nullopt);
 }
 
+// next_free against a plain scan, from every kind of start: inside a free
+// run, inside long used runs that cross word and summary boundaries, past
+// the end. (The engine's spread search starts at arbitrary offsets.)
+TEST(FreeBitmapTest, NextFreeMatchesAScanFromAnyStart) {
+  for (uint64_t size : {1u, 64u, 65u, 4096u, 4097u, 20000u}) {
+    FreeBitmap bitmap(size);
+    std::mt19937_64 random(size);
+    std::vector<bool> free(size, true);
+    // Mostly used, with a few free addresses: long used runs.
+    for (uint64_t offset = 0; offset < size; ++offset) {
+      if (random() % 50 != 0) {
+        bitmap.mark_used(offset);
+        free[offset] = false;
+      }
+    }
+    for (uint64_t from = 0; from <= size + 1; from += 1 + random() % 7) {
+      std::optional<uint64_t> expected;
+      for (uint64_t offset = from; offset < size; ++offset) {
+        if (free[offset]) {
+          expected = offset;
+          break;
+        }
+      }
+      ASSERT_EQ(bitmap.next_free(from), expected) << "size " << size << " from " << from;
+    }
+  }
+}
+
 TEST(ExpiryHeapTest, PopsInTimeOrderAndVisitsOnlyDueEntries) {
   ExpiryHeap heap;
   std::mt19937 random(3);
