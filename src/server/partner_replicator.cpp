@@ -3,9 +3,32 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/assert.h"
 
 namespace bs::server {
+namespace {
+
+// A batch the partner did not acknowledge may still have reached it: per
+// address it holds the old row or the new one, so the cap counts from the
+// shorter (a release the partner applied leaves it nothing to protect).
+void note_partner_may_hold(std::unordered_map<uint32_t, int64_t>& acked_expiry_s,
+                           std::span<const LeaseChange> changes) {
+  for (const LeaseChange& change : changes) {
+    const auto it = acked_expiry_s.find(change.address.value);
+    if (it == acked_expiry_s.end()) continue;
+    const bool holds = change.after && change.after->state == LeaseState::Assigned;
+    const int64_t new_expiry_s = holds ? change.after->expires_at_s() : 0;
+    if (new_expiry_s <= 0) {
+      acked_expiry_s.erase(it);
+    } else {
+      it->second = std::min(it->second, new_expiry_s);
+    }
+  }
+}
+
+}  // namespace
 
 PartnerReplicator::PartnerReplicator(const ha::HaConfig& config, PartnerLink& link,
                                      const Clock& clock, const ha::Persisted& restored)
@@ -43,6 +66,7 @@ bool PartnerReplicator::replicate(std::span<const LeaseChange> changes) {
     return true;
   }
   ++counters_.batches_timed_out;
+  note_partner_may_hold(acked_expiry_s_, changes);
   pair_.update_timed_out(clock_.monotonic_ms());
   spdlog::warn("HA: partner did not acknowledge updates up to {} within {} ms; state {}", last,
                pair_.config().max_ack_delay_ms, ha::to_string(pair_.state()));
