@@ -66,6 +66,7 @@ bool PartnerReplicator::replicate(std::span<const LeaseChange> changes) {
     return true;
   }
   ++counters_.batches_timed_out;
+  note_local_only(changes);
   note_partner_may_hold(acked_expiry_s_, changes);
   pair_.update_timed_out(clock_.monotonic_ms());
   spdlog::warn("HA: partner did not acknowledge updates up to {} within {} ms; state {}", last,
@@ -85,8 +86,13 @@ void PartnerReplicator::poll(int timeout_ms) {
   if (pair_.state() == ha::State::Syncing) pair_.sync_done(now_ms);
 }
 
+void PartnerReplicator::note_local_only(std::span<const LeaseChange> changes) {
+  for (const LeaseChange& change : changes) unacked_addresses_.insert(change.address.value);
+}
+
 void PartnerReplicator::note_partner_holds(std::span<const LeaseChange> changes) {
   for (const LeaseChange& change : changes) {
+    unacked_addresses_.erase(change.address.value);
     if (change.after && change.after->state == LeaseState::Assigned) {
       acked_expiry_s_[change.address.value] = change.after->expires_at_s();
     } else {
