@@ -126,6 +126,11 @@ std::optional<int64_t> PartnerReplicator::since_contact_ms() const {
   return clock_.monotonic_ms() - *last;
 }
 
+int64_t PartnerReplicator::ms_until_heartbeat() const {
+  const int64_t due_ms = last_sent_ms_ + pair_.config().heartbeat_delay_ms;
+  return std::max<int64_t>(due_ms - clock_.monotonic_ms(), 0);
+}
+
 void PartnerReplicator::handle(LinkFrame& frame, int64_t now_ms) {
   ++counters_.frames_received;
   pair_.contact(now_ms, frame.sender_state);

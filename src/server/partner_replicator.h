@@ -85,6 +85,9 @@ class PartnerReplicator {
   // its own. What status shows as unacknowledged leases; since this start.
   void note_local_only(std::span<const LeaseChange> changes);
   size_t unacked_leases() const { return unacked_addresses_.size(); }
+  // Until poll() owes the partner a heartbeat (0: now), so a loop that
+  // sleeps until a frame or a packet arrives still sends it on time.
+  int64_t ms_until_heartbeat() const;
 
  private:
   void handle(LinkFrame& frame, int64_t now_ms);
