@@ -76,6 +76,7 @@ void Server::attach_partner(std::unique_ptr<PartnerLink> link, const ha::HaConfi
   replicator_ = std::make_unique<PartnerReplicator>(config, *partner_link_, clock_, restored);
   partner_applier_ = std::make_unique<PartnerApplierAdapter>(*this);
   replicator_->set_applier(partner_applier_.get());
+  rogue_watch_.add_friend(config.partner().address);
   const int wait_fd = partner_link_->wait_fd();
   partner_wakes_ = wait_fd >= 0 && transport_.watch(wait_fd);
   commit_.attach_partner(replicator_.get());
