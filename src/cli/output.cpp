@@ -117,6 +117,22 @@ std::string format_status(const Json& s) {
   out += fmt::format(
       "signals:       {} declines, {} NAKs, {} conflicts, {} rogue-server sightings\n",
       field(s, "declines"), field(s, "naks"), field(s, "conflicts"), field(s, "rogue-servers"));
+  if (s.contains("ha")) out += format_ha_status(s["ha"]);
+  return out;
+}
+
+// Two lines: this server and its partner, then what the partner has not
+// acknowledged. "heard" is seconds since the partner's last frame.
+std::string format_ha_status(const Json& ha) {
+  const Json ago = ha.value("last-contact-s-ago", Json());
+  const std::string heard = ago.is_number() ? duration(ago.get<int64_t>()) + " ago" : "never";
+  const std::string partner_state =
+      ha.value("partner-state", Json()).is_string() ? field(ha, "partner-state") : "unknown";
+  std::string out = fmt::format("ha:            {} {}, state {}; partner {} in {}, heard {}\n",
+                                field(ha, "mode"), field(ha, "role"), field(ha, "state"),
+                                field(ha, "partner-role"), partner_state, heard);
+  out += fmt::format("ha lag:        {} updates, {} leases not acknowledged by the partner\n",
+                     field(ha, "unacked-updates"), field(ha, "unacked-leases"));
   return out;
 }
 

@@ -16,6 +16,8 @@ std::string format_table(const std::vector<std::string>& header,
 std::string format_lease_table(const nlohmann::json& leases);
 std::string format_lease_details(const nlohmann::json& lease);
 std::string format_status(const nlohmann::json& status);
+// status-get's "ha" object (blackstart's flat form), as format_status shows it.
+std::string format_ha_status(const nlohmann::json& ha);
 std::string format_statistics(const nlohmann::json& statistics);
 
 // The answer as indented JSON for --json, safe for a terminal: invalid UTF-8

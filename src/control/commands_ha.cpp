@@ -73,6 +73,7 @@ Json ha_status(const Controller& controller) {
       pair.partner_state() ? Json(std::string(ha::to_string(*pair.partner_state()))) : Json();
   const server::ReplicationCounters& counters = partner->counters();
   Json blackstart = {{"unacked-updates", pair.unacked_updates()},
+                     {"unacked-leases", partner->unacked_leases()},
                      {"own-sequence", pair.own_sequence()},
                      {"partner-acked-sequence", pair.partner_acked_sequence()},
                      {"partner-applied-sequence", pair.partner_applied_sequence()},

@@ -125,7 +125,38 @@ StatusSnapshot Controller::snapshot() const {
   out.reloads_ok = reloads_ok_;
   out.reloads_failed = reloads_failed_;
   out.last_reload_error = last_reload_error_;
+  out.ha = ha_view();
   return out;
+}
+
+std::optional<HaView> Controller::ha_view() const {
+  const server::PartnerReplicator* partner = server_.partner();
+  if (partner == nullptr) return std::nullopt;
+  const ha::PairState& pair = partner->pair();
+  const ha::HaConfig& config = pair.config();
+  const server::ReplicationCounters& counters = partner->counters();
+  HaView view;
+  view.mode = std::string(ha::to_string(config.mode));
+  view.role = std::string(ha::to_string(pair.role()));
+  view.state = std::string(ha::to_string(pair.state()));
+  view.partner_role = std::string(ha::to_string(pair.partner_role()));
+  if (pair.partner_state()) view.partner_state = std::string(ha::to_string(*pair.partner_state()));
+  view.last_contact_ms_ago = partner->since_contact_ms();
+  // In touch: heard within the time the state machine allows for silence.
+  const int64_t touch_ms = static_cast<int64_t>(config.heartbeat_delay_ms) +
+                           static_cast<int64_t>(config.max_ack_delay_ms);
+  view.in_touch = view.last_contact_ms_ago && *view.last_contact_ms_ago <= touch_ms;
+  view.own_sequence = pair.own_sequence();
+  view.partner_acked_sequence = pair.partner_acked_sequence();
+  view.unacked_updates = pair.unacked_updates();
+  view.unacked_leases = partner->unacked_leases();
+  view.batches_sent = counters.batches_sent;
+  view.batches_timed_out = counters.batches_timed_out;
+  view.partner_batches_applied = counters.partner_batches_applied;
+  view.sequence_gaps = counters.sequence_gaps;
+  view.mclt_capped = server_.counters().ha_mclt_capped;
+  view.mclt_s = config.mclt_s;
+  return view;
 }
 
 void Controller::reload_failed(const std::string& error) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <tl/expected.hpp>
 #include <vector>
@@ -45,6 +46,28 @@ struct RecoveryView {
   std::string detail;
 };
 
+// The HA pair as status shows it (Server::partner()); absent without a
+// partner.
+struct HaView {
+  std::string mode;  // "hot-standby" | "load-balancing"
+  std::string role;
+  std::string state;
+  std::string partner_role;
+  std::string partner_state;  // empty: never heard
+  std::optional<int64_t> last_contact_ms_ago;
+  bool in_touch = false;
+  uint64_t own_sequence = 0;
+  uint64_t partner_acked_sequence = 0;
+  uint64_t unacked_updates = 0;  // replication lag: our numbers the partner has not acked
+  uint64_t unacked_leases = 0;   // addresses changed here alone (partner_replicator.h)
+  uint64_t batches_sent = 0;
+  uint64_t batches_timed_out = 0;
+  uint64_t partner_batches_applied = 0;
+  uint64_t sequence_gaps = 0;
+  uint64_t mclt_capped = 0;
+  uint32_t mclt_s = 0;
+};
+
 // A copy of everything the status page, status-get and /metrics show, taken
 // on the pipeline thread and formatted on the HTTP thread.
 struct StatusSnapshot {
@@ -67,6 +90,7 @@ struct StatusSnapshot {
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;
   std::string last_reload_error;
+  std::optional<HaView> ha;
 };
 
 const char* version();
@@ -106,6 +130,7 @@ class Controller {
   void track_store_health();
   Rates rates() const;
   RecoveryView recovery_view() const;
+  std::optional<HaView> ha_view() const;
   void reload_failed(const std::string& error);
 
   server::Server& server_;

@@ -1,6 +1,7 @@
 // Prometheus text format for the pipeline's counters, pool use, latency and
 // batch-size histograms, and the power-cut signals (conflicts, rogue
-// servers, recovery mode, lease-store health).
+// servers, recovery mode, lease-store health), and the HA pair's states
+// and replication lag when there is a partner.
 #include "control/metrics.h"
 
 #include <fmt/format.h>
@@ -171,6 +172,50 @@ void write_signals(Writer& w, const StatusSnapshot& s) {
   w.sample("blackstart_config_reloads_total", "result=\"failed\"", s.reloads_failed);
 }
 
+// The HA pair: states as labelled 0/1 gauges (one sample per state, so a
+// state change is a series going to 1, not a label changing), contact age,
+// and the replication lag. Only with a partner.
+void write_ha(Writer& w, const HaView& ha) {
+  static constexpr std::array<ha::State, 9> kStates = {
+      ha::State::Waiting,     ha::State::Syncing,       ha::State::Ready,
+      ha::State::HotStandby,  ha::State::LoadBalancing, ha::State::PartnerUnreachable,
+      ha::State::PartnerDown, ha::State::InMaintenance, ha::State::PartnerInMaintenance};
+  w.family("blackstart_ha_state", "gauge", "1 for this server's HA state, 0 for the others.");
+  for (ha::State state : kStates) {
+    const std::string_view name = ha::to_string(state);
+    w.sample("blackstart_ha_state", fmt::format(R"(state="{}")", name), name == ha.state ? 1 : 0);
+  }
+  w.family("blackstart_ha_partner_state", "gauge",
+           "1 for the state the partner last reported, 0 for the others (all 0: never heard).");
+  for (ha::State state : kStates) {
+    const std::string_view name = ha::to_string(state);
+    w.sample("blackstart_ha_partner_state", fmt::format(R"(state="{}")", name),
+             name == ha.partner_state ? 1 : 0);
+  }
+  if (ha.last_contact_ms_ago) {
+    w.single("blackstart_ha_last_contact_seconds", "gauge",
+             "Seconds since the partner was last heard (absent: never).",
+             static_cast<double>(*ha.last_contact_ms_ago) / 1000.0);
+  }
+  w.single("blackstart_ha_unacked_updates", "gauge",
+           "Replication lag: lease updates sent to the partner and not acknowledged "
+           "(own sequence minus the partner's acknowledged one).",
+           ha.unacked_updates);
+  w.single("blackstart_ha_unacked_leases", "gauge",
+           "Addresses whose latest change was committed here alone, not acknowledged by the "
+           "partner (since this start).",
+           ha.unacked_leases);
+  w.single("blackstart_ha_batches_sent_total", "counter", "Committed batches sent to the partner.",
+           ha.batches_sent);
+  w.single("blackstart_ha_batches_timed_out_total", "counter",
+           "Batches the partner did not acknowledge within max-ack-delay (ACKs withheld).",
+           ha.batches_timed_out);
+  w.single("blackstart_ha_partner_batches_applied_total", "counter",
+           "Batches from the partner committed here.", ha.partner_batches_applied);
+  w.single("blackstart_ha_mclt_capped_total", "counter",
+           "Leases shortened to MCLT beyond what the partner acknowledged.", ha.mclt_capped);
+}
+
 }  // namespace
 
 std::string format_metrics(const StatusSnapshot& s) {
@@ -185,6 +230,7 @@ std::string format_metrics(const StatusSnapshot& s) {
   write_pools(w, s);
   write_store(w, s);
   write_signals(w, s);
+  if (s.ha) write_ha(w, *s.ha);
   return w.take();
 }
 

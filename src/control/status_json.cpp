@@ -61,12 +61,34 @@ const char* message_type_name(size_t index) {
   return index < kMessageTypes.size() ? kMessageTypes[index] : "unknown";
 }
 
+Json ha_to_json(const HaView& ha) {
+  Json out = {{"mode", ha.mode},
+              {"role", ha.role},
+              {"state", ha.state},
+              {"partner-role", ha.partner_role},
+              {"in-touch", ha.in_touch},
+              {"own-sequence", ha.own_sequence},
+              {"partner-acked-sequence", ha.partner_acked_sequence},
+              {"unacked-updates", ha.unacked_updates},
+              {"unacked-leases", ha.unacked_leases},
+              {"batches-sent", ha.batches_sent},
+              {"batches-timed-out", ha.batches_timed_out},
+              {"partner-batches-applied", ha.partner_batches_applied},
+              {"sequence-gaps", ha.sequence_gaps},
+              {"mclt-capped", ha.mclt_capped},
+              {"mclt-s", ha.mclt_s}};
+  out["partner-state"] = ha.partner_state.empty() ? Json() : Json(ha.partner_state);
+  out["last-contact-s-ago"] =
+      ha.last_contact_ms_ago ? Json(*ha.last_contact_ms_ago / 1000) : Json();
+  return out;
+}
+
 Json status_to_json(const StatusSnapshot& s) {
   uint64_t dropped = 0;
   for (uint64_t count : s.counters.drops) dropped += count;
   Json events = Json::object();
   for (const auto& [kind, count] : s.events_by_kind) events[kind] = count;
-  return Json{
+  Json out{
       {"pid", ::getpid()},
       {"version", s.version},
       {"now", s.now_s},
@@ -112,6 +134,10 @@ Json status_to_json(const StatusSnapshot& s) {
         {"failed", s.reloads_failed},
         {"last-error", escape_invalid_utf8(s.last_reload_error)}}},
   };
+  // blackstart's flat form; status-get also carries Kea's
+  // "high-availability" list (commands_ha.cpp).
+  if (s.ha) out["ha"] = ha_to_json(*s.ha);
+  return out;
 }
 
 Json subnets_to_json(const StatusSnapshot& s) {

@@ -18,5 +18,7 @@ nlohmann::json status_to_json(const StatusSnapshot& snapshot);
 nlohmann::json subnets_to_json(const StatusSnapshot& snapshot);
 nlohmann::json statistics_to_json(const StatusSnapshot& snapshot);
 nlohmann::json event_to_json(const server::Event& event);
+// The HA pair in blackstart's flat form (status-get and /api/status "ha").
+nlohmann::json ha_to_json(const HaView& ha);
 
 }  // namespace bs::control

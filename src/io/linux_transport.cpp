@@ -138,6 +138,7 @@ class LinuxTransport final : public Transport {
   void send(std::span<const TxPacket> packets) override;
   const std::vector<InterfaceInfo>& interfaces() const override { return infos_; }
   TransportCounters counters() const override { return counters_; }
+  bool watch(int fd) override;
 
  private:
   size_t drain(size_t link, std::vector<RxPacket>& out, size_t limit);
@@ -163,7 +164,20 @@ class LinuxTransport final : public Transport {
   size_t tx_count_ = 0;
   int tx_fd_ = -1;
   uint16_t next_ip_id_ = 1;
+  size_t watched_ = 0;  // foreign descriptors in the epoll set (watch)
 };
+
+// Marks a watched descriptor's epoll event apart from the links' indexes.
+constexpr uint64_t kWatchedFd = UINT64_MAX;
+
+bool LinuxTransport::watch(int fd) {
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = kWatchedFd;
+  if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &event) != 0) return false;
+  ++watched_;
+  return true;
+}
 
 tl::expected<void, IoError> LinuxTransport::add_link(const InterfaceInfo& info, UniqueFd udp_fd) {
   epoll_event event{};
@@ -184,14 +198,15 @@ void LinuxTransport::fail(int error_number, uint64_t& counter) {
 
 size_t LinuxTransport::receive(std::vector<RxPacket>& out, size_t max_count, int timeout_ms) {
   if (max_count == 0 || infos_.empty()) return 0;
-  ready_.resize(infos_.size());
+  ready_.resize(infos_.size() + watched_);
   const int ready =
       epoll_wait(epoll_fd_.get(), ready_.data(), static_cast<int>(ready_.size()), timeout_ms);
   if (ready < 0 && errno != EINTR) fail(errno, counters_.receive_errors);
   size_t appended = 0;
   for (int i = 0; i < ready && appended < max_count; ++i) {
-    appended += drain(static_cast<size_t>(ready_[static_cast<size_t>(i)].data.u64), out,
-                      max_count - appended);
+    const uint64_t link = ready_[static_cast<size_t>(i)].data.u64;
+    if (link == kWatchedFd) continue;  // its owner reads it; the wait just ends
+    appended += drain(static_cast<size_t>(link), out, max_count - appended);
   }
   return appended;
 }

@@ -76,6 +76,13 @@ class Transport {
   virtual const std::vector<InterfaceInfo>& interfaces() const = 0;
   // Not pure, so transports that count nothing need not say so.
   virtual TransportCounters counters() const { return {}; }
+  // Also ends receive()'s wait when `fd` turns readable (the HA partner
+  // link's wait_fd), with no packets appended. False: this transport
+  // cannot, and the caller keeps its waits short instead.
+  virtual bool watch(int fd) {
+    (void)fd;
+    return false;
+  }
 };
 
 // Opens sockets on the named interfaces ("*" = every up, non-loopback

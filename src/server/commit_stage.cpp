@@ -70,6 +70,13 @@ tl::expected<void, store::StoreError> CommitStage::commit(alloc::Engine& engine)
     if (required_ == Durability::LocalAndPartner && replicate_committed()) {
       reached_ = Durability::LocalAndPartner;
     }
+    // Committed while the pair was not replicating: the partner has not
+    // heard of these (status counts them; a resync owes them).
+    if (replicator_ != nullptr && required_ == Durability::Local) {
+      for (size_t i = 0; i < changes_.size(); ++i) {
+        if (!conflicted(i)) replicator_->note_local_only({&changes_[i], 1});
+      }
+    }
     return committed;
   }
   conflicts_.clear();

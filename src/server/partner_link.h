@@ -76,6 +76,11 @@ class PartnerLink {
   // Appends the frames that have arrived, waiting up to `timeout_ms` for
   // the first. Returns how many were appended.
   virtual size_t receive(std::vector<LinkFrame>& out, int timeout_ms) = 0;
+  // A descriptor that turns readable when receive() has work (a frame, a
+  // connection, room to write), so the server's one wait on its sockets
+  // (io::Transport::watch) also wakes for the partner instead of polling
+  // the link every few milliseconds. -1: none (the in-process fakes).
+  virtual int wait_fd() const { return -1; }
 };
 
 }  // namespace bs::server

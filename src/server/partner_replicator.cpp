@@ -3,9 +3,32 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/assert.h"
 
 namespace bs::server {
+namespace {
+
+// A batch the partner did not acknowledge may still have reached it: per
+// address it holds the old row or the new one, so the cap counts from the
+// shorter (a release the partner applied leaves it nothing to protect).
+void note_partner_may_hold(std::unordered_map<uint32_t, int64_t>& acked_expiry_s,
+                           std::span<const LeaseChange> changes) {
+  for (const LeaseChange& change : changes) {
+    const auto it = acked_expiry_s.find(change.address.value);
+    if (it == acked_expiry_s.end()) continue;
+    const bool holds = change.after && change.after->state == LeaseState::Assigned;
+    const int64_t new_expiry_s = holds ? change.after->expires_at_s() : 0;
+    if (new_expiry_s <= 0) {
+      acked_expiry_s.erase(it);
+    } else {
+      it->second = std::min(it->second, new_expiry_s);
+    }
+  }
+}
+
+}  // namespace
 
 PartnerReplicator::PartnerReplicator(const ha::HaConfig& config, PartnerLink& link,
                                      const Clock& clock, const ha::Persisted& restored)
@@ -43,6 +66,8 @@ bool PartnerReplicator::replicate(std::span<const LeaseChange> changes) {
     return true;
   }
   ++counters_.batches_timed_out;
+  note_local_only(changes);
+  note_partner_may_hold(acked_expiry_s_, changes);
   pair_.update_timed_out(clock_.monotonic_ms());
   spdlog::warn("HA: partner did not acknowledge updates up to {} within {} ms; state {}", last,
                pair_.config().max_ack_delay_ms, ha::to_string(pair_.state()));
@@ -61,8 +86,13 @@ void PartnerReplicator::poll(int timeout_ms) {
   if (pair_.state() == ha::State::Syncing) pair_.sync_done(now_ms);
 }
 
+void PartnerReplicator::note_local_only(std::span<const LeaseChange> changes) {
+  for (const LeaseChange& change : changes) unacked_addresses_.insert(change.address.value);
+}
+
 void PartnerReplicator::note_partner_holds(std::span<const LeaseChange> changes) {
   for (const LeaseChange& change : changes) {
+    unacked_addresses_.erase(change.address.value);
     if (change.after && change.after->state == LeaseState::Assigned) {
       acked_expiry_s_[change.address.value] = change.after->expires_at_s();
     } else {
@@ -94,6 +124,11 @@ std::optional<int64_t> PartnerReplicator::since_contact_ms() const {
   const auto last = pair_.last_contact_ms();
   if (!last) return std::nullopt;
   return clock_.monotonic_ms() - *last;
+}
+
+int64_t PartnerReplicator::ms_until_heartbeat() const {
+  const int64_t due_ms = last_sent_ms_ + pair_.config().heartbeat_delay_ms;
+  return std::max<int64_t>(due_ms - clock_.monotonic_ms(), 0);
 }
 
 void PartnerReplicator::handle(LinkFrame& frame, int64_t now_ms) {

@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "alloc/lease.h"
@@ -78,6 +79,15 @@ class PartnerReplicator {
   tl::expected<void, std::string> command_maintenance_cancel();
   // Milliseconds since the partner was last heard; nothing: never.
   std::optional<int64_t> since_contact_ms() const;
+  // Changes committed here alone (while the pair was not replicating, or
+  // in a batch the partner did not acknowledge in time): counted per
+  // address until the partner acknowledges a newer change of it or sends
+  // its own. What status shows as unacknowledged leases; since this start.
+  void note_local_only(std::span<const LeaseChange> changes);
+  size_t unacked_leases() const { return unacked_addresses_.size(); }
+  // Until poll() owes the partner a heartbeat (0: now), so a loop that
+  // sleeps until a frame or a packet arrives still sends it on time.
+  int64_t ms_until_heartbeat() const;
 
  private:
   void handle(LinkFrame& frame, int64_t now_ms);
@@ -95,6 +105,9 @@ class PartnerReplicator {
   // Per address the partner holds a lease for; bounded by the addresses
   // in the pools (an entry is dropped when the partner's row is).
   std::unordered_map<uint32_t, int64_t> acked_expiry_s_;
+  // Addresses whose latest change here the partner has not acknowledged;
+  // bounded by the addresses in the pools.
+  std::unordered_set<uint32_t> unacked_addresses_;
 };
 
 }  // namespace bs::server

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -42,13 +43,21 @@ tl::expected<std::unique_ptr<PartnerTcpLink>, std::string> PartnerTcpLink::open(
   sockaddr_in bound{};
   socklen_t length = sizeof(bound);
   ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &length);
-  return std::unique_ptr<PartnerTcpLink>(new PartnerTcpLink(
-      std::move(listener), ntohs(bound.sin_port), partner_address, partner_port, clock));
+  UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+  epoll_event event{};
+  event.events = EPOLLIN;
+  if (!epoll.valid() || ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, listener.get(), &event) != 0) {
+    return tl::unexpected(std::string("HA partner link: epoll: ") + std::strerror(errno));
+  }
+  return std::unique_ptr<PartnerTcpLink>(new PartnerTcpLink(std::move(listener), std::move(epoll),
+                                                            ntohs(bound.sin_port), partner_address,
+                                                            partner_port, clock));
 }
 
-PartnerTcpLink::PartnerTcpLink(UniqueFd listener, uint16_t listening_port, Ip4 partner_address,
-                               uint16_t partner_port, const Clock& clock)
+PartnerTcpLink::PartnerTcpLink(UniqueFd listener, UniqueFd epoll, uint16_t listening_port,
+                               Ip4 partner_address, uint16_t partner_port, const Clock& clock)
     : listener_(std::move(listener)),
+      epoll_(std::move(epoll)),
       listening_port_(listening_port),
       partner_address_(partner_address),
       partner_port_(partner_port),
@@ -71,8 +80,35 @@ void PartnerTcpLink::try_connect() {
   ++counters_.connects;
 }
 
+// Level-triggered: wait_fd() stays readable while a watched descriptor is
+// ready, so a frame receive() left unread still wakes the next wait.
+void PartnerTcpLink::sync_watch() {
+  const int incoming = incoming_.valid() ? incoming_.get() : -1;
+  if (incoming != watched_incoming_) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    if (incoming >= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, incoming, &event);
+    watched_incoming_ = incoming;
+  }
+  const int outgoing = outgoing_.valid() ? outgoing_.get() : -1;
+  // Writable is news only while connecting or with a backlog; a connection
+  // closed by the partner reads as an error or hang-up either way.
+  const uint32_t events = (connecting_ || !out_.empty()) ? uint32_t{EPOLLOUT} : 0u;
+  if (outgoing != watched_outgoing_ || events != watched_outgoing_events_) {
+    epoll_event event{};
+    event.events = events;
+    if (outgoing >= 0) {
+      const int op = outgoing == watched_outgoing_ ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+      ::epoll_ctl(epoll_.get(), op, outgoing, &event);
+    }
+    watched_outgoing_ = outgoing;
+    watched_outgoing_events_ = events;
+  }
+}
+
 void PartnerTcpLink::drop_outgoing() {
   if (outgoing_.valid()) ++counters_.disconnects;
+  watched_outgoing_ = -1;  // closing it takes it out of the epoll set
   outgoing_.reset();
   connecting_ = false;
   out_.clear();  // a frame half written is lost with its connection
@@ -80,6 +116,7 @@ void PartnerTcpLink::drop_outgoing() {
 
 void PartnerTcpLink::drop_incoming() {
   if (incoming_.valid()) ++counters_.disconnects;
+  watched_incoming_ = -1;
   incoming_.reset();
   in_.clear();
 }
@@ -93,6 +130,7 @@ bool PartnerTcpLink::send(const LinkFrame& frame) {
     return false;
   }
   flush();
+  sync_watch();
   return outgoing_.valid();
 }
 
@@ -161,6 +199,12 @@ void PartnerTcpLink::read_incoming(std::vector<LinkFrame>& out, size_t& count) {
 }
 
 size_t PartnerTcpLink::receive(std::vector<LinkFrame>& out, int timeout_ms) {
+  const size_t count = poll_once(out, timeout_ms);
+  sync_watch();
+  return count;
+}
+
+size_t PartnerTcpLink::poll_once(std::vector<LinkFrame>& out, int timeout_ms) {
   try_connect();
   std::array<pollfd, 3> fds{};
   nfds_t used = 0;

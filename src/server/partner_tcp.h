@@ -10,6 +10,12 @@
 // outgoing backlog past twice that drops the connection (the state machine
 // sees the silence). Non-blocking throughout; receive() is the one place
 // that waits, in poll(), at most the timeout it is given.
+//
+// Between batches the server does not poll the link: wait_fd() is an
+// epoll descriptor holding the listener, the accepted connection and (while
+// it connects or has a backlog) the outgoing one, kept in step after each
+// send and receive; the server's transport waits on it with the DHCP
+// sockets, so an idle server sleeps until a packet or a partner frame.
 #pragma once
 
 #include <cstdint>
@@ -48,10 +54,13 @@ class PartnerTcpLink final : public PartnerLink {
   uint16_t listening_port() const { return listening_port_; }
   const TcpLinkCounters& counters() const { return counters_; }
   bool connected() const { return outgoing_.valid() && !connecting_; }
+  int wait_fd() const override { return epoll_.get(); }
 
  private:
-  PartnerTcpLink(UniqueFd listener, uint16_t listening_port, Ip4 partner_address,
+  PartnerTcpLink(UniqueFd listener, UniqueFd epoll, uint16_t listening_port, Ip4 partner_address,
                  uint16_t partner_port, const Clock& clock);
+  size_t poll_once(std::vector<LinkFrame>& out, int timeout_ms);
+  void sync_watch();
   void try_connect();
   void flush();
   void accept_incoming();
@@ -60,6 +69,12 @@ class PartnerTcpLink final : public PartnerLink {
   void drop_incoming();
 
   UniqueFd listener_;
+  UniqueFd epoll_;  // wait_fd(): what receive() would find, for the server's wait
+  // What epoll_ holds: the descriptors (-1: none; a closed descriptor
+  // leaves the set by itself) and the outgoing one's events.
+  int watched_incoming_ = -1;
+  int watched_outgoing_ = -1;
+  uint32_t watched_outgoing_events_ = 0;
   uint16_t listening_port_;
   Ip4 partner_address_;
   uint16_t partner_port_;

@@ -73,7 +73,8 @@ RogueOptions rogue_options_from_env() {
 }
 
 std::optional<RogueSighting> classify_frame(const io::SniffedFrame& frame,
-                                            std::span<const io::InterfaceInfo> links) {
+                                            std::span<const io::InterfaceInfo> links,
+                                            std::span<const Ip4> friends) {
   auto reply = wire::decode(frame.payload);
   if (!reply || reply->op != wire::Op::BootReply) return std::nullopt;
   const auto type = reply->message_type();
@@ -82,6 +83,9 @@ std::optional<RogueSighting> classify_frame(const io::SniffedFrame& frame,
   if (is_our_mac(frame.source_mac, links) || is_our_address(server, links) ||
       is_our_address(frame.source, links)) {
     return std::nullopt;
+  }
+  for (const Ip4 address : friends) {
+    if (server == address || frame.source == address) return std::nullopt;
   }
   RogueSighting sighting;
   sighting.server = server;
@@ -141,7 +145,7 @@ void RogueWatch::poll(std::span<const io::InterfaceInfo> links, const Clock& clo
 
 void RogueWatch::take(const io::SniffedFrame& frame, std::span<const io::InterfaceInfo> links,
                       int64_t now_s, EventLog& events) {
-  const auto sighting = classify_frame(frame, links);
+  const auto sighting = classify_frame(frame, links, friends_);
   if (!sighting) return;
   const auto recorded = tracker_.record(*sighting, now_s);
   if (recorded == RogueTracker::Recorded::Untracked && !reported_full_) {

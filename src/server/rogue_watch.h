@@ -50,8 +50,11 @@ RogueOptions rogue_options_from_env();
 // ACK, or sent by blackstart itself (its MAC, or one of its addresses as
 // server identifier or IP source, on any served link, since two served
 // links may share one segment and a relay forwards our own answers).
+// `friends` are other servers that are no rogues (the HA partner, by the
+// address of its peer URL): their answers are not sightings either.
 std::optional<RogueSighting> classify_frame(const io::SniffedFrame& frame,
-                                            std::span<const io::InterfaceInfo> links);
+                                            std::span<const io::InterfaceInfo> links,
+                                            std::span<const Ip4> friends = {});
 
 // True for a DISCOVER whose chaddr is the MAC of a served link: our own
 // probe, heard on another served link of the same segment.
@@ -69,6 +72,9 @@ class RogueWatch {
   // Never blocks.
   void poll(std::span<const io::InterfaceInfo> links, const Clock& clock, EventLog& events);
 
+  // The HA partner answers the same clients on the same links: its
+  // OFFERs and ACKs (server identifier or IP source) are not a rogue's.
+  void add_friend(Ip4 address) { friends_.push_back(address); }
   const RogueTracker& tracker() const { return tracker_; }
   const io::RogueListener* listener() const { return listener_.get(); }
 
@@ -82,6 +88,7 @@ class RogueWatch {
   RogueTracker tracker_;
   RateLimitedLog log_;
   std::vector<io::SniffedFrame> frames_;  // reused between polls
+  std::vector<Ip4> friends_;              // add_friend: one per HA partner
   std::optional<int64_t> next_probe_ms_;
   uint16_t probe_sequence_ = 0;
   bool reported_full_ = false;

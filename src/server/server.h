@@ -189,8 +189,11 @@ class Server {
   // The intake reads up to this many batches ahead of the pipeline.
   static constexpr size_t kReadAheadBatches = 4;
   // How long the loop waits on the DHCP sockets when it also serves an HA
-  // partner link (the link is polled between batches).
+  // partner link that its transport cannot wait on (the link is polled
+  // between batches). A link with a wait_fd() the transport watches wakes
+  // the wait itself (partner_wakes_).
   static constexpr int kPartnerPollMs = 5;
+  bool partner_wakes_ = false;
   IntakeQueue intake_;
   PriorityPolicy priority_;
   CommitStage commit_;

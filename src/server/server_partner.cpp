@@ -76,6 +76,9 @@ void Server::attach_partner(std::unique_ptr<PartnerLink> link, const ha::HaConfi
   replicator_ = std::make_unique<PartnerReplicator>(config, *partner_link_, clock_, restored);
   partner_applier_ = std::make_unique<PartnerApplierAdapter>(*this);
   replicator_->set_applier(partner_applier_.get());
+  rogue_watch_.add_friend(config.partner().address);
+  const int wait_fd = partner_link_->wait_fd();
+  partner_wakes_ = wait_fd >= 0 && transport_.watch(wait_fd);
   commit_.attach_partner(replicator_.get());
   install_allocation_filter();
 }
@@ -104,7 +107,11 @@ bool Server::partner_serves(const DecodedQuery& query, int64_t now_ms) {
 // draft-ietf-dhc-failover-12's rule: a lease the partner will not have
 // acknowledged before the ACK runs at most MCLT past what it did
 // acknowledge. The change is capped before it is committed, so the store,
-// the partner's copy and the bytes on the wire agree.
+// the partner's copy and the bytes on the wire agree; except that the row
+// never ends before the lease this client already has in it. If the ACK
+// is lost the client keeps that lease (RFC 2131), so a row shortened below
+// it would free the address while it is still in use (the HA simulation
+// found this after a restart, which forgets what the partner acknowledged).
 void Server::cap_for_partner(Promise& promise, int64_t now_s) {
   if (!promise.ack || !promise.change.after) return;
   Lease& lease = *promise.change.after;
@@ -115,8 +122,14 @@ void Server::cap_for_partner(Promise& promise, int64_t now_s) {
   const auto desired_s = static_cast<uint32_t>(std::max<int64_t>(end_s - now_s, 0));
   const uint32_t allowed_s = pair.lease_time_s(desired_s, now_s, acked_expiry_s);
   if (allowed_s >= desired_s) return;
+  int64_t held_s = 0;
+  const std::optional<Lease>& before = promise.change.before;
+  if (before && before->state == LeaseState::Assigned && before->hw_address == lease.hw_address &&
+      before->client_id == lease.client_id) {
+    held_s = std::clamp<int64_t>(before->expires_at_s() - now_s, 0, desired_s);
+  }
   lease.cltt_s = now_s;
-  lease.valid_lifetime_s = allowed_s;
+  lease.valid_lifetime_s = std::max(allowed_s, static_cast<uint32_t>(held_s));
   const bool rewritten = rewrite_lease_times(promise.ack->packet.payload, allowed_s);
   BS_ASSERT(rewritten);  // every ACK that grants a lease carries option 51
   ++counters_.ha_mclt_capped;

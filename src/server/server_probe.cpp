@@ -143,9 +143,16 @@ void Server::abandon_probes() {
 
 int Server::receive_timeout_ms() const {
   // With an HA partner the loop also serves the partner link between
-  // batches, so it must not sleep long on the DHCP sockets alone.
-  const int idle_ms = replicator_ ? std::min(options_.receive_timeout_ms, kPartnerPollMs)
-                                  : options_.receive_timeout_ms;
+  // batches: a link whose descriptor the transport watches wakes the wait
+  // itself, and a heartbeat due sooner shortens it; any other link is
+  // polled every few milliseconds.
+  int idle_ms = options_.receive_timeout_ms;
+  if (replicator_) {
+    idle_ms =
+        partner_wakes_
+            ? static_cast<int>(std::clamp<int64_t>(replicator_->ms_until_heartbeat(), 0, idle_ms))
+            : std::min(idle_ms, kPartnerPollMs);
+  }
   const auto deadline_ms = probes_.next_deadline_ms();
   if (!deadline_ms) return idle_ms;
   const int64_t wait_ms = std::max<int64_t>(1, *deadline_ms - clock_.monotonic_ms() + 1);

@@ -48,6 +48,7 @@ wire::Packet SimClient::query(wire::MessageType type) const {
   wire::Packet packet;
   packet.op = wire::Op::BootRequest;
   packet.xid = xid_;
+  packet.secs = secs_;
   std::copy(hw_.bytes.begin(), hw_.bytes.begin() + hw_.length, packet.chaddr.begin());
   packet.set(wire::opt::kMessageType, Bytes{static_cast<uint8_t>(type)});
   return packet;
@@ -55,6 +56,7 @@ wire::Packet SimClient::query(wire::MessageType type) const {
 
 void SimClient::to_init(int64_t now_ms, int64_t delay_ms) {
   phase_ = Phase::Init;
+  exchange_started_ms_ = now_ms + delay_ms;
   address_ = Ip4{};
   offered_ = Ip4{};
   next_ms_ = now_ms + delay_ms;
@@ -81,10 +83,12 @@ std::optional<wire::Packet> SimClient::act(int64_t now_ms, std::mt19937_64& rand
   if (phase_ == Phase::Bound && chance(random) < whims.reboot) {
     phase_ = Phase::Rebooting;
     next_ms_ = now_ms;
+    exchange_started_ms_ = now_ms;
   }
   if (phase_ == Phase::Bound && now_ms >= t1_ms_) {
     phase_ = Phase::Renewing;
     next_ms_ = now_ms;
+    exchange_started_ms_ = now_ms;
   }
   if (phase_ == Phase::Renewing && now_ms >= t2_ms_) {
     phase_ = Phase::Rebinding;
@@ -92,6 +96,10 @@ std::optional<wire::Packet> SimClient::act(int64_t now_ms, std::mt19937_64& rand
   }
   if (now_ms < next_ms_) return std::nullopt;
   next_ms_ = now_ms + kRetransmit_ms;
+  // RFC 2131's secs: how long this exchange has gone on (what an HA
+  // partner counts to tell a dead server from a lost packet).
+  secs_ = static_cast<uint16_t>(
+      std::clamp<int64_t>((now_ms - exchange_started_ms_) / 1000, 0, UINT16_MAX));
   switch (phase_) {
     case Phase::Init: {
       ++xid_;
@@ -141,6 +149,7 @@ std::optional<Acceptance> SimClient::receive(const wire::Packet& reply, int64_t 
   if (!type) return std::nullopt;
   if (*type == wire::MessageType::Offer && phase_ == Phase::Selecting) {
     offered_ = reply.yiaddr;
+    server_id_ = reply.option_ip(wire::opt::kServerId).value_or(server_id_);
     phase_ = Phase::Requesting;
     next_ms_ = now_ms + kRetransmit_ms;
     wire::Packet request = query(wire::MessageType::Request);
@@ -158,6 +167,7 @@ std::optional<Acceptance> SimClient::receive(const wire::Packet& reply, int64_t 
   }
   if (*type != wire::MessageType::Ack) return std::nullopt;
   const bool fresh = phase_ == Phase::Requesting;
+  server_id_ = reply.option_ip(wire::opt::kServerId).value_or(server_id_);
   bind(reply, now_ms);
   std::uniform_real_distribution<double> chance(0.0, 1.0);
   if (fresh && chance(random) < whims.decline) {

@@ -33,6 +33,9 @@ struct Acceptance {
 
 class SimClient {
  public:
+  // `server_id` is where a REQUEST goes until an OFFER names its server
+  // (option 54); with two servers on the link the client follows the
+  // server that offered, and renews with the one that ACKed.
   SimClient(uint32_t index, Ip4 server_id);
 
   // What the client sends now, if anything (retransmissions, timers, whims).
@@ -51,6 +54,8 @@ class SimClient {
   int64_t lease_end_ms() const { return lease_end_ms_; }
   Phase phase() const { return phase_; }
   uint64_t acks() const { return acks_; }
+  // The server the client renews with (the one whose ACK it holds).
+  Ip4 server_id() const { return server_id_; }
 
  private:
   wire::Packet query(wire::MessageType type) const;
@@ -61,7 +66,9 @@ class SimClient {
   Ip4 server_id_;
   Phase phase_ = Phase::Init;
   uint32_t xid_ = 0;
-  int64_t next_ms_ = 0;  // retransmission or timer
+  int64_t next_ms_ = 0;              // retransmission or timer
+  int64_t exchange_started_ms_ = 0;  // for the secs field
+  uint16_t secs_ = 0;
   Ip4 offered_;
   Ip4 address_;
   int64_t lease_end_ms_ = 0, t1_ms_ = 0, t2_ms_ = 0;

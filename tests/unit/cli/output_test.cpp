@@ -104,5 +104,24 @@ TEST(ApiClientTest, RefusedConnectionSaysSoAndWhere) {
             "connection refused to " + where + "; is blackstart running? (set --url)");
 }
 
+TEST(Output, StatusPrintsTheHaPairAndItsLag) {
+  const Json ha = {{"mode", "load-balancing"},
+                   {"role", "primary"},
+                   {"state", "partner-unreachable"},
+                   {"partner-role", "secondary"},
+                   {"partner-state", "load-balancing"},
+                   {"last-contact-s-ago", 75},
+                   {"unacked-updates", 12},
+                   {"unacked-leases", 4}};
+  const std::string text = format_status(Json{{"ha", ha}});
+  EXPECT_NE(text.find("ha:            load-balancing primary, state partner-unreachable; partner "
+                      "secondary in load-balancing, heard 1m 15s ago"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ha lag:        12 updates, 4 leases not acknowledged"), std::string::npos)
+      << text;
+  EXPECT_EQ(format_status(Json::object()).find("ha:"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace bs::cli

@@ -10,10 +10,12 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -231,6 +233,27 @@ TEST_F(LoopbackTransport, RejectsAddressTheInterfaceLacks) {
   auto result = open_linux_transport({"lo/198.18.0.9"}, 6767);
   ASSERT_FALSE(result.has_value());
   EXPECT_NE(result.error().message.find("198.18.0.9"), std::string::npos);
+}
+
+// The HA partner link's wait_fd joins the wait on the DHCP sockets: a
+// readable one ends a long wait at once, with no packet, and packets are
+// still read beside it.
+TEST_F(LoopbackTransport, AWatchedFdEndsTheWaitWithNoPackets) {
+  const int signal_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  ASSERT_GE(signal_fd, 0);
+  ASSERT_TRUE(transport_->watch(signal_fd));
+  const uint64_t one = 1;
+  ASSERT_EQ(::write(signal_fd, &one, sizeof(one)), static_cast<ssize_t>(sizeof(one)));
+  std::vector<RxPacket> got;
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(transport_->receive(got, 8, 20'000), 0u);
+  // Without the watch this wait would last the full 20 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  ASSERT_TRUE(client_->send_to_server({4, 5}));
+  const std::vector<RxPacket> packets = receive_one();
+  ASSERT_EQ(packets.size(), 1u);
+  EXPECT_EQ(packets[0].payload, (Bytes{4, 5}));
+  ::close(signal_fd);
 }
 
 }  // namespace

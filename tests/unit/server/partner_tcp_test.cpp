@@ -1,12 +1,15 @@
 // The partner link over TCP on the loopback: frames cross both ways
 // through the two one-way connections, a replicated batch is acknowledged
 // across it, a connection from another address than the partner's is
-// refused, and a frame longer than the limit drops the connection.
+// refused, a frame longer than the limit drops the connection, and the
+// link's wait_fd() turns readable when a frame arrives (so the server's one
+// epoll wait can sleep until then).
 #include "server/partner_tcp.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -127,6 +130,47 @@ TEST(PartnerTcpLink, AnOversizedFrameDropsTheConnection) {
   EXPECT_EQ((*a)->counters().broken_frames, 1u);
   EXPECT_TRUE(frames.empty());
   ::close(fd);
+}
+
+bool readable(int fd, int timeout_ms) {
+  pollfd entry{fd, POLLIN, 0};
+  return ::poll(&entry, 1, timeout_ms) == 1 && (entry.revents & POLLIN) != 0;
+}
+
+// What the server's transport waits on: quiet while nothing comes, readable
+// as soon as the partner's frame is there, quiet again once it was read.
+TEST(PartnerTcpLink, WaitFdWakesForAFrameAndOnlyThen) {
+  SystemClock clock;
+  const uint16_t port = base_port() + 8;
+  auto a = PartnerTcpLink::open(kLoopback, port, kLoopback, port + 1, clock);
+  auto b = PartnerTcpLink::open(kLoopback, port + 1, kLoopback, port, clock);
+  ASSERT_TRUE(a) << a.error();
+  ASSERT_TRUE(b) << b.error();
+  const int wait_fd = (*b)->wait_fd();
+  ASSERT_GE(wait_fd, 0);
+  std::vector<LinkFrame> at_b, ignored;
+  (*a)->send(LinkFrame{ha::State::HotStandby, Heartbeat{}});  // starts the connect
+  // b learns of the connection through its wait_fd, not a timed poll.
+  ASSERT_TRUE(readable(wait_fd, 2000));
+  for (int i = 0; i < 200 && at_b.empty(); ++i) {
+    (*a)->receive(ignored, 0);
+    if (readable(wait_fd, 10)) (*b)->receive(at_b, 0);
+    if (at_b.empty()) (*a)->send(LinkFrame{ha::State::HotStandby, Heartbeat{}});
+  }
+  ASSERT_FALSE(at_b.empty());
+  // Both connections settle (b connects back to a) and what is queued is read.
+  for (int i = 0; i < 10; ++i) {
+    (*a)->receive(ignored, 10);
+    (*b)->receive(at_b, 10);
+  }
+  EXPECT_FALSE(readable(wait_fd, 50)) << "an idle link keeps waking the server";
+  (*a)->send(LinkFrame{ha::State::HotStandby, UpdateAck{0}});
+  ASSERT_TRUE(readable(wait_fd, 2000)) << "a frame from the partner does not wake the wait";
+  at_b.clear();
+  (*b)->receive(at_b, 0);
+  ASSERT_EQ(at_b.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<UpdateAck>(at_b.front().message));
+  EXPECT_FALSE(readable(wait_fd, 50));
 }
 
 }  // namespace
