@@ -259,7 +259,8 @@ void Server::file(Promise&& promise, DecodedQuery& query) {
 }
 
 bool Server::overlapping() const {
-  return committer_ != nullptr && !replicator_ && !script_runner_ && !store_.shared();
+  if (committer_ == nullptr || replicator_ || script_runner_ || store_.shared()) return false;
+  return batch_.size() >= options_.overlap_min_batch || !intake_.empty();
 }
 
 // Overlapped commits: this batch's OFFERs leave, then the previous batch's
