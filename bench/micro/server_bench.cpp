@@ -8,6 +8,10 @@
 // BM_ServerPipelineProbed/N is the same with "conflict-probing" "always":
 // every OFFER is parked for a probe that nobody answers and released at the
 // timeout (the clock is advanced past it), so the probe stage is measured too.
+// BM_ServerPipelineOverlap/N is BM_ServerPipeline with overlapped commits
+// (server.h): each batch's commit runs on the committer thread, so this is
+// what the hand-off between the two threads adds per batch (the memory
+// store's commit itself costs next to nothing).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -107,9 +111,14 @@ struct Pipeline {
   std::vector<ClientPackets> clients;
   std::vector<uint32_t> offered;  // per client, from its OFFER
 
-  Pipeline(size_t count, bool probe) {
+  bool overlap = false;
+
+  Pipeline(size_t count, bool probe, bool overlap_commits) : overlap(overlap_commits) {
     config = *config::parse_config(pipeline_config(probe), "bench.json");
-    server = std::move(*server::Server::create(config, store, transport, clock));
+    server::ServerOptions options;
+    options.overlap_commits = overlap;
+    options.overlap_min_batch = 1;  // even a batch of one goes to the committer
+    server = std::move(*server::Server::create(config, store, transport, clock, options));
     if (probe) server->attach_prober(std::make_unique<io::FakeProber>());
     for (uint32_t n = 0; n < count; ++n) clients.push_back(client_packets(n, bench_link().address));
     offered.resize(count);
@@ -139,15 +148,16 @@ struct Pipeline {
       put_ip(clients[n].release, kCiaddrOffset, offered[n]);
     }
     round(&ClientPackets::request);
+    if (overlap) server->run_once();  // nothing new: waits for the commit, sends the ACKs
     const size_t acks = transport.take_sent().size();
     round(&ClientPackets::release);
     return acks == clients.size();
   }
 };
 
-void BM_Pipeline(benchmark::State& state, bool probe) {
+void BM_Pipeline(benchmark::State& state, bool probe, bool overlap) {
   const auto batch = static_cast<size_t>(state.range(0));
-  Pipeline pipeline(batch, probe);
+  Pipeline pipeline(batch, probe, overlap);
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the idiom
     if (!pipeline.exchange(probe)) {
       state.SkipWithError("a client got no OFFER or no ACK");
@@ -160,8 +170,17 @@ void BM_Pipeline(benchmark::State& state, bool probe) {
 }  // namespace
 
 void register_server_benchmarks(const Sizes&) {
-  benchmark::RegisterBenchmark("BM_ServerPipeline", BM_Pipeline, false)->Arg(1)->Arg(64)->Arg(256);
-  benchmark::RegisterBenchmark("BM_ServerPipelineProbed", BM_Pipeline, true)->Arg(1)->Arg(64);
+  benchmark::RegisterBenchmark("BM_ServerPipeline", BM_Pipeline, false, false)
+      ->Arg(1)
+      ->Arg(64)
+      ->Arg(256);
+  benchmark::RegisterBenchmark("BM_ServerPipelineProbed", BM_Pipeline, true, false)
+      ->Arg(1)
+      ->Arg(64);
+  benchmark::RegisterBenchmark("BM_ServerPipelineOverlap", BM_Pipeline, false, true)
+      ->Arg(1)
+      ->Arg(64)
+      ->Arg(256);
 }
 
 }  // namespace bs::bench

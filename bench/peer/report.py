@@ -126,17 +126,27 @@ def cross_check_table(steps, pairs, labels):
     return lines
 
 
+def server_max(st):
+    """blackstart's own largest REQUEST→ACK and its share over 50 ms (other
+    servers do not report it)."""
+    if st.get("server_ra_max_ms") is None:
+        return "–"
+    over = st.get("server_ra_over_50ms_pct")
+    return fmt(st["server_ra_max_ms"], 1) + (f" ({fmt(over, 2)})" if over is not None else "")
+
+
 def every_step_table(steps):
     lines = [
         "| server | asked /s | offered /s | served ACK/s | drops % | DO drops | RA drops "
-        "| D→O p50 / p99 ms | R→A p50 / p99 ms | server CPU % | server waiting for CPU % "
+        "| D→O p50 / p99 ms | R→A p50 / p99 ms | R→A max in server ms (% > 50 ms) "
+        "| server CPU % | server waiting for CPU % "
         "| CPU s / 1,000 | generator CPU % | full socket drops: server / generator | result |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-        "| ---: | --- |",
+        "| ---: | ---: | --- |",
     ]
     for st in steps:
         if "served_rate" not in st:
-            lines.append(f"| {st['server']} | {st['target_rate']:,} | | | | | | | | | | | | | "
+            lines.append(f"| {st['server']} | {st['target_rate']:,} | | | | | | | | | | | | | | "
                          f"error: {st.get('error', '?')} |")
             continue
         result = "pass" if st["passed"] else (
@@ -147,6 +157,7 @@ def every_step_table(steps):
             f"{fmt(st['served_rate'], 0)} | {fmt(st['drop_pct'], 2)} | {st['do_drops']:,} | "
             f"{st['ra_drops']:,} | {fmt(st['do_p50_ms'], 2)} / {fmt(st['do_p99_ms'], 2)} | "
             f"{fmt(st['ra_p50_ms'], 2)} / {fmt(st['ra_p99_ms'], 2)} | "
+            f"{server_max(st)} | "
             f"{fmt(st['server_cpu_pct'], 0)} | {fmt(st['server_runqueue_wait_pct'], 0)} | "
             f"{fmt(st['cpu_s_per_1000'], 3)} | {fmt(st['generator_cpu_pct'], 0)} | "
             f"{st['server_rcvbuf_drops']:,} / {st['generator_rcvbuf_drops']:,} | {result} |")

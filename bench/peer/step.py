@@ -19,6 +19,26 @@ def raw_name(generator, server, rate):
     return f"{prefix}{server.name}-r{rate}.log"
 
 
+def blackstart_latency(bench):
+    """blackstart's own REQUEST→ACK figures for the step (issue 16's
+    stall figure): the largest delay and the share of ACKs over 50 ms, from
+    /metrics (the server was started for this step, so they are its)."""
+    out = subprocess.run(["ip", "netns", "exec", bench.srv_ns, "curl", "-s", "--max-time", "5",
+                          "http://127.0.0.1:8004/metrics"], capture_output=True,
+                         text=True).stdout
+    figures, over, total = {}, None, None
+    for line in out.splitlines():
+        if line.startswith("blackstart_request_to_ack_max_seconds "):
+            figures["server_ra_max_ms"] = 1000.0 * float(line.split()[1])
+        elif line.startswith('blackstart_request_to_ack_seconds_bucket{le="0.05"}'):
+            over = float(line.split()[1])
+        elif line.startswith("blackstart_request_to_ack_seconds_count "):
+            total = float(line.split()[1])
+    if over is not None and total:
+        figures["server_ra_over_50ms_pct"] = 100.0 * (total - over) / total
+    return figures
+
+
 def run_step(bench, server, rate, args, raw_dir, generator):
     state = tempfile.mkdtemp(prefix=f"{server.name}-{rate}.", dir=bench.tmp)
     raw = os.path.join(raw_dir, raw_name(generator, server, rate))
@@ -61,6 +81,8 @@ def run_step(bench, server, rate, args, raw_dir, generator):
     udp_srv1, udp_cli1, backlog1 = probes.udp_counters(bench.srv_ns), \
         probes.udp_counters(bench.cli_ns), probes.softnet_dropped()
     hwm = probes.proc_hwm_kb(proc.pid) if server_alive else 0
+    server_figures = blackstart_latency(bench) if server_alive and \
+        server.name.startswith("blackstart") else {}
     rc = bench.stop(proc)
     server.stop_partner(bench)
 
@@ -82,6 +104,7 @@ def run_step(bench, server, rate, args, raw_dir, generator):
     server_cpu = cpu1 - cpu0
     gen_cpu = usage.ru_utime + usage.ru_stime
     step.update(figures)
+    step.update(server_figures)
     step.update({
         "server_cpu_s": server_cpu,
         "server_cpu_pct": 100.0 * server_cpu / wall if wall else None,

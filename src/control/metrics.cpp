@@ -137,6 +137,12 @@ void write_store(Writer& w, const StatusSnapshot& s) {
               "Time of one lease store commit of a batch, fsync included.", s.histograms.commit_s);
   w.histogram("blackstart_commit_batch_leases", "Lease changes per commit (group commit).",
               s.histograms.commit_batch_size);
+  w.histogram("blackstart_request_to_ack_seconds",
+              "From reading a query to sending the ACK that grants its lease: intake wait, "
+              "handling, the batch's commit (fsync) and the send.",
+              s.histograms.request_to_ack_s);
+  w.single("blackstart_request_to_ack_max_seconds", "gauge",
+           "The longest query-to-ACK delay since start.", s.histograms.request_to_ack_max_s);
 }
 
 void write_signals(Writer& w, const StatusSnapshot& s) {

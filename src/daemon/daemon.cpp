@@ -48,6 +48,7 @@ std::vector<std::string> interface_names(const config::Config& config) {
 server::ServerOptions server_options(const config::Config& config, const DaemonOptions& options) {
   server::ServerOptions server_options;
   server_options.receive_timeout_ms = options.receive_timeout_ms;
+  server_options.overlap_commits = options.overlap_commits;
   // Kea's max-reclaim-leases bounds one reclaim pass (0 = no limit; one
   // pass stays bounded so the packet loop never stalls).
   if (const auto max = config.expiry.max_reclaim_leases) {

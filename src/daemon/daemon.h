@@ -45,6 +45,10 @@ struct DaemonOptions {
   // this long, before the start fails; nothing is served meanwhile.
   int64_t store_retry_interval_ms = 1000;
   int64_t store_wait_max_ms = int64_t{3600} * 1000;
+  // Overlapped commits (server.h): a batch's fsync runs on the committer
+  // thread while the next batch is handled. The server turns it off by
+  // itself for a shared store, an HA pair and run_script.
+  bool overlap_commits = true;
 };
 
 class Daemon {

@@ -29,6 +29,9 @@ struct RxPacket {
   int ifindex = 0;
   Ip4 source;
   uint16_t source_port = 0;
+  // When the server read it (steady clock, ns; 0 = not stamped), for the
+  // REQUEST→ACK latency histogram. Never feeds a DHCP decision.
+  int64_t received_ns = 0;
 };
 
 // Where a reply goes (RFC 2131 4.1).

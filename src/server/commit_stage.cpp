@@ -4,6 +4,9 @@
 // only with the bytes on the wire naming the address its change committed.
 #include "server/commit_stage.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "common/assert.h"
 #include "common/byte_order.h"
 #include "server/partner_replicator.h"
@@ -18,6 +21,18 @@ constexpr size_t kYiaddrOffset = 16;  // BOOTP fixed header: op..ciaddr before i
 Ip4 yiaddr_on_wire(const io::TxPacket& packet) {
   BS_ASSERT(packet.payload.size() >= kYiaddrOffset + 4);
   return Ip4{load_be32(packet.payload, kYiaddrOffset)};
+}
+
+// The REQUEST→ACK delay of each ACK about to leave, measured just before
+// the send (one clock read for the batch).
+void observe_delays(const std::vector<Reply>& acks, PipelineHistograms& histograms) {
+  const int64_t now_ns = steady_now_ns();
+  for (const Reply& ack : acks) {
+    if (ack.query_received_ns == 0) continue;
+    const double delay_s = static_cast<double>(now_ns - ack.query_received_ns) * 1e-9;
+    histograms.request_to_ack_s.observe(delay_s);
+    histograms.request_to_ack_max_s = std::max(histograms.request_to_ack_max_s, delay_s);
+  }
 }
 
 }  // namespace
@@ -52,17 +67,33 @@ void CommitStage::send_unpromised(Counters& counters) {
 }
 
 tl::expected<void, store::StoreError> CommitStage::commit(alloc::Engine& engine) {
+  if (!begin()) return {};
+  commit_in_store();
+  return settle(engine);
+}
+
+bool CommitStage::begin() {
   required_ = Durability::Local;
   if (changes_.empty()) {
     BS_ASSERT(acks_.empty());
     reached_ = Durability::Local;  // nothing needed making durable
-    return {};
+    return false;
   }
   // Decided before the local commit: a batch begun as a pair is held to
   // the pair's level even if the partner fails while it is on its way.
   if (replicator_ != nullptr && replicator_->required()) required_ = Durability::LocalAndPartner;
-  auto committed = store_.commit_each(changes_, conflicts_);
-  if (committed) {
+  return true;
+}
+
+void CommitStage::commit_in_store() {
+  const auto started = std::chrono::steady_clock::now();
+  stored_ = store_.commit_each(changes_, conflicts_);
+  store_duration_s_ = seconds_since(started);
+}
+
+tl::expected<void, store::StoreError> CommitStage::settle(alloc::Engine& engine) {
+  BS_ASSERT(!changes_.empty());
+  if (stored_) {
     reached_ = Durability::Local;
     if (!conflicts_.empty()) withdraw_conflicted(engine);
     // Only what is durable here goes to the partner, so the partner never
@@ -77,14 +108,22 @@ tl::expected<void, store::StoreError> CommitStage::commit(alloc::Engine& engine)
         if (!conflicted(i)) replicator_->note_local_only({&changes_[i], 1});
       }
     }
-    return committed;
+    return stored_;
   }
   conflicts_.clear();
   // Nothing of the batch is durable: undo it in memory and promise nothing.
   // Clients retransmit and get a fresh chance.
   reached_ = Durability::None;
   revert_newest_first(engine, changes_);
-  return committed;
+  return stored_;
+}
+
+void CommitStage::abandon(alloc::Engine& engine, Counters& counters) {
+  revert_newest_first(engine, changes_);
+  counters.drops[static_cast<size_t>(DropReason::CommitFailed)] += acks_.size();
+  acks_.clear();
+  changes_.clear();
+  reached_ = Durability::None;
 }
 
 // The conflicted changes are not stored: undo them in memory (newest
@@ -116,7 +155,7 @@ bool CommitStage::conflicted(size_t change_index) const {
   return false;
 }
 
-void CommitStage::send_kept(Counters& counters) {
+void CommitStage::send_kept(Counters& counters, PipelineHistograms* histograms) {
   if (acks_.empty()) return;
   if (reached_ < required_) {
     // Committed here but not acknowledged by the partner: the lease stays
@@ -140,6 +179,7 @@ void CommitStage::send_kept(Counters& counters) {
     kept_.push_back(std::move(waiting.ack));
   }
   acks_.clear();
+  if (histograms != nullptr) observe_delays(kept_, *histograms);
   send(kept_, counters);
 }
 
@@ -163,6 +203,7 @@ void CommitStage::clear() {
   outgoing_.clear();
   conflicts_.clear();
   reached_ = Durability::None;
+  stored_ = {};
 }
 
 }  // namespace bs::server

@@ -12,6 +12,11 @@
 // LocalAndPartner: after the local commit the batch goes to the partner as
 // one message, and the ACKs leave only once the partner acknowledged it
 // (partner_replicator.h). Otherwise it requires Local.
+//
+// The commit itself is three calls so that the store's part can run on the
+// committer thread (committer.h) while the pipeline handles the next batch:
+// begin() on the pipeline thread, commit_in_store() on either, settle() on
+// the pipeline thread. commit() is the three in a row.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +28,7 @@
 #include "io/transport.h"
 #include "server/counters.h"
 #include "server/handoff.h"
+#include "server/histogram.h"
 #include "store/lease_store.h"
 
 namespace bs::server {
@@ -69,13 +75,27 @@ class CommitStage {
   // and conflicts() lists them (with the database's row, for the caller to
   // learn) until clear().
   tl::expected<void, store::StoreError> commit(alloc::Engine& engine);
+  // commit() in three parts. begin(): false if there is nothing to commit
+  // (then settle() is not needed). commit_in_store() touches only the store
+  // and this stage's changes, so it may run on another thread while the
+  // pipeline fills a second stage; settle() reads its outcome back.
+  bool begin();
+  void commit_in_store();
+  tl::expected<void, store::StoreError> settle(alloc::Engine& engine);
+  // How long commit_in_store's store call took, fsync included.
+  double store_duration_s() const { return store_duration_s_; }
+  // An earlier batch this one was handled on top of failed to commit: undo
+  // this batch's changes (before the earlier batch's own, newest first),
+  // drop its ACKs as commit_failed and commit nothing.
+  void abandon(alloc::Engine& engine, Counters& counters);
   Durability durability() const { return reached_; }
   std::span<const store::CommitConflict> conflicts() const { return conflicts_; }
   bool conflicted(size_t change_index) const;
   Durability required() const { return required_; }
   // 3. The ACKs, if the batch reached the required durability. Each one
   // is paired with its change: same address, a lease granted, committed.
-  void send_kept(Counters& counters);
+  // With `histograms`, each ACK's delay since its query was read is observed.
+  void send_kept(Counters& counters, PipelineHistograms* histograms = nullptr);
   void clear();
 
  private:
@@ -102,6 +122,9 @@ class CommitStage {
   std::vector<Reply> kept_;
   std::vector<io::TxPacket> outgoing_;
   std::vector<store::CommitConflict> conflicts_;
+  // commit_in_store's outcome, for settle().
+  tl::expected<void, store::StoreError> stored_;
+  double store_duration_s_ = 0;
 };
 
 }  // namespace bs::server

@@ -41,6 +41,9 @@ struct Reply {
   // promises, if any) waits in the probe stage until the link has been
   // asked (probe_stage.h).
   std::optional<ProbeNeed> probe;
+  // The query's RxPacket::received_ns, so the send path can measure the
+  // query→reply delay the client saw (0 = unknown).
+  int64_t query_received_ns = 0;
 };
 
 // A lease change to make durable, and the ACK that promises it, if any

@@ -46,7 +46,20 @@ struct PipelineHistograms {
   Histogram commit_s{{1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5, 1}};
   // Lease changes per commit: how much group commit shares one fsync.
   Histogram commit_batch_size{{1, 2, 4, 8, 16, 32, 64, 128}};
+  // From reading a REQUEST (or any query answered by an ACK that grants an
+  // address) to sending its ACK: intake wait, handling, the wait for the
+  // batch's commit and the send. The stall figure of issue 16 (50 ms).
+  Histogram request_to_ack_s{
+      {1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1}};
+  // The largest request_to_ack_s observed (a histogram's top bucket hides it).
+  double request_to_ack_max_s = 0;
 };
+
+inline int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 inline double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

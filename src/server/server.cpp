@@ -88,10 +88,15 @@ Server::Server(const config::Config& config, store::LeaseStore& store, io::Trans
       store_health_(store.describe()),
       intake_(options.intake),
       priority_(PriorityPolicy::from_config(config_)),
-      commit_(store, transport) {
+      stages_{CommitStage(store, transport), CommitStage(store, transport)} {
   BS_ASSERT(options_.batch_max > 0);
   received_.reserve(options_.batch_max);
+  if (options_.overlap_commits && !store.shared()) committer_ = std::make_unique<Committer>();
 }
+
+// A batch still in flight is committed and answered: its clients were
+// promised nothing yet, but its changes are already in the store's hands.
+Server::~Server() { settle_in_flight(); }
 
 size_t Server::run_once() {
   if (replicator_) replicator_->poll(0);
@@ -132,13 +137,17 @@ size_t Server::run_once() {
 // kernel's socket buffer. Waits for traffic only when nothing is queued.
 void Server::fill_intake() {
   received_.clear();
-  const int timeout_ms = intake_.empty() ? receive_timeout_ms() : 0;
+  // With a batch in flight, do not sleep on the sockets: its ACKs are owed
+  // as soon as its fsync returns.
+  const int timeout_ms = intake_.empty() && in_flight_ == nullptr ? receive_timeout_ms() : 0;
   const size_t read_max = options_.batch_max * kReadAheadBatches;
   const size_t count = transport_.receive(received_, read_max, timeout_ms);
   BS_ASSERT(count <= read_max);
   counters_.packets_received += count;
   const int64_t now_ms = clock_.monotonic_ms();
+  const int64_t read_ns = count > 0 ? steady_now_ns() : 0;
   for (io::RxPacket& packet : received_) {
+    packet.received_ns = read_ns;
     uint8_t band = 0;
     if (priority_.enabled()) {
       const io::InterfaceInfo* link = find_link(packet.ifindex);
@@ -190,11 +199,16 @@ void Server::handle(DecodedQuery&& query, const io::InterfaceInfo& link, int64_t
   HandlerResult result = handler_->handle(query.packet, link, now_s, &query.received);
   histograms_.handle_s.observe(seconds_since(handle_started));
   count_outcome(result, query, now_s);
+  if (auto* reply = std::get_if<Reply>(&result)) {
+    reply->query_received_ns = query.received.received_ns;
+  } else if (auto* promise = std::get_if<Promise>(&result); promise && promise->ack) {
+    promise->ack->query_received_ns = query.received.received_ns;
+  }
   // Straight to the commit stage unless the probe stage must hold it; the
   // common case moves the outcome once.
   if (auto* reply = std::get_if<Reply>(&result)) {
     if (!reply->probe || !probes_.active()) {
-      commit_.add(std::move(*reply));
+      commit_->add(std::move(*reply));
       return;
     }
     hold_or_file(std::move(*reply), std::move(query), probe_attempt);
@@ -227,7 +241,7 @@ void Server::count_outcome(const HandlerResult& result, const DecodedQuery& quer
 // whose change is committed before its ACK leaves.
 void Server::file(HeldOutcome&& held, DecodedQuery& query) {
   if (auto* reply = std::get_if<Reply>(&held)) {
-    commit_.add(std::move(*reply));
+    commit_->add(std::move(*reply));
     return;
   }
   file(std::move(std::get<Promise>(held)), query);
@@ -236,7 +250,7 @@ void Server::file(HeldOutcome&& held, DecodedQuery& query) {
 void Server::file(Promise&& promise, DecodedQuery& query) {
   if (replicator_) cap_for_partner(promise, batch_now_s_);
   const bool acked = promise.ack.has_value();
-  const size_t index = commit_.add(std::move(promise));
+  const size_t index = commit_->add(std::move(promise));
   if (acked && store_.shared()) {
     if (script_runner_) script_sources_.emplace_back(index, query.received);
     promised_queries_.emplace_back(index, std::move(query));
@@ -245,50 +259,91 @@ void Server::file(Promise&& promise, DecodedQuery& query) {
   if (script_runner_) script_sources_.emplace_back(index, std::move(query.received));
 }
 
+bool Server::overlapping() const {
+  if (committer_ == nullptr || replicator_ || script_runner_ || store_.shared()) return false;
+  return batch_.size() >= options_.overlap_min_batch || !intake_.empty();
+}
+
+// Overlapped commits: this batch's OFFERs leave, then the previous batch's
+// commit is waited for and its ACKs sent, then this batch is submitted and
+// the loop goes back to the sockets while its fsync runs. The wait comes
+// after handling, so handling overlaps the fsync; the submit comes after
+// the wait, so one batch at most is in flight and batches reach the store
+// in the order they changed the engine. If the previous batch failed, this
+// one (handled on top of it) is undone first, then the failed one.
 void Server::commit_and_send() {
   // OFFERs and NAKs promise nothing durable, so they need not wait for the
   // fsync; only ACKs do.
-  commit_.send_unpromised(counters_);
+  commit_->send_unpromised(counters_);
+  settle_in_flight();
+  if (overlapping() && commit_->begin()) {
+    committer_->submit(*commit_);
+    in_flight_ = commit_;
+    in_flight_now_s_ = batch_now_s_;
+    commit_ = commit_ == &stages_[0] ? &stages_[1] : &stages_[0];
+    BS_ASSERT(commit_->changes().empty() && commit_->acks_waiting() == 0);
+    return;
+  }
   const bool durable = commit_batch();
-  commit_.send_kept(counters_);
-  if (!commit_.conflicts().empty()) answer_conflicted();
+  commit_->send_kept(counters_, &histograms_);
+  if (!commit_->conflicts().empty()) answer_conflicted();
   promised_queries_.clear();
   // Only what the store committed: on a failure the changes were reverted
   // and no event is queued either.
   if (durable && !script_sources_.empty()) submit_script_events();
   script_sources_.clear();
-  commit_.clear();
+  commit_->clear();
+}
+
+void Server::settle_in_flight() {
+  if (in_flight_ == nullptr) return;
+  CommitStage& stage = committer_->wait();
+  BS_ASSERT(&stage == in_flight_);
+  in_flight_ = nullptr;
+  auto committed = stage.settle(*engine_);
+  if (!committed) commit_->abandon(*engine_, counters_);
+  // abandon() came first: the failed batch's revert must find the engine
+  // as its own changes left it.
+  finish_batch(stage, in_flight_now_s_, committed);
+  stage.send_kept(counters_, &histograms_);
+  stage.clear();
 }
 
 // The commit stage's commit, measured and reported. True if the batch had
 // changes and they are durable now.
 bool Server::commit_batch() {
-  const size_t change_count = commit_.changes().size();
-  const auto commit_started = std::chrono::steady_clock::now();
-  auto committed = commit_.commit(*engine_);
-  if (change_count == 0) return false;
-  histograms_.commit_s.observe(seconds_since(commit_started));
+  if (!commit_->begin()) return false;
+  commit_->commit_in_store();
+  auto committed = commit_->settle(*engine_);
+  finish_batch(*commit_, batch_now_s_, committed);
+  return committed.has_value();
+}
+
+// Figures, health, counters and events of a settled batch.
+void Server::finish_batch(CommitStage& stage, int64_t now_s,
+                          const tl::expected<void, store::StoreError>& committed) {
+  const size_t change_count = stage.changes().size();
+  histograms_.commit_s.observe(stage.store_duration_s());
   histograms_.commit_batch_size.observe(static_cast<double>(change_count));
   note_commit(committed);
   if (!committed) {
-    report_commit_failure(committed.error().message);
-    return false;
+    report_commit_failure(committed.error().message, now_s);
+    return;
   }
   ++counters_.commits;
-  counters_.leases_committed += change_count - commit_.conflicts().size();
-  counters_.store_conflicts += commit_.conflicts().size();
+  counters_.leases_committed += change_count - stage.conflicts().size();
+  counters_.store_conflicts += stage.conflicts().size();
   for (size_t i = 0; i < change_count; ++i) {
-    if (!commit_.conflicted(i)) record_change_event(commit_.changes()[i], batch_now_s_);
+    if (!stage.conflicted(i)) record_change_event(stage.changes()[i], now_s);
   }
-  return true;
 }
 
 // The batch was reverted and its ACKs are withheld (send_kept counts them
 // as commit_failed); clients retransmit.
-void Server::report_commit_failure(const std::string& message) {
+void Server::report_commit_failure(const std::string& message, int64_t now_s) {
   counters_.commit_failures += 1;
   Event failure;
-  failure.at_s = batch_now_s_;
+  failure.at_s = now_s;
   failure.kind = EventKind::StorageError;
   failure.text = message;
   events_.add(std::move(failure));
@@ -297,10 +352,10 @@ void Server::report_commit_failure(const std::string& message) {
 // After the commit and the replies: the script runner's queue never holds
 // up a reply, and a full queue costs an event, not a client.
 void Server::submit_script_events() {
-  const std::span<const LeaseChange> changes = commit_.changes();
+  const std::span<const LeaseChange> changes = commit_->changes();
   for (auto& [index, query] : script_sources_) {
     BS_ASSERT(index < changes.size());
-    if (commit_.conflicted(index)) continue;
+    if (commit_->conflicted(index)) continue;
     ScriptEvent event;
     event.change = changes[index];
     if (const io::InterfaceInfo* link = find_link(query.ifindex)) {

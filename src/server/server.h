@@ -7,6 +7,7 @@
 // promise: no ACK leaves before the lease it grants is on stable storage.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "io/prober.h"
 #include "io/transport.h"
 #include "server/commit_stage.h"
+#include "server/committer.h"
 #include "server/counters.h"
 #include "server/dhcp4_handler.h"
 #include "server/events.h"
@@ -51,6 +53,18 @@ struct ServerOptions {
   // at its own place (alloc::Engine::set_search_spread). Off: the lowest
   // free address, as with a store of its own (some tests want that order).
   bool spread_when_shared = true;
+  // Overlapped commits (committer.h): a batch's fsync runs on the committer
+  // thread while the next batch is received and handled; its ACKs leave
+  // when it returns. Only for a store this server alone writes, without an
+  // HA partner or a script runner (those stay one batch at a time). Off by
+  // default so tests and the simulation step deterministically.
+  bool overlap_commits = false;
+  // A batch smaller than this, with nothing else waiting in the intake, is
+  // committed on the pipeline thread as before: at a low rate there is
+  // nothing to overlap, and the hand-off between the threads (two context
+  // switches per batch) cost more CPU than it saved (measured at 1,000/s,
+  // ARCHITECTURE.md).
+  size_t overlap_min_batch = 8;
 };
 
 class Server {
@@ -62,6 +76,7 @@ class Server {
                                                                    io::Transport& transport,
                                                                    const Clock& clock,
                                                                    ServerOptions options = {});
+  ~Server();
 
   // One receive/handle/commit/send round; returns packets processed.
   size_t run_once();
@@ -118,9 +133,17 @@ class Server {
   void reload(const config::Config& next);
   // server_admin.cpp: admin_engine() makes changes, commit_admin makes them
   // durable in one transaction or reverts them all if the store fails.
-  alloc::Engine& admin_engine() { return *engine_; }
+  alloc::Engine& admin_engine() {
+    settle_in_flight();
+    return *engine_;
+  }
   tl::expected<void, std::string> commit_admin(std::span<const LeaseChange> changes);
   void record_event(Event event) { events_.add(std::move(event)); }
+  // Waits for an overlapped batch's commit and sends its ACKs (or reverts
+  // it); afterwards nothing is in flight. Everything that touches the store
+  // or changes the engine outside the packet path calls it first.
+  void settle_in_flight();
+  bool commit_in_flight() const { return in_flight_ != nullptr; }
 
  private:
   Server(const config::Config& config, store::LeaseStore& store, io::Transport& transport,
@@ -144,8 +167,11 @@ class Server {
   void fill_intake();
   void count_intake_drops();
   void commit_and_send();
+  bool overlapping() const;
   bool commit_batch();
-  void report_commit_failure(const std::string& message);
+  void finish_batch(CommitStage& stage, int64_t now_s,
+                    const tl::expected<void, store::StoreError>& committed);
+  void report_commit_failure(const std::string& message, int64_t now_s);
   void check_recovery_end(int64_t now_s);
   void record_change_event(const LeaseChange& change, int64_t now_s);
   void record_nak(const wire::Packet& query, int64_t now_s);
@@ -196,7 +222,13 @@ class Server {
   bool partner_wakes_ = false;
   IntakeQueue intake_;
   PriorityPolicy priority_;
-  CommitStage commit_;
+  // Two stages: the one this batch fills (commit_) and, with overlapped
+  // commits, the one whose transaction the committer runs (in_flight_).
+  std::array<CommitStage, 2> stages_;
+  CommitStage* commit_ = &stages_[0];
+  CommitStage* in_flight_ = nullptr;
+  int64_t in_flight_now_s_ = 0;
+  std::unique_ptr<Committer> committer_;
   // With a script runner: which of the commit stage's changes a client's
   // query made, and the query, for the events submitted once the batch is
   // durable.

@@ -11,6 +11,7 @@ namespace bs::server {
 
 tl::expected<void, std::string> Server::commit_admin(std::span<const LeaseChange> changes) {
   if (changes.empty()) return {};
+  settle_in_flight();  // admin_engine() did already; the store is ours alone now
   const int64_t now_s = clock_.now_s();
   auto committed = store_.commit(changes);
   note_commit(committed);

@@ -72,6 +72,7 @@ class Server::PartnerApplierAdapter final : public PartnerApplier {
 
 void Server::attach_partner(std::unique_ptr<PartnerLink> link, const ha::HaConfig& config,
                             const ha::Persisted& restored) {
+  settle_in_flight();  // a pair commits one batch at a time (server.h)
   partner_link_ = std::move(link);
   replicator_ = std::make_unique<PartnerReplicator>(config, *partner_link_, clock_, restored);
   partner_applier_ = std::make_unique<PartnerApplierAdapter>(*this);
@@ -79,7 +80,7 @@ void Server::attach_partner(std::unique_ptr<PartnerLink> link, const ha::HaConfi
   rogue_watch_.add_friend(config.partner().address);
   const int wait_fd = partner_link_->wait_fd();
   partner_wakes_ = wait_fd >= 0 && transport_.watch(wait_fd);
-  commit_.attach_partner(replicator_.get());
+  for (CommitStage& stage : stages_) stage.attach_partner(replicator_.get());
   install_allocation_filter();
 }
 

@@ -118,7 +118,7 @@ void Server::mark_conflict(const PendingProbe& entry, const io::ProbeAnswer& ans
   mark.cltt_s = now_s;
   mark.valid_lifetime_s = config_.decline_probation_period_s;
   mark.state = LeaseState::Declined;
-  commit_.add(Promise{engine_->put_lease(mark, now_s), std::nullopt});
+  commit_->add(Promise{engine_->put_lease(mark, now_s), std::nullopt});
   const std::string text =
       fmt::format("{} answered a conflict probe ({}): marked in use for {} s", to_string(address),
                   describe_responder(answer), config_.decline_probation_period_s);

@@ -14,6 +14,7 @@
 namespace bs::server {
 
 void Server::reload(const config::Config& next) {
+  settle_in_flight();
   abandon_probes();
   auto engine = std::make_unique<alloc::Engine>(next);
   std::vector<Lease> rows;

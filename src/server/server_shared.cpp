@@ -130,24 +130,24 @@ void Server::learn_row(Ip4 address, const std::optional<Lease>& current) {
 // change is undone and the client's retransmission is answered from the
 // learnt row in a later batch.
 void Server::answer_conflicted() {
-  const std::span<const LeaseChange> changes = commit_.changes();
-  for (const store::CommitConflict& conflict : commit_.conflicts()) {
+  const std::span<const LeaseChange> changes = commit_->changes();
+  for (const store::CommitConflict& conflict : commit_->conflicts()) {
     learn_row(changes[conflict.index].address, conflict.current);
   }
   for (auto& [index, query] : promised_queries_) {
-    if (!commit_.conflicted(index)) continue;
+    if (!commit_->conflicted(index)) continue;
     const io::InterfaceInfo* link = find_link(query.received.ifindex);
     if (link == nullptr) continue;
     HandlerResult result = handler_->handle(query.packet, *link, batch_now_s_, &query.received);
     count_outcome(result, query, batch_now_s_);
     if (auto* reply = std::get_if<Reply>(&result)) {
-      commit_.add(std::move(*reply));
+      commit_->add(std::move(*reply));
     } else if (auto* promise = std::get_if<Promise>(&result)) {
       engine_->revert(promise->change);
       counters_.drop(DropReason::CommitFailed);
     }
   }
-  commit_.send_unpromised(counters_);
+  commit_->send_unpromised(counters_);
 }
 
 }  // namespace bs::server

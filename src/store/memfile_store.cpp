@@ -180,7 +180,10 @@ tl::expected<void, StoreError> MemfileLeaseStore::commit(std::span<const LeaseCh
   if (changes.empty()) return {};
   maybe_start_cleanup();
   if (auto opened = ensure_open(); !opened) return opened;
-  std::string text;
+  // Reused: its capacity grows to the largest batch and stays, so a commit
+  // allocates nothing here after the first few.
+  std::string& text = batch_text_;
+  text.clear();
   text.reserve(changes.size() * 128);
   if (torn_tail_at_) {
     // It was never synced (batches end in '\n'), so it was never promised.

@@ -74,6 +74,7 @@ class MemfileLeaseStore final : public LeaseStore {
   // cut off before the next batch, so it never becomes a complete line
   // that the next load would count against max-row-errors.
   std::optional<uint64_t> torn_tail_at_;
+  std::string batch_text_;  // the rows of the batch being committed
   LoadScan last_load_;
   uint64_t writes_ = 0;
   uint64_t syncs_ = 0;

@@ -48,6 +48,9 @@ TEST_F(ControlTest, MetricsShowThePipeline) {
       text, "blackstart_pool_addresses{subnet=\"1\",prefix=\"198.18.1.0/24\",use=\"total\"} 10"));
   EXPECT_TRUE(has_line(text, "blackstart_commit_batch_leases_count 1"));
   EXPECT_TRUE(has_line(text, "blackstart_commit_batch_leases_bucket{le=\"+Inf\"} 1"));
+  // The one ACK granted a lease: its REQUEST→ACK delay was observed.
+  EXPECT_TRUE(has_line(text, "blackstart_request_to_ack_seconds_count 1"));
+  EXPECT_TRUE(has_line(text, "# TYPE blackstart_request_to_ack_max_seconds gauge"));
   EXPECT_TRUE(has_line(text, "blackstart_allocation_duration_seconds_count 2"));
   EXPECT_TRUE(has_line(text, "blackstart_conflicts_total 0"));
   EXPECT_TRUE(has_line(text, "blackstart_rogue_server_sightings_total 0"));
