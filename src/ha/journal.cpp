@@ -277,7 +277,7 @@ void Journal::fail(const char* what) {
   fd_.reset();  // stays in memory from here; a restart reopens the file
 }
 
-bool Journal::sync() {
+bool Journal::flush() {
   if (!fd_.valid()) return path_.empty();
   if (file_records_ > 2 * capacity_) return rewrite_file();
   if (pending_.empty()) return true;
@@ -286,6 +286,15 @@ bool Journal::sync() {
     return false;
   }
   pending_.clear();
+  unsynced_ = true;
+  return true;
+}
+
+bool Journal::sync() {
+  if (!fd_.valid()) return path_.empty();
+  if (!flush()) return false;
+  if (!unsynced_) return true;
+  unsynced_ = false;
   if (::fdatasync(fd_.get()) != 0) {
     fail("fdatasync");
     return false;
@@ -307,6 +316,7 @@ bool Journal::rewrite_file() {
   }
   fd_ = std::move(fd);
   pending_.clear();
+  unsynced_ = false;
   file_records_ = entries_.size();
   return true;
 }

@@ -59,6 +59,10 @@ class Journal {
   // stops claiming the changes it could not keep (the base moves past
   // them), so the partner gets a full dump rather than a partial one.
   bool sync();
+  // Writes the appends without waiting for the disk: for changes the
+  // partner has acknowledged (its copy is their durability), so the file
+  // stays current at the cost of a write, not an fsync.
+  bool flush();
 
   // True when every change numbered after `after_sequence` is here.
   bool covers(uint64_t after_sequence) const { return after_sequence >= base_; }
@@ -84,6 +88,7 @@ class Journal {
   UniqueFd fd_;
   size_t file_records_ = 0;       // change records in the file
   std::vector<uint8_t> pending_;  // appended, not yet written
+  bool unsynced_ = false;         // written, not yet fdatasync'd
 };
 
 // One record's wire form and back (exposed for the unit tests).
