@@ -335,4 +335,14 @@ uint64_t Journal::last_change_of(Ip4 address) const {
   return it == last_of_.end() ? 0 : it->second;
 }
 
+const JournalEntry* Journal::latest_of(Ip4 address) const {
+  const uint64_t sequence = last_change_of(address);
+  if (sequence == 0) return nullptr;
+  const auto it = std::lower_bound(
+      entries_.begin(), entries_.end(), sequence,
+      [](const JournalEntry& entry, uint64_t wanted) { return entry.sequence < wanted; });
+  BS_ASSERT(it != entries_.end() && it->sequence == sequence);
+  return &*it;
+}
+
 }  // namespace bs::ha

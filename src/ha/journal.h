@@ -70,6 +70,8 @@ class Journal {
   std::vector<JournalEntry> entries_after(uint64_t after_sequence, size_t limit) const;
   // The number of the last change kept for `address`; 0: none kept.
   uint64_t last_change_of(Ip4 address) const;
+  // The last change kept for `address`: the row as committed to the store.
+  const JournalEntry* latest_of(Ip4 address) const;
 
   uint64_t base() const { return base_; }
   size_t size() const { return entries_.size(); }

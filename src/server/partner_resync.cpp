@@ -120,8 +120,11 @@ SyncPage PartnerReplicator::next_page() {
     for (size_t at = outbound_.dump_at; at < end; ++at) {
       const Ip4 address = outbound_.dump_addresses[at];
       // The row as it is now: one deleted since the snapshot is in the
-      // journal's tail, which follows the dump.
-      if (auto row = applier_ != nullptr ? applier_->local_row(address) : std::nullopt) {
+      // journal's tail, which follows the dump. The journal's copy first:
+      // it is the row as stored (the engine's may be the uncapped one).
+      if (const ha::JournalEntry* entry = journal_.latest_of(address)) {
+        if (entry->after) page.changes.push_back(LeaseChange{address, std::nullopt, entry->after});
+      } else if (auto row = applier_ != nullptr ? applier_->local_row(address) : std::nullopt) {
         page.changes.push_back(LeaseChange{address, std::nullopt, std::move(row)});
       }
     }
