@@ -138,17 +138,33 @@ Json ha_continue(Executor& executor, const Json& request) {
   return answer(kSuccess, "HA state machine is not paused.");
 }
 
+// Kea's ha-sync: this server fetches the partner's leases (all of them,
+// then what changed meanwhile) and answers once the last page is
+// committed here, or after max-period seconds (Kea's default, 60).
 Json ha_sync(Executor& executor, const Json& request) {
   static constexpr std::string_view kKeys[] = {"server-name", "max-period"};
-  arguments_of(request, kKeys);
-  on_pipeline<bool>(executor, [](Controller& controller) {
-    partner_of(controller);
-    return true;
+  const Json args = arguments_of(request, kKeys);
+  std::string server_name;
+  if (const auto it = args.find("server-name"); it != args.end()) {
+    if (!it->is_string()) throw CommandError("'server-name' must be a string");
+    server_name = it->get<std::string>();
+  }
+  constexpr uint32_t kDefaultPeriodS = 60;
+  constexpr uint32_t kLongestPeriodS = 3600;
+  uint32_t max_period_s = kDefaultPeriodS;
+  if (const auto it = args.find("max-period"); it != args.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
+        it->get<int64_t>() > kLongestPeriodS) {
+      throw CommandError("'max-period' must be a number of seconds, 1 to 3600");
+    }
+    max_period_s = it->get<uint32_t>();
+  }
+  return on_pipeline<Json>(executor, [server_name, max_period_s](Controller& controller) {
+    auto synced = partner_of(controller).command_sync(server_name, max_period_s);
+    if (!synced) return answer(kError, synced.error());
+    return answer(kSuccess, "Lease database synchronization complete: " + std::to_string(*synced) +
+                                " changes applied.");
   });
-  return answer(kError,
-                "ha-sync is not built yet (issue 12): every batch is replicated before its "
-                "ACK while the pair is in its normal state; the resync of what either server "
-                "granted alone is the missing part");
 }
 
 }  // namespace bs::control

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/partner_tcp.h"
 
 namespace bs::daemon {
@@ -29,7 +31,16 @@ tl::expected<std::unique_ptr<HaPairing>, std::string> HaPairing::attach(
   if (!link) return tl::unexpected(link.error());
   std::unique_ptr<HaPairing> pairing(new HaPairing(path, server));
   pairing->saved_ = *loaded;
+  // The resync journal beside the state file. A new one reaches back only
+  // past the numbers the state file has seen given out, and never to 0:
+  // leases the store held before the pair existed reach the partner by a
+  // full dump at the first meeting.
+  auto journal = ha::Journal::open(path + ".journal", ha::kJournalEntries,
+                                   std::max<uint64_t>(loaded->persisted.own_sequence, 1));
+  if (!journal) return tl::unexpected("cannot open the HA journal: " + journal.error());
   server.attach_partner(std::move(*link), ha, ha::restore_after_start(*loaded));
+  server.partner()->pair().skip_sequence_past(journal->base());
+  server.partner()->set_journal(std::move(*journal));
   // Reserve the first block before any number of it is used.
   if (!pairing->save()) return tl::unexpected("cannot write the HA state file " + path);
   spdlog::info("HA: {} ({}) paired with {} at {}:{}, {}, state file {}", self.name,

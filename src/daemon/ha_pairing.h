@@ -3,7 +3,8 @@
 // reuse one), the partner link is opened on this server's peer URL and the
 // server is paired; as it runs, a new block of sequence numbers is
 // reserved on disk before the one in use runs out; at a clean stop the
-// state is written. The state file defaults to "<lease file>.ha".
+// state is written. The state file defaults to "<lease file>.ha"; the
+// resync journal (ha/journal.h) is "<state file>.journal".
 #pragma once
 
 #include <memory>

@@ -76,6 +76,26 @@ Persisted PairState::persisted() const {
 
 void PairState::enter(State next, int64_t now_ms) {
   if (next == state_) return;
+  if (next == State::Syncing) {
+    // The survivor does not stop serving while the returning server
+    // catches up: it keeps the clients it had, from its own share only
+    // (the partner's grants are still on their way).
+    ++syncs_begun_;
+    switch (state_) {
+      case State::PartnerDown:
+      case State::PartnerInMaintenance:
+        sync_serves_ = SyncServes::All;
+        break;
+      case State::PartnerUnreachable:
+      case State::HotStandby:
+      case State::LoadBalancing:
+        sync_serves_ = SyncServes::Own;
+        break;
+      default:
+        sync_serves_ = SyncServes::Nobody;
+        break;
+    }
+  }
   state_ = next;
   entered_ms_ = now_ms;
   unacked_.clear();
@@ -234,6 +254,8 @@ bool PairState::serves(const ClientKey& key) const {
     case State::PartnerInMaintenance:
       return true;
     case State::Syncing:
+      return sync_serves_ == SyncServes::All ||
+             (sync_serves_ == SyncServes::Own && normally_mine(key));
     case State::Ready:
     case State::InMaintenance:
       return false;
@@ -261,6 +283,7 @@ bool PairState::may_allocate(Ip4 free_address, int64_t now_ms) const {
       return own || now_ms - *partner_down_since_ms_ >= mclt_ms;
     }
     case State::Syncing:
+      return own && sync_serves_ != SyncServes::Nobody;
     case State::Ready:
     case State::InMaintenance:
       return false;

@@ -9,6 +9,7 @@
 // docs/ARCHITECTURE.md, "High availability".
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,7 +25,7 @@ namespace bs::ha {
 
 enum class State : uint8_t {
   Waiting,               // started, partner not heard yet: own clients, own share, MCLT cap
-  Syncing,               // exchanging what each missed; serves nobody
+  Syncing,               // exchanging what each missed; only a server that was serving goes on
   Ready,                 // synced; waits for the partner to be ready too
   HotStandby,            // normal operation, hot-standby mode
   LoadBalancing,         // normal operation, load-balancing mode
@@ -64,6 +65,8 @@ class PairState {
   std::optional<int64_t> last_contact_ms() const { return last_contact_ms_; }
   size_t unacked_clients() const { return unacked_.size(); }
   Persisted persisted() const;
+  // Counts entries into syncing, so the replicator sees each new one.
+  uint64_t syncs_begun() const { return syncs_begun_; }
 
   // Events from the partner link and the clock.
   void contact(int64_t now_ms, State partner_state);
@@ -96,6 +99,9 @@ class PairState {
   // Sequence numbers of lease updates, per server, never reused.
   uint64_t next_sequence() { return ++own_sequence_; }
   uint64_t own_sequence() const { return own_sequence_; }
+  // The partner has seen our numbers up to `sequence` (our own record of
+  // them was lost): continue past them, never reuse one.
+  void skip_sequence_past(uint64_t sequence) { own_sequence_ = std::max(own_sequence_, sequence); }
   void partner_acked(uint64_t sequence);
   uint64_t partner_acked_sequence() const { return partner_acked_sequence_; }
   // Updates this server sent that the partner has not acknowledged.
@@ -122,6 +128,11 @@ class PairState {
   // Hashes of the partner's clients seen waiting; bounded by
   // max-unacked-clients + 1.
   std::vector<uint64_t> unacked_;
+  // Whom a server serves while syncing: what it served before, less the
+  // partner's free addresses (a returning server serves nobody).
+  enum class SyncServes : uint8_t { Nobody, Own, All };
+  SyncServes sync_serves_ = SyncServes::Nobody;
+  uint64_t syncs_begun_ = 0;
   uint64_t own_sequence_ = 0;
   uint64_t partner_acked_sequence_ = 0;
   uint64_t partner_applied_sequence_ = 0;

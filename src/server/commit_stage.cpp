@@ -97,8 +97,10 @@ tl::expected<void, store::StoreError> CommitStage::settle(alloc::Engine& engine)
     reached_ = Durability::Local;
     if (!conflicts_.empty()) withdraw_conflicted(engine);
     // Only what is durable here goes to the partner, so the partner never
-    // holds a lease this server lost.
-    if (required_ == Durability::LocalAndPartner && replicate_committed()) {
+    // holds a lease this server lost. Unpaired, the changes still enter
+    // the HA journal, for the resync when the partner is back.
+    if (replicator_ != nullptr && replicate_committed() &&
+        required_ == Durability::LocalAndPartner) {
       reached_ = Durability::LocalAndPartner;
     }
     // Committed while the pair was not replicating: the partner has not
@@ -140,12 +142,13 @@ void CommitStage::withdraw_conflicted(alloc::Engine& engine) {
 // The partner gets the changes this store kept: all of them, or (with a
 // shared store that refused some) all but the conflicted ones.
 bool CommitStage::replicate_committed() {
-  if (conflicts_.empty()) return replicator_->replicate(changes_);
+  const bool wait = required_ == Durability::LocalAndPartner;
+  if (conflicts_.empty()) return replicator_->replicate(changes_, wait);
   committed_.clear();
   for (size_t i = 0; i < changes_.size(); ++i) {
     if (!conflicted(i)) committed_.push_back(changes_[i]);
   }
-  return committed_.empty() || replicator_->replicate(committed_);
+  return committed_.empty() || replicator_->replicate(committed_, wait);
 }
 
 bool CommitStage::conflicted(size_t change_index) const {

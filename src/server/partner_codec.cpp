@@ -4,13 +4,24 @@
 #include <algorithm>
 #include <string>
 
+#include "common/assert.h"
 #include "common/byte_order.h"
 #include "server/partner_link.h"
 
 namespace bs::server {
 namespace {
 
-enum class Kind : uint8_t { Update = 1, Ack = 2, Heartbeat = 3, Maintenance = 4 };
+enum class Kind : uint8_t {
+  Update = 1,
+  Ack = 2,
+  Heartbeat = 3,
+  Maintenance = 4,
+  SyncRequest = 5,
+  SyncPage = 6,
+  SyncAck = 7,
+};
+constexpr uint8_t kPageFull = 1;
+constexpr uint8_t kPageComplete = 2;
 
 void append_be64(Bytes& out, uint64_t value) {
   append_be32(out, static_cast<uint32_t>(value >> 32));
@@ -94,26 +105,63 @@ std::optional<Lease> decode_lease(Cursor& in, Ip4 address, int64_t now_s) {
   return lease;
 }
 
-std::optional<UpdateBatch> decode_update(Cursor& in, int64_t now_s) {
-  UpdateBatch batch;
-  batch.first_sequence = in.u64();
-  const uint32_t count = in.u32();
-  if (!in.ok() || batch.first_sequence == 0 || count == 0 || count > kMaxFrameBytes / 6) {
-    return std::nullopt;
-  }
-  batch.changes.reserve(count);
+// `count` changes; a count the frame cannot hold (5 bytes each at least)
+// is refused before anything is reserved.
+bool decode_changes(Cursor& in, uint32_t count, int64_t now_s, std::vector<LeaseChange>& out) {
+  if (!in.ok() || count > kMaxFrameBytes / 5) return false;
+  out.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     LeaseChange change;
     change.address = Ip4{in.u32()};
     const uint8_t has_lease = in.u8();
-    if (!in.ok() || has_lease > 1) return std::nullopt;
+    if (!in.ok() || has_lease > 1) return false;
     if (has_lease == 1) {
       change.after = decode_lease(in, change.address, now_s);
-      if (!change.after) return std::nullopt;
+      if (!change.after) return false;
     }
-    batch.changes.push_back(std::move(change));
+    out.push_back(std::move(change));
   }
+  return true;
+}
+
+void encode_changes(std::span<const LeaseChange> changes, int64_t now_s, Bytes& out) {
+  append_be32(out, static_cast<uint32_t>(changes.size()));
+  for (const LeaseChange& change : changes) {
+    append_be32(out, change.address.value);
+    out.push_back(change.after ? 1 : 0);
+    if (change.after) encode_lease(*change.after, now_s, out);
+  }
+}
+
+std::optional<UpdateBatch> decode_update(Cursor& in, int64_t now_s) {
+  UpdateBatch batch;
+  batch.first_sequence = in.u64();
+  const uint32_t count = in.u32();
+  if (!in.ok() || batch.first_sequence == 0 || count == 0) return std::nullopt;
+  if (!decode_changes(in, count, now_s, batch.changes)) return std::nullopt;
   return batch;
+}
+
+std::optional<SyncPage> decode_page(Cursor& in, int64_t now_s) {
+  SyncPage page;
+  page.page = in.u32();
+  const uint8_t flags = in.u8();
+  page.last_sequence = in.u64();
+  const uint32_t count = in.u32();
+  if (!in.ok() || (flags & ~(kPageFull | kPageComplete)) != 0) return std::nullopt;
+  page.full = (flags & kPageFull) != 0;
+  page.complete = (flags & kPageComplete) != 0;
+  if (!decode_changes(in, count, now_s, page.changes)) return std::nullopt;
+  return page;
+}
+
+std::optional<SyncRequest> decode_request(Cursor& in) {
+  SyncRequest request;
+  request.applied_sequence = in.u64();
+  const uint8_t full = in.u8();
+  if (!in.ok() || full > 1) return std::nullopt;
+  request.full = full == 1;
+  return request;
 }
 
 }  // namespace
@@ -126,12 +174,7 @@ void encode_frame(const LinkFrame& frame, int64_t now_s, Bytes& out) {
     out.push_back(static_cast<uint8_t>(Kind::Update));
     out.push_back(sender);
     append_be64(out, batch->first_sequence);
-    append_be32(out, static_cast<uint32_t>(batch->changes.size()));
-    for (const LeaseChange& change : batch->changes) {
-      append_be32(out, change.address.value);
-      out.push_back(change.after ? 1 : 0);
-      if (change.after) encode_lease(*change.after, now_s, out);
-    }
+    encode_changes(batch->changes, now_s, out);
   } else if (const auto* ack = std::get_if<UpdateAck>(&frame.message)) {
     out.push_back(static_cast<uint8_t>(Kind::Ack));
     out.push_back(sender);
@@ -139,7 +182,25 @@ void encode_frame(const LinkFrame& frame, int64_t now_s, Bytes& out) {
   } else if (std::holds_alternative<Heartbeat>(frame.message)) {
     out.push_back(static_cast<uint8_t>(Kind::Heartbeat));
     out.push_back(sender);
+  } else if (const auto* request = std::get_if<SyncRequest>(&frame.message)) {
+    out.push_back(static_cast<uint8_t>(Kind::SyncRequest));
+    out.push_back(sender);
+    append_be64(out, request->applied_sequence);
+    out.push_back(request->full ? 1 : 0);
+  } else if (const auto* page = std::get_if<SyncPage>(&frame.message)) {
+    out.push_back(static_cast<uint8_t>(Kind::SyncPage));
+    out.push_back(sender);
+    append_be32(out, page->page);
+    out.push_back(
+        static_cast<uint8_t>((page->full ? kPageFull : 0) | (page->complete ? kPageComplete : 0)));
+    append_be64(out, page->last_sequence);
+    encode_changes(page->changes, now_s, out);
+  } else if (const auto* sync_ack = std::get_if<SyncAck>(&frame.message)) {
+    out.push_back(static_cast<uint8_t>(Kind::SyncAck));
+    out.push_back(sender);
+    append_be32(out, sync_ack->page);
   } else {
+    BS_ASSERT(std::holds_alternative<MaintenanceNotify>(frame.message));
     out.push_back(static_cast<uint8_t>(Kind::Maintenance));
     out.push_back(sender);
   }
@@ -170,6 +231,21 @@ std::optional<LinkFrame> decode_frame(std::span<const uint8_t> body, int64_t now
       break;
     case Kind::Maintenance:
       frame.message = MaintenanceNotify{};
+      break;
+    case Kind::SyncRequest: {
+      auto request = decode_request(in);
+      if (!request) return std::nullopt;
+      frame.message = *request;
+      break;
+    }
+    case Kind::SyncPage: {
+      auto page = decode_page(in, now_s);
+      if (!page) return std::nullopt;
+      frame.message = std::move(*page);
+      break;
+    }
+    case Kind::SyncAck:
+      frame.message = SyncAck{in.u32()};
       break;
     default:
       return std::nullopt;

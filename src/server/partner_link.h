@@ -21,7 +21,18 @@
 // and if set: u8 htype, u8 hw length, hw bytes, u16 client-id length,
 // client-id, u16 hostname length, hostname, u32 subnet id, u32 valid
 // lifetime s, u32 age s, u8 lease state. UpdateAck: u64 last_sequence.
-// Heartbeat: no body. MaintenanceNotify: no body.
+// Heartbeat: no body. MaintenanceNotify: no body. SyncRequest: u64
+// applied_sequence, u8 full. SyncPage: u32 page, u8 flags (1 full, 2
+// complete), u64 last_sequence, u32 count, then the changes as in
+// UpdateBatch. SyncAck: u32 page.
+//
+// The resync after a return (partner_replicator.h): each side asks with
+// SyncRequest for the other's changes after the last one it applied; the
+// other answers page by page (at most sync-page-limit changes each, the
+// next only after the SyncAck of the one before), from its journal, or, if
+// the journal does not reach back that far (or `full` was asked), a dump of
+// all its leases first. The page that leaves nothing more to send is
+// marked complete.
 #pragma once
 
 #include <cstdint>
@@ -45,8 +56,23 @@ struct UpdateAck {
 };
 struct Heartbeat {};
 struct MaintenanceNotify {};
+struct SyncRequest {
+  uint64_t applied_sequence = 0;  // the sender has applied the receiver's changes up to this
+  bool full = false;              // send a full dump whatever the journal holds (ha-sync)
+};
+struct SyncPage {
+  uint32_t page = 0;           // counts up within one sync; the SyncAck names it
+  bool full = false;           // a page of the full dump (no deletes; ends with journal pages)
+  bool complete = false;       // nothing more to send after this page
+  uint64_t last_sequence = 0;  // journal pages: the receiver has the sender's changes up to this
+  std::vector<LeaseChange> changes;
+};
+struct SyncAck {
+  uint32_t page = 0;
+};
 
-using LinkMessage = std::variant<UpdateBatch, UpdateAck, Heartbeat, MaintenanceNotify>;
+using LinkMessage = std::variant<UpdateBatch, UpdateAck, Heartbeat, MaintenanceNotify, SyncRequest,
+                                 SyncPage, SyncAck>;
 
 struct LinkFrame {
   ha::State sender_state = ha::State::Waiting;

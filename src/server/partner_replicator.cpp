@@ -39,13 +39,21 @@ bool PartnerReplicator::send(LinkMessage message) {
   return link_.send(LinkFrame{pair_.state(), std::move(message)});
 }
 
-bool PartnerReplicator::replicate(std::span<const LeaseChange> changes) {
+void PartnerReplicator::sync_journal() {
+  if (!journal_.sync()) ++counters_.journal_failures;
+}
+
+bool PartnerReplicator::replicate(std::span<const LeaseChange> changes, bool wait) {
   BS_ASSERT(!changes.empty());
   UpdateBatch batch;
   batch.first_sequence = pair_.own_sequence() + 1;
   for (const LeaseChange& change : changes) {
-    pair_.next_sequence();
-    batch.changes.push_back(LeaseChange{change.address, std::nullopt, change.after});
+    journal_.append(pair_.next_sequence(), change.address, change.after);
+    if (wait) batch.changes.push_back(LeaseChange{change.address, std::nullopt, change.after});
+  }
+  if (!wait) {
+    sync_journal();
+    return false;
   }
   const uint64_t last = pair_.own_sequence();
   ++counters_.batches_sent;
@@ -61,10 +69,12 @@ bool PartnerReplicator::replicate(std::span<const LeaseChange> changes) {
     }
   }
   if (pair_.partner_acked_sequence() >= last) {
+    if (!journal_.flush()) ++counters_.journal_failures;
     ++counters_.batches_acked;
     note_partner_holds(changes);
     return true;
   }
+  sync_journal();
   ++counters_.batches_timed_out;
   note_local_only(changes);
   note_partner_may_hold(acked_expiry_s_, changes);
@@ -81,9 +91,7 @@ void PartnerReplicator::poll(int timeout_ms) {
   const int64_t now_ms = clock_.monotonic_ms();
   if (now_ms - last_sent_ms_ >= pair_.config().heartbeat_delay_ms) send(Heartbeat{});
   pair_.tick(now_ms);
-  // Nothing to exchange yet beyond what the batches carry (the resync by
-  // sequence numbers is not built): syncing ends at once.
-  if (pair_.state() == ha::State::Syncing) pair_.sync_done(now_ms);
+  drive_sync(now_ms);
 }
 
 void PartnerReplicator::note_local_only(std::span<const LeaseChange> changes) {
@@ -140,6 +148,12 @@ void PartnerReplicator::handle(LinkFrame& frame, int64_t now_ms) {
     if (ack->last_sequence <= pair_.own_sequence()) pair_.partner_acked(ack->last_sequence);
   } else if (std::holds_alternative<MaintenanceNotify>(frame.message)) {
     pair_.maintenance_notify(now_ms);
+  } else if (const auto* request = std::get_if<SyncRequest>(&frame.message)) {
+    start_outbound(*request);
+  } else if (auto* page = std::get_if<SyncPage>(&frame.message)) {
+    handle_page(*page);
+  } else if (const auto* sync_ack = std::get_if<SyncAck>(&frame.message)) {
+    handle_sync_ack(*sync_ack);
   }
 }
 
@@ -148,8 +162,7 @@ void PartnerReplicator::handle(LinkFrame& frame, int64_t now_ms) {
 // without applying it twice. A gap (batches lost while the link was down)
 // is applied and counted: what the gap held was either never ACKed to a
 // client or granted apart under the MCLT cap from the sender's own share;
-// the resync after a return is what brings those over (not built yet,
-// issue 12).
+// the resync after a return brings those over (partner_resync.cpp).
 void PartnerReplicator::handle_update(UpdateBatch& batch) {
   const uint64_t last = batch.first_sequence + batch.changes.size() - 1;
   const ha::UpdateFit fit = pair_.fit_partner_update(batch.first_sequence);

@@ -65,6 +65,15 @@ class Server::PartnerApplierAdapter final : public PartnerApplier {
   bool apply_partner_changes(std::span<const LeaseChange> changes) override {
     return server_.apply_partner_changes(changes);
   }
+  std::optional<Lease> local_row(Ip4 address) const override {
+    const Lease* row = server_.engine().find_row(address);
+    return row != nullptr ? std::optional<Lease>(*row) : std::nullopt;
+  }
+  std::vector<Ip4> stored_addresses() const override {
+    std::vector<Ip4> out;
+    server_.engine().for_each_row([&](const Lease& row) { out.push_back(row.address); });
+    return out;
+  }
 
  private:
   Server& server_;

@@ -61,12 +61,14 @@ class HaPairTest : public ::testing::Test {
       server::Server* raw = m.server.get();
       wire_.pump[side] = [raw] { raw->partner()->poll(0); };
     }
-    // Contact both ways, then both sync and meet in the normal state.
-    for (int round = 0; round < 4; ++round) {
+    // Contact both ways, then both sync (a request and a page each way)
+    // and meet in the normal state.
+    for (int round = 0; round < 12; ++round) {
       for (Member& m : members_) {
         m.clock.advance_ms(1000);
         m.server->partner()->poll(0);
       }
+      if (ha::is_normal(state(0)) && ha::is_normal(state(1))) break;
     }
   }
 

@@ -149,6 +149,67 @@ TEST(PartnerCodec, EveryTruncationAndTrailingByteIsRefused) {
   EXPECT_FALSE(decode_frame(bad_state, 10));
 }
 
+// The resync's frames: a request, a page (with a delete among the
+// changes, and ages for the leases), an ack.
+std::vector<LinkFrame> sync_frames() {
+  SyncPage page{3, false, true, 42, {grant(0xC6120164, 1000), LeaseChange{Ip4{9}, {}, {}}}};
+  SyncPage empty_full{4, true, false, 7, {}};
+  return {LinkFrame{ha::State::Syncing, SyncRequest{17, false}},
+          LinkFrame{ha::State::Syncing, SyncRequest{0, true}},
+          LinkFrame{ha::State::Syncing, std::move(page)},
+          LinkFrame{ha::State::PartnerDown, std::move(empty_full)},
+          LinkFrame{ha::State::Ready, SyncAck{3}}};
+}
+
+TEST(PartnerCodec, SyncFramesRoundTrip) {
+  for (const LinkFrame& frame : sync_frames()) {
+    Bytes bytes;
+    encode_frame(frame, 1100, bytes);
+    auto decoded = decode_frame(std::span<const uint8_t>(bytes).subspan(4), 1700);
+    ASSERT_TRUE(decoded) << frame.message.index();
+    EXPECT_EQ(decoded->sender_state, frame.sender_state);
+    ASSERT_EQ(decoded->message.index(), frame.message.index());
+    if (const auto* request = std::get_if<SyncRequest>(&frame.message)) {
+      EXPECT_EQ(std::get<SyncRequest>(decoded->message).applied_sequence,
+                request->applied_sequence);
+      EXPECT_EQ(std::get<SyncRequest>(decoded->message).full, request->full);
+    } else if (const auto* page = std::get_if<SyncPage>(&frame.message)) {
+      const auto& got = std::get<SyncPage>(decoded->message);
+      EXPECT_EQ(got.page, page->page);
+      EXPECT_EQ(got.full, page->full);
+      EXPECT_EQ(got.complete, page->complete);
+      EXPECT_EQ(got.last_sequence, page->last_sequence);
+      ASSERT_EQ(got.changes.size(), page->changes.size());
+      if (!got.changes.empty()) {
+        EXPECT_EQ(*got.changes[0].after, *grant(0xC6120164, 1600).after);  // 100 s old there too
+        EXPECT_FALSE(got.changes[1].after.has_value());
+      }
+    } else {
+      EXPECT_EQ(std::get<SyncAck>(decoded->message).page, 3u);
+    }
+  }
+}
+
+TEST(PartnerCodec, EveryTruncationOfASyncFrameIsRefused) {
+  for (const LinkFrame& frame : sync_frames()) {
+    Bytes bytes;
+    encode_frame(frame, 10, bytes);
+    const std::span<const uint8_t> body = std::span<const uint8_t>(bytes).subspan(4);
+    for (size_t size = 0; size < body.size(); ++size) {
+      EXPECT_FALSE(decode_frame(body.first(size), 10)) << size;
+    }
+    Bytes longer(body.begin(), body.end());
+    longer.push_back(0);
+    EXPECT_FALSE(decode_frame(longer, 10));
+  }
+  const Bytes bad_flags = {6, 1, 0, 0, 0, 1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_FALSE(decode_frame(bad_flags, 10));
+  const Bytes huge_count = {6, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+  EXPECT_FALSE(decode_frame(huge_count, 10));
+  const Bytes bad_full = {5, 1, 0, 0, 0, 0, 0, 0, 0, 1, 2};
+  EXPECT_FALSE(decode_frame(bad_full, 10));
+}
+
 TEST(PartnerReplicator, AcknowledgedOnlyAfterThePartnerApplied) {
   Pair pair;
   std::atomic<bool> stop = false;
