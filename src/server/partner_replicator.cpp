@@ -8,31 +8,16 @@
 #include "common/assert.h"
 
 namespace bs::server {
-namespace {
-
-// A batch the partner did not acknowledge may still have reached it: per
-// address it holds the old row or the new one, so the cap counts from the
-// shorter (a release the partner applied leaves it nothing to protect).
-void note_partner_may_hold(std::unordered_map<uint32_t, int64_t>& acked_expiry_s,
-                           std::span<const LeaseChange> changes) {
-  for (const LeaseChange& change : changes) {
-    const auto it = acked_expiry_s.find(change.address.value);
-    if (it == acked_expiry_s.end()) continue;
-    const bool holds = change.after && change.after->state == LeaseState::Assigned;
-    const int64_t new_expiry_s = holds ? change.after->expires_at_s() : 0;
-    if (new_expiry_s <= 0) {
-      acked_expiry_s.erase(it);
-    } else {
-      it->second = std::min(it->second, new_expiry_s);
-    }
-  }
-}
-
-}  // namespace
 
 PartnerReplicator::PartnerReplicator(const ha::HaConfig& config, PartnerLink& link,
                                      const Clock& clock, const ha::Persisted& restored)
-    : pair_(config, clock.monotonic_ms(), restored), link_(link), clock_(clock) {}
+    : pair_(config, clock.monotonic_ms(), restored),
+      link_(link),
+      clock_(clock),
+      // Until the daemon gives it its file, the journal reaches back to
+      // nothing given out before this start: a partner asking for older
+      // changes gets a full dump, not an empty page.
+      journal_(ha::kJournalEntries, pair_.own_sequence()) {}
 
 bool PartnerReplicator::send(LinkMessage message) {
   last_sent_ms_ = clock_.monotonic_ms();
@@ -57,6 +42,7 @@ bool PartnerReplicator::replicate(std::span<const LeaseChange> changes, bool wai
   }
   const uint64_t last = pair_.own_sequence();
   ++counters_.batches_sent;
+  note_partner_may_hold(changes);
   const int64_t deadline_ms = clock_.monotonic_ms() + pair_.config().max_ack_delay_ms;
   if (send(std::move(batch))) {
     // Bounded by the deadline; each round either gets frames or waits.
@@ -77,7 +63,6 @@ bool PartnerReplicator::replicate(std::span<const LeaseChange> changes, bool wai
   sync_journal();
   ++counters_.batches_timed_out;
   note_local_only(changes);
-  note_partner_may_hold(acked_expiry_s_, changes);
   pair_.update_timed_out(clock_.monotonic_ms());
   spdlog::warn("HA: partner did not acknowledge updates up to {} within {} ms; state {}", last,
                pair_.config().max_ack_delay_ms, ha::to_string(pair_.state()));
@@ -105,6 +90,25 @@ void PartnerReplicator::note_partner_holds(std::span<const LeaseChange> changes)
       acked_expiry_s_[change.address.value] = change.after->expires_at_s();
     } else {
       acked_expiry_s_.erase(change.address.value);
+    }
+  }
+}
+
+// What the partner holds is only known once it acknowledged it; a change
+// on its way may already have reached it, so from the moment one is sent
+// the cap counts from the shorter of the old row and the new one (a
+// release the partner applied leaves it nothing to protect). Only ever
+// lowers: an address with no entry counts as held for 0 s.
+void PartnerReplicator::note_partner_may_hold(std::span<const LeaseChange> changes) {
+  for (const LeaseChange& change : changes) {
+    const auto it = acked_expiry_s_.find(change.address.value);
+    if (it == acked_expiry_s_.end()) continue;
+    const bool holds = change.after && change.after->state == LeaseState::Assigned;
+    const int64_t new_expiry_s = holds ? change.after->expires_at_s() : 0;
+    if (new_expiry_s <= 0) {
+      acked_expiry_s_.erase(it);
+    } else {
+      it->second = std::min(it->second, new_expiry_s);
     }
   }
 }
@@ -141,7 +145,12 @@ int64_t PartnerReplicator::ms_until_heartbeat() const {
 
 void PartnerReplicator::handle(LinkFrame& frame, int64_t now_ms) {
   ++counters_.frames_received;
+  const uint64_t syncs_before = pair_.syncs_begun();
   pair_.contact(now_ms, frame.sender_state);
+  // A new meeting: whatever the last one left in flight belongs to it
+  // (a page resent now could carry an older version of an address than
+  // the partner got since); each side asks afresh.
+  if (pair_.syncs_begun() != syncs_before) forget_sync();
   if (auto* batch = std::get_if<UpdateBatch>(&frame.message)) {
     handle_update(*batch);
   } else if (const auto* ack = std::get_if<UpdateAck>(&frame.message)) {

@@ -131,11 +131,13 @@ class PartnerReplicator {
   void handle(LinkFrame& frame, int64_t now_ms);
   void handle_update(UpdateBatch& batch);
   void note_partner_holds(std::span<const LeaseChange> changes);
+  void note_partner_may_hold(std::span<const LeaseChange> changes);
   bool send(LinkMessage message);
   void sync_journal();
 
   // The resync (partner_resync.cpp).
   void drive_sync(int64_t now_ms);
+  void forget_sync();
   void request_sync(int64_t now_ms, bool full);
   void start_outbound(const SyncRequest& request);
   void pump_outbound(int64_t now_ms);

@@ -32,6 +32,12 @@ constexpr int64_t kRequestRetryFactor = 2;
 
 void PartnerReplicator::drive_sync(int64_t now_ms) {
   const ha::HaConfig& config = pair_.config();
+  if (pair_.state() == ha::State::PartnerUnreachable || pair_.state() == ha::State::PartnerDown) {
+    // Out of contact: nothing is resent into the void, and what was in
+    // flight is stale by the time the pair meets again.
+    forget_sync();
+    return;
+  }
   if (pair_.syncs_begun() != syncs_seen_) {
     syncs_seen_ = pair_.syncs_begun();
     if (pair_.state() == ha::State::Syncing) request_sync(now_ms, false);
@@ -50,11 +56,21 @@ void PartnerReplicator::drive_sync(int64_t now_ms) {
   }
 }
 
+void PartnerReplicator::forget_sync() {
+  outbound_ = Outbound{};
+  inbound_ = Inbound{};
+}
+
 void PartnerReplicator::request_sync(int64_t now_ms, bool full) {
+  // A request sent again keeps the first one's baseline: meanwhile the
+  // partner acknowledged pages of ours, and a later baseline would hide
+  // those changes from the conflict rule (resolve_conflicts).
+  const bool again = inbound_.requested && !inbound_.done;
+  const uint64_t baseline = again ? inbound_.baseline : pair_.partner_acked_sequence();
   inbound_ = Inbound{};
   inbound_.requested = true;
   inbound_.full = full;
-  inbound_.baseline = pair_.partner_acked_sequence();
+  inbound_.baseline = baseline;
   inbound_.requested_ms = now_ms;
   send(SyncRequest{pair_.partner_applied_sequence(), full});
 }
@@ -106,6 +122,7 @@ void PartnerReplicator::pump_outbound(int64_t now_ms) {
   outbound_.in_flight = next_page();
   outbound_.sent_ms = now_ms;
   ++counters_.sync_pages_sent;
+  note_partner_may_hold(outbound_.in_flight->changes);
   send(*outbound_.in_flight);
 }
 
@@ -121,7 +138,7 @@ SyncPage PartnerReplicator::next_page() {
       const Ip4 address = outbound_.dump_addresses[at];
       // The row as it is now: one deleted since the snapshot is in the
       // journal's tail, which follows the dump. The journal's copy first:
-      // it is the row as stored (the engine's may be the uncapped one).
+      // it is the row as this server committed it.
       if (const ha::JournalEntry* entry = journal_.latest_of(address)) {
         if (entry->after) page.changes.push_back(LeaseChange{address, std::nullopt, entry->after});
       } else if (auto row = applier_ != nullptr ? applier_->local_row(address) : std::nullopt) {
@@ -144,7 +161,10 @@ void PartnerReplicator::handle_sync_ack(const SyncAck& ack) {
   if (!outbound_.in_flight || outbound_.in_flight->page != ack.page) return;  // stale
   const SyncPage page = std::move(*outbound_.in_flight);
   outbound_.in_flight.reset();
-  note_partner_holds(page.changes);
+  // The partner applied the page, except where the conflict rule kept its
+  // own version: which one it holds is not known here, so the MCLT cap
+  // goes on counting from the lower bound noted when the page was sent.
+  for (const LeaseChange& change : page.changes) unacked_addresses_.erase(change.address.value);
   if (page.full) {
     outbound_.dump_at += outbound_.in_flight_dumped;
     if (outbound_.dump_at >= outbound_.dump_addresses.size()) {
@@ -163,6 +183,9 @@ void PartnerReplicator::handle_sync_ack(const SyncAck& ack) {
 // page already applied (its acknowledgement was lost) is acknowledged
 // again without applying it twice.
 void PartnerReplicator::handle_page(SyncPage& page) {
+  // Only an answer to our own request: a page from an earlier meeting
+  // may be older than what the partner sends us since.
+  if (!inbound_.requested) return;
   const bool duplicate = !page.full && page.last_sequence <= pair_.partner_applied_sequence();
   if (!duplicate) {
     const std::vector<LeaseChange> kept = resolve_conflicts(page.changes);
@@ -170,7 +193,10 @@ void PartnerReplicator::handle_page(SyncPage& page) {
       ++counters_.partner_batches_refused;
       return;  // no acknowledgement: the partner sends the page again
     }
-    note_partner_holds(kept);
+    // A journal page may carry an older version of an address than the
+    // partner holds now: only a lower bound of what it holds.
+    note_partner_may_hold(kept);
+    for (const LeaseChange& change : kept) unacked_addresses_.erase(change.address.value);
     inbound_.applied_changes += kept.size();
     if (!page.full && page.last_sequence > pair_.partner_applied_sequence()) {
       pair_.partner_update_applied(page.last_sequence);
