@@ -158,6 +158,11 @@ class Engine {
   // tables consistent. Both cancel an offer held on the address.
   // Puts `lease` (state Assigned, Declined or Reclaimed) at its address.
   LeaseChange put_lease(const Lease& lease, int64_t now_s);
+  // Rewrites the row the latest change put at `lease.address`, in place:
+  // the same change, amended before it is committed (the HA pair's MCLT
+  // cap shortens a lease after the engine granted it), so the engine holds
+  // what the store will. No new change, nothing for revert to undo twice.
+  void amend_row(const Lease& lease);
   // Deletes the stored row at `address`; NoLease if there is none.
   tl::expected<LeaseChange, AllocError> remove_lease(Ip4 address, int64_t now_s);
   // The stored row at `address`, ignoring an offer shown in its place.

@@ -14,6 +14,8 @@ LeaseChange Engine::put_lease(const Lease& lease, int64_t now_s) {
   return state_->replace_row(lease.address.value, lease, now_s);
 }
 
+void Engine::amend_row(const Lease& lease) { state_->amend_row(lease.address.value, lease); }
+
 tl::expected<LeaseChange, AllocError> Engine::remove_lease(Ip4 address, int64_t now_s) {
   State& state = *state_;
   const Slot* existing = state.find_slot(address.value);

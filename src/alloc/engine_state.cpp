@@ -434,6 +434,14 @@ LeaseChange Engine::State::replace_row(uint32_t address, const Lease& row, int64
   return change;
 }
 
+void Engine::State::amend_row(uint32_t address, const Lease& row) {
+  const Slot* existing = find_slot(address);
+  BS_ASSERT(existing != nullptr && existing->has_row);  // only a row a change just put there
+  Slot& slot = find_or_detach(address);
+  slot.row = row;
+  attach(address, slot);
+}
+
 void Engine::State::restore(const LeaseChange& change) {
   const uint32_t address = change.address.value;
   Slot& slot = find_or_detach(address);

@@ -131,6 +131,7 @@ struct Engine::State {
   Slot& find_or_detach(uint32_t address);
   void attach(uint32_t address, Slot& slot);  // may erase an empty slot
   LeaseChange replace_row(uint32_t address, const Lease& row, int64_t now_s);
+  void amend_row(uint32_t address, const Lease& row);
   void restore(const LeaseChange& change);
 
   // Allocation policy (engine.cpp).

@@ -98,7 +98,11 @@ void Server::attach_partner(std::unique_ptr<PartnerLink> link, const ha::HaConfi
 void Server::install_allocation_filter() {
   if (!replicator_) return;
   engine_->set_allocation_filter([this](Ip4 address) {
-    return replicator_->pair().may_allocate(address, clock_.monotonic_ms());
+    const ha::PairState& pair = replicator_->pair();
+    const int64_t now_ms = clock_.monotonic_ms();
+    if (!pair.may_allocate(address, now_ms)) return false;
+    const Lease* row = engine_->find_row(address);
+    return row == nullptr || pair.may_reuse(row->expires_at_s(), clock_.now_s(), now_ms);
   });
 }
 
@@ -140,6 +144,9 @@ void Server::cap_for_partner(Promise& promise, int64_t now_s) {
   }
   lease.cltt_s = now_s;
   lease.valid_lifetime_s = std::max(allowed_s, static_cast<uint32_t>(held_s));
+  // The engine holds what the store will: the resync's conflict rule and
+  // a later renewal read the engine's row.
+  engine_->amend_row(lease);
   const bool rewritten = rewrite_lease_times(promise.ack->packet.payload, allowed_s);
   BS_ASSERT(rewritten);  // every ACK that grants a lease carries option 51
   ++counters_.ha_mclt_capped;
