@@ -291,6 +291,14 @@ bool PairState::may_allocate(Ip4 free_address, int64_t now_ms) const {
   return false;
 }
 
+bool PairState::may_reuse(int64_t row_end_s, int64_t now_s, int64_t now_ms) const {
+  if (replicates()) return true;
+  if (state_ != State::PartnerDown) return false;
+  BS_ASSERT(partner_down_since_ms_.has_value());
+  const int64_t down_since_s = now_s - (now_ms - *partner_down_since_ms_) / kMsPerSecond;
+  return std::max(row_end_s, down_since_s) + static_cast<int64_t>(config_.mclt_s) <= now_s;
+}
+
 bool PairState::replicates() const {
   return is_normal(state_) || state_ == State::PartnerInMaintenance;
 }

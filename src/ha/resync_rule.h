@@ -1,10 +1,15 @@
 // The resync's conflict rule: when both servers of a pair changed the same
 // address while they were apart, which version both keep. It uses no
 // clock reading, so clock skew between the servers cannot change it:
-// - the same client on both sides (a renewal on each): the version still
-//   bound, and of two bound ones the one with more time left (each side
-//   counts time left on its own clock, from ages that crossed the link);
-// - otherwise (two clients, or a lease against a deleted row): the
+// - a version still bound against one that is not (released, expired,
+//   declined or deleted), whichever the clients: the bound one, since a
+//   client uses it and the other protects nobody (after partner-down plus
+//   MCLT a survivor may have granted an address of the other's share that
+//   the other still holds as an expired row);
+// - two bound versions of the same client (a renewal on each): the one
+//   with more time left (each side counts time left on its own clock,
+//   from ages that crossed the link);
+// - otherwise (two clients both bound, or neither version bound): the
 //   version of the server that owns the address in the split of free
 //   addresses (load_balance.h). A server hands out a free address of the
 //   other's share only in partner-down after MCLT, so this is the one that

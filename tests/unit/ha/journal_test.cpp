@@ -150,5 +150,20 @@ TEST(ResyncRule, TwoClientsOnOneAddressGoToTheAddressOwnersVersion) {
   EXPECT_EQ(resolve_conflict(a, std::nullopt, true, now_s), Keep::Mine);
 }
 
+// After partner-down plus MCLT a survivor may grant an address of the
+// other's share; the owner still has an old client's expired row there.
+// Keeping the owner's row would let the owner hand out an address in use.
+TEST(ResyncRule, ABoundLeaseBeatsTheOwnersExpiredRowOfAnotherClient) {
+  Lease expired = lease_for(10, 1);
+  const Lease bound = lease_for(10, 2);
+  const int64_t now_s = bound.cltt_s + 10;
+  expired.cltt_s = now_s - 2 * int64_t{expired.valid_lifetime_s};
+  EXPECT_EQ(resolve_conflict(expired, bound, true, now_s), Keep::Theirs);
+  EXPECT_EQ(resolve_conflict(bound, expired, false, now_s), Keep::Mine);
+  EXPECT_EQ(resolve_conflict(std::nullopt, bound, true, now_s), Keep::Theirs);
+  // Neither bound: the owner's version, as before.
+  EXPECT_EQ(resolve_conflict(expired, std::nullopt, true, now_s), Keep::Mine);
+}
+
 }  // namespace
 }  // namespace bs::ha
