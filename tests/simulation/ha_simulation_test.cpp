@@ -18,14 +18,21 @@
 //   lease ends at most MCLT past what the partner's store holds for the
 //   address (draft-ietf-dhc-failover-12's cap);
 // - a lease ACKed while durable on both stays on both while the client
-//   uses it.
-// Partitions and power cuts are shorter than max-response-delay, so no
-// server enters partner-down by itself: with no resync after a return yet,
-// partner-down could hand out what the other granted alone. The place the
-// resync's check goes is marked "RESYNC CHECK" below.
+//   uses it;
+// - once both servers are back in the pair's normal state, every lease a
+//   client uses is on both stores, those granted apart included: the
+//   resync (partner_resync.cpp) brought them over.
+// One outage in four (a partition or a power cut) outlasts
+// max-response-delay, so a survivor goes partner-down and, MCLT later,
+// hands out the other's share; the run counts partner-downs and finished
+// resyncs and fails if it saw none. Each server keeps its resync journal
+// in a file as the daemon does, so a power cut loses what was not written.
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -34,6 +41,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "ha/journal.h"
 #include "ha/state_file.h"
 #include "io/fake_prober.h"
 #include "io/fake_transport.h"
@@ -89,7 +97,7 @@ std::string pair_config(int side, bool load_balancing) {
 
 struct HaTally {
   uint64_t acks = 0, acks_on_both = 0, acks_capped = 0, power_cuts = 0, partitions = 0,
-           store_outages = 0, returns = 0, frames_lost = 0;
+           store_outages = 0, returns = 0, frames_lost = 0, partner_downs = 0, resyncs = 0;
 };
 
 // One server of the pair: what survives a power cut (store, HA state
@@ -100,10 +108,12 @@ struct Member {
   std::unique_ptr<SkewedClock> clock;
   store::MemoryLeaseStore store;
   ha::StateFile state_file;  // as HaPairing keeps it: rewritten on a state change
+  std::string journal_path;  // the resync journal's file, as the daemon keeps it
   std::unique_ptr<io::FakeTransport> transport;
   std::unique_ptr<server::Server> server;
   io::FakeProber* prober = nullptr;
-  int dead_steps = 0;  // > 0: powered off
+  ha::State last_state = ha::State::Waiting;  // at the last step, for the tally
+  int dead_steps = 0;                         // > 0: powered off
   int outage_steps = 0;
   bool alive() const { return server != nullptr; }
 };
@@ -131,10 +141,20 @@ class HaWorld {
       if (!parsed) return;
       m.config = *parsed;
       m.clock = std::make_unique<SkewedClock>(world_, side == 0 ? 0 : kSkew_s);
+      m.journal_path = directory_ + "/journal-" + std::to_string(side);
       wire_.set_clock(side, m.clock.get());
     }
     for (Member& m : members_) start(m, false);
   }
+  ~HaWorld() {
+    for (Member& m : members_) {
+      m.server.reset();
+      if (!m.journal_path.empty()) std::remove(m.journal_path.c_str());
+    }
+    if (!directory_.empty()) ::rmdir(directory_.c_str());
+  }
+  HaWorld(const HaWorld&) = delete;
+  HaWorld& operator=(const HaWorld&) = delete;
 
   void run() {
     for (step_ = 0; step_ < kSteps && !::testing::Test::HasFailure(); ++step_) step();
@@ -159,6 +179,7 @@ class HaWorld {
   int between(int low, int high) { return std::uniform_int_distribution<int>(low, high)(random_); }
 
   void start(Member& m, bool recovery) {
+    m.last_state = ha::State::Waiting;
     m.transport =
         std::make_unique<io::FakeTransport>(std::vector<io::InterfaceInfo>{server_link(m.side)});
     auto created = server::Server::create(m.config, m.store, *m.transport, *m.clock);
@@ -170,6 +191,15 @@ class HaWorld {
     wire_.revive(m.side);
     m.server->attach_partner(wire_.end(m.side), *m.config.ha,
                              ha::restore_after_start(m.state_file));
+    // The journal as HaPairing opens it (daemon/ha_pairing.cpp). A power
+    // cut loses its appends not yet written; what was written survives
+    // even unsynced (the page cache outlives a destroyed server), which is
+    // kinder than a real cut only for changes the partner acknowledged.
+    auto journal = ha::Journal::open(m.journal_path, ha::kJournalEntries,
+                                     std::max<uint64_t>(m.state_file.persisted.own_sequence, 1));
+    ASSERT_TRUE(journal) << where() << journal.error();
+    m.server->partner()->pair().skip_sequence_past(journal->base());
+    m.server->partner()->set_journal(std::move(*journal));
     save_state(m);
     server::Server* raw = m.server.get();
     wire_.set_pump(m.side, [raw] { raw->partner()->poll(0); });
@@ -193,6 +223,7 @@ class HaWorld {
     disturb();
     const int64_t now_ms = now();
     step_start_ms_ = now_ms;
+    note_states();
     for (SimClient& client : clients_) {
       auto packet = client.act(now_ms, random_, whims_);
       if (packet) route(client, *packet);
@@ -206,12 +237,10 @@ class HaWorld {
       if (m.alive()) m.server->engine().check_invariants();
     }
     check_every_used_lease();
-    // RESYNC CHECK (ha-resync): once resync after a return is built, when
-    // both servers are back in the normal state and synced, every lease a
-    // client uses must be on both stores, also those granted alone while
-    // the partner was away; and long partitions (past max-response-delay,
-    // so partner-down) can join the weather. Call
-    // check_both_hold_every_used_lease() here then.
+    // Once the pair is back in its normal state, every lease a client
+    // uses is on both stores, also those granted alone while apart: the
+    // resync brought them over before either left syncing.
+    if (pair_is_normal()) check_both_hold_every_used_lease();
   }
 
   void run_server(Member& m, std::vector<SentReply>& replies) {
@@ -246,16 +275,40 @@ class HaWorld {
         m.server.reset();
         m.prober = nullptr;
         wire_.kill(m.side);
-        m.dead_steps = between(1, 25);
+        m.dead_steps = outage_steps();
       }
     }
     if (partition_steps_ > 0 && --partition_steps_ == 0) wire_.partitioned = false;
     if (partition_steps_ == 0 && chance(0.004)) {
-      partition_steps_ = between(1, 25);
+      partition_steps_ = outage_steps();
       wire_.partitioned = true;
       ++tally_.partitions;
     }
   }
+
+  // Counts what the run went through (a partner-down, a resync that
+  // ended), so a run that never reached them is seen to be one.
+  void note_states() {
+    for (Member& m : members_) {
+      if (!m.alive()) continue;
+      const ha::State state = m.server->partner()->pair().state();
+      if (state != m.last_state) {
+        spdlog::debug("step {}: server {} {} -> {}", step_, m.side, ha::to_string(m.last_state),
+                      ha::to_string(state));
+      }
+      if (state == ha::State::PartnerDown && m.last_state != state) ++tally_.partner_downs;
+      if (m.last_state == ha::State::Syncing && state != ha::State::PartnerUnreachable &&
+          state != ha::State::Syncing) {
+        ++tally_.resyncs;
+      }
+      m.last_state = state;
+    }
+  }
+
+  // Most outages are short; one in four outlasts max-response-delay (60 s
+  // is 40 to 150 steps of 0.1 to 1.5 s), so the survivor may go
+  // partner-down and hand out the partner's share after MCLT.
+  int outage_steps() { return chance(0.25) ? between(60, 150) : between(1, 25); }
 
   // Broadcasts reach both servers (each may lose it); a renewal or a
   // release is unicast to the server the client holds its lease from.
@@ -300,9 +353,15 @@ class HaWorld {
     ++tally_.acks;
     expect_holds(m, address, hw, end_ms, "an ACK");
     const Member& partner = members_[1 - m.side];
-    // Durable on both: judged with less slack than the later checks, so a
-    // row that only just covers the ACK is not counted as the partner's copy.
-    if (holds(partner, address, hw, end_ms, kSlack_s * 1000 / 2)) {
+    // Durable on both: the partner's row is this ACK's lease, ending when it
+    // ends. A row that only covers it is an older version of the client's
+    // lease (say, before a release that is still on its way to the
+    // partner), not the partner's copy of this one.
+    // And the ACKing server must know it: a row of the same length may be
+    // an older version the partner is about to replace.
+    const int64_t known_s = m.server->partner()->partner_acked_expiry_s(address);
+    if (holds_exactly(partner, address, hw, end_ms) &&
+        known_s + kSlack_s >= m.clock->now_s() + lease_s) {
       ++tally_.acks_on_both;
       acked_on_both_[address.value] = true;
       return;
@@ -370,10 +429,16 @@ class HaWorld {
     }
   }
 
-  // For the resync's check (RESYNC CHECK above): not called yet.
-  [[maybe_unused]] void check_both_hold_every_used_lease() {
+  bool pair_is_normal() const {
+    for (const Member& m : members_) {
+      if (!m.alive() || !m.server->partner()->pair().replicates()) return false;
+    }
+    return true;
+  }
+
+  void check_both_hold_every_used_lease() {
     for (const SimClient& client : clients_) {
-      if (!client.using_any(now())) continue;
+      if (!client.using_any(now() + kSlack_s * 1000)) continue;
       for (const Member& m : members_) {
         expect_holds(m, client.address(), client.hw(), client.lease_end_ms(),
                      "a lease in use after the resync");
@@ -404,6 +469,10 @@ class HaWorld {
     const int64_t row_end_ms = (row->expires_at_s() - m.clock->skew_s()) * 1000 - epoch_ms_;
     return row_end_ms + slack_ms >= end_ms;
   }
+  bool holds_exactly(const Member& m, Ip4 address, const HwAddr& hw, int64_t end_ms) const {
+    return holds(m, address, hw, end_ms, kSlack_s * 1000 / 2) &&
+           !holds(m, address, hw, end_ms + kSlack_s * 1000, 0);
+  }
   void expect_holds(const Member& m, Ip4 address, const HwAddr& hw, int64_t end_ms,
                     const char* what) {
     ASSERT_TRUE(holds(m, address, hw, end_ms))
@@ -416,6 +485,14 @@ class HaWorld {
 
   int64_t now() const { return world_.monotonic_ms(); }
 
+  static std::string make_directory() {
+    std::string pattern = "/dev/shm/bs-ha-sim-XXXXXX";
+    if (::mkdtemp(pattern.data()) != nullptr) return pattern;
+    pattern = "/tmp/bs-ha-sim-XXXXXX";
+    return ::mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
+  }
+
+  const std::string directory_ = make_directory();
   uint64_t seed_;
   std::mt19937_64 random_;
   bool load_balancing_;
@@ -440,7 +517,7 @@ uint64_t env_or(const char* name, uint64_t fallback) {
 }
 
 TEST(HaSimulation, SeededPairRunsKeepEveryPromise) {
-  spdlog::set_level(spdlog::level::off);
+  spdlog::set_level(env_or("BS_SIM_HA_LOG", 0) != 0 ? spdlog::level::debug : spdlog::level::off);
   const uint64_t only = env_or("BS_SIM_HA_SEED", 0);
   const uint64_t first = only != 0 ? only : 1;
   const uint64_t count = only != 0 ? 1 : env_or("BS_SIM_HA_SEEDS", 8);
@@ -459,6 +536,8 @@ TEST(HaSimulation, SeededPairRunsKeepEveryPromise) {
     total.store_outages += t.store_outages;
     total.returns += t.returns;
     total.frames_lost += t.frames_lost;
+    total.partner_downs += t.partner_downs;
+    total.resyncs += t.resyncs;
     if (only != 0 || HasFailure()) {
       std::printf(
           "seed %llu: %llu ACKs (%llu on both, %llu capped), %llu power cuts, %llu "
@@ -473,7 +552,8 @@ TEST(HaSimulation, SeededPairRunsKeepEveryPromise) {
   std::printf(
       "ha simulation: %llu seeds (%llu hot-standby, %llu load-balancing) x %zu steps: %llu ACKs "
       "checked (%llu durable on both, %llu capped at MCLT), %llu power cuts, %llu returns, "
-      "%llu partitions, %llu store outages, %llu partner frames lost\n",
+      "%llu partitions, %llu store outages, %llu partner frames lost, %llu partner-downs, %llu "
+      "resyncs completed\n",
       static_cast<unsigned long long>(count), static_cast<unsigned long long>(modes[0]),
       static_cast<unsigned long long>(modes[1]), kSteps,
       static_cast<unsigned long long>(total.acks),
@@ -483,7 +563,9 @@ TEST(HaSimulation, SeededPairRunsKeepEveryPromise) {
       static_cast<unsigned long long>(total.returns),
       static_cast<unsigned long long>(total.partitions),
       static_cast<unsigned long long>(total.store_outages),
-      static_cast<unsigned long long>(total.frames_lost));
+      static_cast<unsigned long long>(total.frames_lost),
+      static_cast<unsigned long long>(total.partner_downs),
+      static_cast<unsigned long long>(total.resyncs));
   // The run must have exercised what it claims to.
   EXPECT_GT(total.acks_on_both, 0u);
   if (count >= 8) {
@@ -491,6 +573,8 @@ TEST(HaSimulation, SeededPairRunsKeepEveryPromise) {
     EXPECT_GT(total.power_cuts, 0u);
     EXPECT_GT(total.returns, 0u);
     EXPECT_GT(total.partitions, 0u);
+    EXPECT_GT(total.partner_downs, 0u);
+    EXPECT_GT(total.resyncs, 0u);
   }
 }
 
