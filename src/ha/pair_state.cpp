@@ -291,8 +291,9 @@ bool PairState::may_allocate(Ip4 free_address, int64_t now_ms) const {
   return false;
 }
 
-bool PairState::may_reuse(int64_t row_end_s, int64_t now_s, int64_t now_ms) const {
-  if (replicates()) return true;
+bool PairState::may_reuse(const ClientKey& row_owner, int64_t row_end_s, int64_t now_s,
+                          int64_t now_ms) const {
+  if (replicates() || normally_mine(row_owner)) return true;
   if (state_ != State::PartnerDown) return false;
   BS_ASSERT(partner_down_since_ms_.has_value());
   const int64_t down_since_s = now_s - (now_ms - *partner_down_since_ms_) / kMsPerSecond;

@@ -90,13 +90,16 @@ class PairState {
   bool may_allocate(Ip4 free_address, int64_t now_ms) const;
   // Whether a free address that still has another client's row (expired,
   // released, reclaimed; its lease ended at `row_end_s`, wall clock) may
-  // go to a new client. A partner serving on its own may renew that lease
-  // again and again, each time by up to MCLT from then (draft-12's cap),
-  // so no end we know bounds it: the row is reused only by a replicating
-  // pair, which hears every change, or in partner-down once MCLT has
-  // passed since both the row's end and the partner was declared down
-  // (draft-12's rule for PARTNER-DOWN).
-  bool may_reuse(int64_t row_end_s, int64_t now_s, int64_t now_ms) const;
+  // go to a new client; `row_owner` is that row's client. A partner that
+  // serves the row's client on its own may renew that lease again and
+  // again, each time by up to MCLT from then (draft-12's cap), so no end
+  // we know bounds it. Such a row is reused only by a replicating pair,
+  // which hears every change, or in partner-down once MCLT has passed
+  // since both the row's end and the declaration (draft-12's rule for
+  // PARTNER-DOWN). A row of one of our own clients is free to reuse: the
+  // partner serves our clients only in its own partner-down.
+  bool may_reuse(const ClientKey& row_owner, int64_t row_end_s, int64_t now_s,
+                 int64_t now_ms) const;
   // True when an ACK must wait for the partner's commit (LocalAndPartner).
   bool replicates() const;
   // The lease time a client may get: `desired_s`, unless the partner will

@@ -114,6 +114,7 @@ size_t Server::run_once() {
   const int64_t now_s = clock_.now_s();
   batch_now_s_ = now_s;
   check_recovery_end(now_s);
+  handler_->set_recovery(addresses_uncertain());
   engine_->reclaim_expired(now_s, options_.reclaim_per_batch);
   for (io::RxPacket& packet : batch_) {
     const io::InterfaceInfo* link = find_link(packet.ifindex);

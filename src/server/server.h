@@ -173,6 +173,10 @@ class Server {
                     const tl::expected<void, store::StoreError>& committed);
   void report_commit_failure(const std::string& message, int64_t now_s);
   void check_recovery_end(int64_t now_s);
+  // Whether every address believed free is uncertain (probed before it is
+  // offered): in recovery mode, and while an HA pair is apart, since the
+  // partner may be in partner-down and have handed out anything.
+  bool addresses_uncertain() const;
   void record_change_event(const LeaseChange& change, int64_t now_s);
   void record_nak(const wire::Packet& query, int64_t now_s);
   void note_commit(const tl::expected<void, store::StoreError>& outcome);

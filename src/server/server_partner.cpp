@@ -102,7 +102,9 @@ void Server::install_allocation_filter() {
     const int64_t now_ms = clock_.monotonic_ms();
     if (!pair.may_allocate(address, now_ms)) return false;
     const Lease* row = engine_->find_row(address);
-    return row == nullptr || pair.may_reuse(row->expires_at_s(), clock_.now_s(), now_ms);
+    if (row == nullptr) return true;
+    const ha::ClientKey owner{row->client_id, row->hw_address.view()};
+    return pair.may_reuse(owner, row->expires_at_s(), clock_.now_s(), now_ms);
   });
 }
 

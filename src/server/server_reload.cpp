@@ -27,7 +27,7 @@ void Server::reload(const config::Config& next) {
   auto handler = std::make_unique<Dhcp4Handler>(config_, *engine);
   handler->carry_over(std::move(*handler_));
   handler_ = std::move(handler);
-  handler_->set_recovery(in_recovery());
+  handler_->set_recovery(addresses_uncertain());
   priority_ = PriorityPolicy::from_config(config_);
   probes_.resize(config_.probing.max_pending);
   engine_ = std::move(engine);
