@@ -7,14 +7,14 @@
 # exec the first OFFER came. Figures only, nothing asserted; the load
 # average is printed beside each row. Needs root. About a minute.
 # Usage: bench/startup_bench.sh path/to/blackstart [RUNS]
-#   STARTUP_SIZES="0 200 10000 100000" STARTUP_STORES="sqlite memfile"
+#   STARTUP_SIZES="0 200 10000 60000" STARTUP_STORES="sqlite memfile"
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../tests/integration/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../tests/integration/lib.sh
 source "$here/../tests/integration/lib.sh"
 BST_SERVER=$(realpath "${1:?usage: $0 path/to/blackstart [RUNS]}")
 RUNS=${2:-3}
-SIZES=${STARTUP_SIZES:-0 200 10000 100000}
+SIZES=${STARTUP_SIZES:-0 200 10000 60000}
 STORES=${STARTUP_STORES:-sqlite memfile}
 MEMFILE_ROWS=${STARTUP_MEMFILE_ROWS:-3}
 bst_require_root_netns
