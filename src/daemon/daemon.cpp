@@ -58,6 +58,22 @@ server::ServerOptions server_options(const config::Config& config, const DaemonO
   return server_options;
 }
 
+// Without CAP_NET_ADMIN (the packaged unit runs as its own user with only
+// the two socket capabilities) SO_RCVBUFFORCE fails and the buffer stops
+// at net.core.rmem_max: a few hundred packets where a boot storm's first
+// second, or the lease load, may need thousands.
+void warn_if_small_receive_buffer(int granted_bytes) {
+  // The kernel reports twice what it grants for data (bookkeeping).
+  if (granted_bytes <= 0 || granted_bytes >= 2 * io::kReceiveBufferBytes) return;
+  constexpr int kBytesPerQueuedDiscover = 1280;  // a 300-byte DISCOVER's truesize on a veth
+  spdlog::warn(
+      "DHCP receive buffer: {} KiB granted, {} KiB asked for (no CAP_NET_ADMIN; the kernel's "
+      "net.core.rmem_max caps it): about {} DISCOVERs can wait while the leases load or the "
+      "pipeline is busy, the rest are dropped; set net.core.rmem_max to {} to lift the cap",
+      granted_bytes / 2 / 1024, io::kReceiveBufferBytes / 1024,
+      granted_bytes / kBytesPerQueuedDiscover, io::kReceiveBufferBytes);
+}
+
 }  // namespace
 
 tl::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(control::RunningConfig running,
@@ -172,6 +188,7 @@ tl::expected<void, std::string> Daemon::open_transport(const config::Config& con
   auto transport = platform_.open_transport(interface_names(config));
   if (!transport) return fail(transport.error().message);
   transport_ = std::move(*transport);
+  warn_if_small_receive_buffer(transport_->counters().receive_buffer_bytes);
   return {};
 }
 
