@@ -22,6 +22,7 @@
 #include "daemon/linux_platform.h"
 #include "daemon/one_shot.h"
 #include "daemon/privileges.h"
+#include "daemon/startup_timing.h"
 #include "daemon/systemd_notify.h"
 #include "import/import_cli.h"
 
@@ -46,27 +47,31 @@ int exec_drill(char** argv) {
 // Started as root with "run-as", the switch comes first, before the daemon
 // opens anything by path, so every file it creates is the user's
 // (daemon/privileges.h); the sockets need only the two capabilities kept.
-int serve(bs::control::RunningConfig running) {
+int serve(bs::control::RunningConfig running, bs::daemon::StartupTiming& timing) {
   if (auto started = bs::daemon::start_as_configured_user(running.config, running.path); !started) {
     spdlog::critical("{}", started.error());
     return 1;
   }
+  timing.mark("run-as");
   // systemd Type=notify: ready, reloading, watchdog, stopping.
   auto notifier = bs::daemon::SystemdNotifier::from_environment();
   bs::daemon::DaemonOptions options;
   options.notifier = &notifier;
+  options.timing = &timing;
   const size_t subnet_count = running.config.subnets.size();
   bs::daemon::LinuxPlatform platform;
   auto daemon = bs::daemon::Daemon::start(std::move(running), platform, options);
   if (!daemon) return 1;
   // Every socket is bound and the leases are loaded (daemon.h).
   notifier.ready(fmt::format("serving {} subnets", subnet_count));
+  spdlog::info("start-up: {}", timing.summary());
   return (*daemon)->run();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  bs::daemon::StartupTiming timing;
   if (argc > 1 && std::string(argv[1]) == "drill") return exec_drill(argv);
   // Everything the daemon creates (lease database, WAL, SHM, marker, written
   // configs, recovered databases) holds MACs, hostnames or credentials: no
@@ -116,5 +121,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   bs::daemon::print_warnings(running->config);
-  return serve(std::move(*running));
+  timing.mark("config");
+  return serve(std::move(*running), timing);
 }

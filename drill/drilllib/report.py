@@ -136,11 +136,11 @@ def render(results, site, args_line):
             lines.append(_class_row(r["server"], "**office**", r["watches"], rogue))
         lines += ["", "Server's own counters after power back (cumulative since its restart), "
                   "and the day before the cut:", "",
-                  "| server | listening after (s) | restarts | ACKs | NAKs | offers | declines | "
+                  "| server | listening after (s) | serving after (s) | restarts | ACKs | NAKs | offers | declines | "
                   "conflicts | probes | recovery mode | rogue servers seen | "
                   "day: bound / mail / renewals | ARP rounds (mean s) | run (s) | "
                   "load average before / after |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- "
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- "
                   "| --- | ---: | --- |"]
         for r in chosen:
             if "watches" not in r:
@@ -156,7 +156,10 @@ def render(results, site, args_line):
             day_cells = f"{day['bound']} / {day['mail']} / {day['renewals']}" if day else "(none)"
             load = " / ".join(f"{a[0]:.1f}" for a in (r.get("load_before"), r.get("load_after"))
                               if a)
-            lines.append(f"| {r['server']} | {r['server_listening_s']} | {r.get('restarts', 0)} | "
+            serving = r.get("server_serving_s")
+            serving = "n/a" if serving is None else serving
+            lines.append(f"| {r['server']} | {r['server_listening_s']} | {serving} | "
+                         f"{r.get('restarts', 0)} | "
                          f"{cells} | {day_cells} | {r.get('rounds', '')} ({r.get('round_s', '')}) | "
                          f"{r.get('run_s', '')} | {load} |")
         lines += ["", "Verdicts:", ""]

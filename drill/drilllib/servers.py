@@ -8,7 +8,9 @@ import json
 import os
 import shutil
 import socket
+import re
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -23,6 +25,39 @@ ROGUE_PROBE_INTERVAL_S = 20
 def _port_listening(ns, port):
     out = netns.run_in(ns, "ss", "-Hlun", f"sport = :{port}", check=False).stdout
     return bool(out.strip())
+
+
+def _udp_bound_by(pid, port):
+    """True once process `pid` holds a UDP socket bound to `port`: its own
+    /proc (so its network namespace's table), read without a fork, so it
+    can be polled every few milliseconds."""
+    try:
+        inodes = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+        if not inodes:
+            return False
+        suffix = f":{port:04X}"
+        with open(f"/proc/{pid}/net/udp") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if len(fields) > 9 and fields[1].endswith(suffix) and fields[9] in inodes:
+                    return True
+    except (OSError, StopIteration):
+        return False
+    return False
+
+
+BIND_POLL_S = 0.002
+BIND_WATCH_S = 120
+# blackstart's start-up line (src/daemon/startup_timing.h).
+SERVING_RE = re.compile(r"start-up: .*serving ([0-9.]+) ms after main(?:, ~([0-9]+) ms after exec)?")
 
 
 class Server:
@@ -40,6 +75,7 @@ class Server:
         self.starts = 0
         self.restarts = 0
         self.started_at = 0.0
+        self.bound_at = None   # monotonic time its port 67 was first bound
         self.filler = None     # scenario disk-full: the file that fills the disk
         self.mounted = False
         for path in (self.state, self.snap, self.backup):
@@ -93,6 +129,38 @@ class Server:
         log.close()
         self.starts += 1
         self.started_at = time.monotonic()
+        self.bound_at = None
+        threading.Thread(target=self._watch_bind, args=(self.proc,), daemon=True).start()
+
+    def _watch_bind(self, proc):
+        """When the server's port 67 socket appears, to the poll (2 ms):
+        `ss` once per watch round measured the rounds, not the server.
+        `ip netns exec` and `env` exec, so the PID is the server's."""
+        deadline = time.monotonic() + BIND_WATCH_S
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _udp_bound_by(proc.pid, 67):
+                if proc is self.proc:
+                    self.bound_at = time.monotonic()
+                return
+            time.sleep(BIND_POLL_S)
+
+    def serving_after_s(self, t0):
+        """blackstart's own figure: from its exec to serving (its start-up
+        line), after t0; None for other servers or without the line."""
+        if self.kind != "blackstart":
+            return None
+        log = os.path.join(self.run_dir, f"server.{self.starts - 1}.log")
+        try:
+            with open(log, errors="replace") as f:
+                found = [SERVING_RE.search(line) for line in f]
+        except OSError:
+            return None
+        found = [m for m in found if m]
+        if not found:
+            return None
+        m = found[-1]
+        ms = float(m.group(2)) if m.group(2) else float(m.group(1))
+        return round(self.started_at - t0 + ms / 1000, 2)
 
     def supervise(self):
         """Restarts a server that exited, at most once a second, as

@@ -58,6 +58,22 @@ server::ServerOptions server_options(const config::Config& config, const DaemonO
   return server_options;
 }
 
+// Without CAP_NET_ADMIN (the packaged unit runs as its own user with only
+// the two socket capabilities) SO_RCVBUFFORCE fails and the buffer stops
+// at net.core.rmem_max: a few hundred packets where a boot storm's first
+// second, or the lease load, may need thousands.
+void warn_if_small_receive_buffer(int granted_bytes) {
+  // The kernel reports twice what it grants for data (bookkeeping).
+  if (granted_bytes <= 0 || granted_bytes >= 2 * io::kReceiveBufferBytes) return;
+  constexpr int kBytesPerQueuedDiscover = 1280;  // a 300-byte DISCOVER's truesize on a veth
+  spdlog::warn(
+      "DHCP receive buffer: {} KiB granted, {} KiB asked for (no CAP_NET_ADMIN; the kernel's "
+      "net.core.rmem_max caps it): about {} DISCOVERs can wait while the leases load or the "
+      "pipeline is busy, the rest are dropped; set net.core.rmem_max to {} to lift the cap",
+      granted_bytes / 2 / 1024, io::kReceiveBufferBytes / 1024,
+      granted_bytes / kBytesPerQueuedDiscover, io::kReceiveBufferBytes);
+}
+
 }  // namespace
 
 tl::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(control::RunningConfig running,
@@ -66,15 +82,25 @@ tl::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(control::Runnin
   const config::Config& config = running.config;
   control::apply_log_severity(config.log_severity);
   std::unique_ptr<Daemon> daemon(new Daemon(platform, config.lease_database, options.notifier));
+  const auto mark = [&options](std::string_view phase) {
+    if (options.timing != nullptr) options.timing->mark(phase);
+  };
   const store::PreviousShutdown previous = daemon->file_store_
                                                ? platform.previous_shutdown(daemon->database_)
                                                : store::PreviousShutdown::Clean;
+  // The sockets before the store: the store's checks and the lease load
+  // take from milliseconds to seconds, and a client that boots with the
+  // server (a power cut's return) sends its first DISCOVER meanwhile.
+  if (auto bound = daemon->open_transport(config); !bound) return tl::unexpected(bound.error());
+  mark("DHCP sockets bound");
   if (auto opened = daemon->open_store(config, options); !opened)
     return tl::unexpected(opened.error());
+  mark("lease store opened");
   if (auto built = daemon->open_server(config, options); !built) {
     return tl::unexpected(built.error());
   }
-  if (auto serving = daemon->start_serving(std::move(running), previous); !serving) {
+  mark("leases loaded");
+  if (auto serving = daemon->start_serving(std::move(running), previous, mark); !serving) {
     return tl::unexpected(serving.error());
   }
   return daemon;
@@ -130,19 +156,45 @@ tl::expected<std::unique_ptr<store::LeaseStore>, store::StoreError> Daemon::wait
       constexpr int64_t kRetriesOfGrace = 5;
       notifier_->extend_start_timeout(kRetriesOfGrace * options.store_retry_interval_ms * 1000);
     }
+    discard_queued_packets();
     store = platform_.open_store(database);
     if (store || !store_fault_may_clear(store.error().fault)) break;
   }
   if (store) spdlog::info("lease store {} opened after waiting", (*store)->describe());
+  if (discarded_while_waiting_ > 0) {
+    spdlog::warn("discarded {} DHCP packets that arrived while the lease store could not open",
+                 discarded_while_waiting_);
+  }
   return store;
 }
 
-// The packet sockets, then the server with every stored lease loaded.
-tl::expected<void, std::string> Daemon::open_server(const config::Config& config,
-                                                    const DaemonOptions& options) {
+// While the store cannot open, the bound sockets keep queueing; what came
+// before the latest retry is dropped, so the queue the server starts with
+// holds at most one retry interval of packets, none older than that.
+void Daemon::discard_queued_packets() {
+  constexpr size_t kBatch = 64;
+  constexpr size_t kMaxBatches = 1024;  // bounded: more is left to the kernel's buffer
+  std::vector<io::RxPacket> dropped;
+  dropped.reserve(kBatch);
+  for (size_t i = 0; i < kMaxBatches; ++i) {
+    dropped.clear();
+    const size_t got = transport_->receive(dropped, kBatch, 0);
+    discarded_while_waiting_ += got;
+    if (got == 0) break;
+  }
+}
+
+tl::expected<void, std::string> Daemon::open_transport(const config::Config& config) {
   auto transport = platform_.open_transport(interface_names(config));
   if (!transport) return fail(transport.error().message);
   transport_ = std::move(*transport);
+  warn_if_small_receive_buffer(transport_->counters().receive_buffer_bytes);
+  return {};
+}
+
+// The server with every stored lease loaded.
+tl::expected<void, std::string> Daemon::open_server(const config::Config& config,
+                                                    const DaemonOptions& options) {
   auto server = server::Server::create(config, *store_, *transport_, platform_.clock(),
                                        server_options(config, options));
   if (!server) {
@@ -155,7 +207,8 @@ tl::expected<void, std::string> Daemon::open_server(const config::Config& config
 }
 
 tl::expected<void, std::string> Daemon::start_serving(control::RunningConfig running,
-                                                      store::PreviousShutdown previous) {
+                                                      store::PreviousShutdown previous,
+                                                      const PhaseMark& mark) {
   const config::Config config = running.config;
   const Clock& clock = platform_.clock();
   // Before the shutdown marker is touched: a control socket that cannot be
@@ -164,6 +217,7 @@ tl::expected<void, std::string> Daemon::start_serving(control::RunningConfig run
       control::ControlPlane::start(*server_, clock, std::move(running), store_->describe());
   if (!control) return fail(control.error());
   control_ = std::move(*control);
+  mark("control sockets");
   if (previous == store::PreviousShutdown::Unclean) server_->enter_recovery(clock.now_s());
   if (previous == store::PreviousShutdown::Changed) {
     server_->enter_recovery(clock.now_s(),
@@ -179,7 +233,10 @@ tl::expected<void, std::string> Daemon::start_serving(control::RunningConfig run
   for (const auto& link : transport_->interfaces()) {
     spdlog::info("serving on {} ({}/{})", link.name, to_string(link.address), link.prefix_len);
   }
-  return attach_link_watchers(config);
+  mark("recovery decision and marker");
+  auto attached = attach_link_watchers(config);
+  mark("prober, HA, rogue listener");
+  return attached;
 }
 
 // The prober, the script runner and the rogue listener.

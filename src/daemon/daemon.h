@@ -6,21 +6,31 @@
 // The start-up sequence, in this order (each step's failure stops it with
 // a critical log line and exit code 1):
 //   1. read the previous shutdown (clean, unclean, database changed),
-//   2. open the lease store (waiting while it is full, down or busy),
-//   3. bind the packet sockets,
+//   2. bind the packet sockets: from here on the kernel queues every
+//      client packet in the sockets' receive buffers (8 MiB each), so a
+//      DISCOVER sent while the leases load is answered once they are, not
+//      lost to a socket that did not exist yet,
+//   3. open the lease store (waiting while it is full, down or busy; the
+//      packets queued meanwhile are discarded after each retry, since
+//      nothing may be answered before the leases are loaded and a client
+//      has retransmitted long before the wait can end),
 //   4. build the server, loading every stored lease,
 //   5. start the control sockets,
 //   6. enter recovery mode if the last run did not stop cleanly,
 //   7. remove the clean-shutdown marker, install the signal handlers,
 //   8. attach the conflict prober, the script runner, the rogue listener.
-// When start() returns, every socket is bound and the leases are loaded:
-// main.cpp tells systemd READY there. The switch to the run-as user comes
-// before start() (privileges.h), so every file the daemon opens or creates
-// is that user's; the two socket capabilities it keeps suffice for the rest.
+// Nothing is read from the packet sockets before step 8 is done: the first
+// packet is handled by the first run_once(). When start() returns, every
+// socket is bound and the leases are loaded: main.cpp tells systemd READY
+// there and logs the start-up's timing per phase (startup_timing.h). The switch to the run-as user
+// comes before start() (privileges.h), so every file the daemon opens or creates is that user's;
+// the two socket capabilities it keeps suffice for the rest.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <tl/expected.hpp>
 #include <utility>
 
@@ -28,6 +38,7 @@
 #include "control/running_config.h"
 #include "daemon/ha_pairing.h"
 #include "daemon/platform.h"
+#include "daemon/startup_timing.h"
 #include "daemon/systemd_notify.h"
 #include "server/server.h"
 
@@ -49,6 +60,8 @@ struct DaemonOptions {
   // thread while the next batch is handled. The server turns it off by
   // itself for a shared store, an HA pair and run_script.
   bool overlap_commits = true;
+  // Marked at the end of each start-up step. nullptr: not timed (tests).
+  StartupTiming* timing = nullptr;
 };
 
 class Daemon {
@@ -83,10 +96,14 @@ class Daemon {
   tl::expected<std::unique_ptr<store::LeaseStore>, store::StoreError> wait_for_store(
       const config::LeaseDatabase& database, store::StoreError first_error,
       const DaemonOptions& options);
+  tl::expected<void, std::string> open_transport(const config::Config& config);
+  void discard_queued_packets();
   tl::expected<void, std::string> open_server(const config::Config& config,
                                               const DaemonOptions& options);
+  using PhaseMark = std::function<void(std::string_view)>;
   tl::expected<void, std::string> start_serving(control::RunningConfig running,
-                                                store::PreviousShutdown previous);
+                                                store::PreviousShutdown previous,
+                                                const PhaseMark& mark);
   tl::expected<void, std::string> attach_link_watchers(const config::Config& config);
 
   Platform& platform_;
@@ -96,11 +113,12 @@ class Daemon {
   bool file_store_;
   SystemdNotifier* notifier_;
   // Declared in the order they open; destroyed in reverse.
-  std::unique_ptr<store::LeaseStore> store_;
   std::unique_ptr<io::Transport> transport_;
+  std::unique_ptr<store::LeaseStore> store_;
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<control::ControlPlane> control_;
-  std::unique_ptr<HaPairing> ha_;  // null: no HA partner
+  std::unique_ptr<HaPairing> ha_;         // null: no HA partner
+  uint64_t discarded_while_waiting_ = 0;  // packets dropped in wait_for_store
   bool shut_down_ = false;
   int exit_code_ = 0;
 };

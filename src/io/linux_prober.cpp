@@ -124,8 +124,14 @@ class LinuxProber final : public Prober {
   ProberCounters counters_;
 };
 
+// Protocol 0 at socket(), the real one at bind(): a packet socket created
+// with a protocol is hooked on every interface at once, and binding it to
+// one then unhooks it with a network-wide RCU wait (synchronize_net), which
+// cost ~15 ms per link of the start-up (strace; the rogue listener's
+// sockets, opened this way, bind in 0.1 ms). Unhooked until bind, it also
+// queues no frame from another link meanwhile.
 tl::expected<UniqueFd, IoError> open_arp_socket(const InterfaceInfo& link) {
-  UniqueFd fd(socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP)));
+  UniqueFd fd(socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) {
     return tl::unexpected(IoError{
         fmt::format("prober: AF_PACKET socket: {} (needs CAP_NET_RAW)", std::strerror(errno))});

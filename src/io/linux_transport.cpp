@@ -34,8 +34,6 @@ constexpr size_t kBatchSize = 64;
 constexpr size_t kRxBufferSize = 9216;
 constexpr Ip4 kLimitedBroadcast{0xffffffffu};
 
-constexpr int kReceiveBufferBytes = 8 * 1024 * 1024;
-
 struct alignas(cmsghdr) ControlBuffer {
   uint8_t bytes[CMSG_SPACE(sizeof(in_pktinfo))];
 };
@@ -185,6 +183,12 @@ tl::expected<void, IoError> LinuxTransport::add_link(const InterfaceInfo& info, 
   event.data.u64 = infos_.size();
   if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, udp_fd.get(), &event) != 0) {
     return tl::unexpected(errno_error("epoll_ctl", info.name));
+  }
+  int granted = 0;
+  socklen_t length = sizeof(granted);
+  if (getsockopt(udp_fd.get(), SOL_SOCKET, SO_RCVBUF, &granted, &length) == 0 && granted > 0 &&
+      (counters_.receive_buffer_bytes == 0 || granted < counters_.receive_buffer_bytes)) {
+    counters_.receive_buffer_bytes = granted;
   }
   infos_.push_back(info);
   udp_fds_.push_back(std::move(udp_fd));

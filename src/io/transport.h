@@ -66,7 +66,14 @@ struct TransportCounters {
   uint64_t send_errors = 0;
   uint64_t link_unicast_fallbacks = 0;  // LinkUnicast without a usable MAC, broadcast instead
   int last_errno = 0;                   // errno of the latest failed call, 0 if none
+  // The smallest receive buffer the kernel granted a link's socket (what
+  // SO_RCVBUF reads back: twice the usable size); 0 if not known.
+  int receive_buffer_bytes = 0;
 };
+
+// The receive buffer each DHCP socket asks for: the queue in front of a
+// busy pipeline, and of the lease load at start-up (daemon.h).
+inline constexpr int kReceiveBufferBytes = 8 * 1024 * 1024;
 
 class Transport {
  public:

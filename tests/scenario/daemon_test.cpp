@@ -30,6 +30,19 @@ control::RunningConfig running(const std::string& text) {
   return *parsed;
 }
 
+// A broadcast DISCOVER from client 02:cc:00:00:00:<mac_last_byte> on office0.
+io::RxPacket discover_from(uint8_t mac_last_byte) {
+  wire::Packet packet;
+  packet.xid = 0x2000u + mac_last_byte;
+  packet.flags = wire::kBroadcastFlag;
+  packet.chaddr = {0x02, 0xcc, 0, 0, 0, mac_last_byte};
+  packet.set(wire::opt::kMessageType, Bytes{static_cast<uint8_t>(wire::MessageType::Discover)});
+  io::RxPacket rx;
+  rx.payload = wire::encode(packet, 1472);
+  rx.ifindex = office_link().ifindex;
+  return rx;
+}
+
 class DaemonTest : public ::testing::Test {
  protected:
   std::unique_ptr<daemon::Daemon> start(const std::string& text) {
@@ -110,6 +123,42 @@ TEST_F(DaemonTest, AFullLeaseDiskIsWaitedForAndTheStartGoesOn) {
   ASSERT_TRUE(daemon) << daemon.error();
   EXPECT_EQ(platform_.slept_ms, 3000);
   TestClient pc(platform_.transport, (*daemon)->server(), 1);
+  EXPECT_FALSE(pc.dora().is_zero()) << "serves once the store opened";
+}
+
+// Power back: a client boots with the server and its DISCOVER arrives while
+// the lease store opens and loads. The sockets are bound before that, so
+// the kernel queues it and it is answered once the leases are loaded, not
+// lost to a port nobody listened on yet (the drill's "listening after").
+TEST_F(DaemonTest, ADiscoverArrivingWhileTheStoreOpensIsAnswered) {
+  bool queued = false;
+  platform_.while_store_opens = [&] { queued = platform_.deliver(discover_from(1)); };
+  auto daemon = start(office());
+  ASSERT_TRUE(daemon);
+  EXPECT_EQ(platform_.opened, (std::vector<std::string>{"transport", "store"}));
+  EXPECT_TRUE(queued) << "the DISCOVER found no socket bound";
+  EXPECT_TRUE(daemon->run_once());
+  const auto sent = platform_.transport.take_sent();
+  ASSERT_EQ(sent.size(), 1u);
+  auto offer = wire::decode(sent[0].payload);
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(offer->message_type(), wire::MessageType::Offer);
+}
+
+// While the store cannot open, nothing is answered; what the sockets queued
+// before the last retry is dropped, not answered minutes late.
+TEST_F(DaemonTest, PacketsQueuedWhileTheStoreIsWaitedForAreDropped) {
+  platform_.store_faults_left = 2;
+  int opens = 0;
+  platform_.while_store_opens = [&] {
+    if (++opens == 1) platform_.deliver(discover_from(1));  // before the first retry
+  };
+  auto daemon = start(office());
+  ASSERT_TRUE(daemon);
+  EXPECT_EQ(platform_.transport.pending(), 0u) << "queued before the wait ended: dropped";
+  EXPECT_TRUE(daemon->run_once());
+  EXPECT_TRUE(platform_.transport.take_sent().empty());
+  TestClient pc(platform_.transport, daemon->server(), 2);
   EXPECT_FALSE(pc.dora().is_zero()) << "serves once the store opened";
 }
 

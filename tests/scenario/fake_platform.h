@@ -5,6 +5,7 @@
 // test sets; every open can be made to fail.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +62,8 @@ class FakePlatform final : public daemon::Platform {
   }
   tl::expected<std::unique_ptr<store::LeaseStore>, store::StoreError> open_store(
       const config::LeaseDatabase& /*database*/) override {
+    opened.emplace_back("store");
+    if (while_store_opens) while_store_opens();
     if (store_error) return tl::unexpected(store::StoreError{*store_error});
     if (store_faults_left > 0) {
       --store_faults_left;
@@ -81,6 +84,8 @@ class FakePlatform final : public daemon::Platform {
   tl::expected<std::unique_ptr<io::Transport>, io::IoError> open_transport(
       const std::vector<std::string>& names) override {
     transport_names = names;
+    opened.emplace_back("transport");
+    transport_open = true;
     return std::make_unique<SharedTransport>(transport);
   }
   tl::expected<std::unique_ptr<io::Prober>, io::IoError> open_prober(
@@ -105,6 +110,14 @@ class FakePlatform final : public daemon::Platform {
     return requested;
   }
 
+  // A packet from the network as the kernel would treat it: queued once the
+  // sockets are bound, lost before (nothing listens yet).
+  bool deliver(io::RxPacket packet) {
+    if (!transport_open) return false;
+    transport.inject(std::move(packet));
+    return true;
+  }
+
   FakeClock clock_;
   store::MemoryLeaseStore store;
   io::FakeTransport transport{{office_link()}};
@@ -118,6 +131,10 @@ class FakePlatform final : public daemon::Platform {
   int stop_after_sleeps = 0;  // 0: never
   std::string opened_database;
   std::vector<std::string> transport_names;
+  std::vector<std::string> opened;  // "transport", "store": in the order opened
+  bool transport_open = false;
+  // Runs inside every open_store (e.g. a client that boots meanwhile).
+  std::function<void()> while_store_opens;
   bool signals_installed = false;
   bool stop = false;
   bool reload = false;
