@@ -246,7 +246,7 @@ TEST(PairState, ContactAfterAnOutageResyncsBeforeServingAsAPair) {
   // of the partner's share, and no other client's ended row, until the
   // pair is normal again.
   EXPECT_TRUE(machine.serves(kPrimaryClient));
-  EXPECT_FALSE(machine.may_reuse(8000, 9000, 9000));
+  EXPECT_FALSE(machine.may_reuse(kSecondaryClient, 8000, 9000, 9000));
   machine.sync_done(9100);
   EXPECT_EQ(machine.state(), State::Ready);
   machine.contact(9200, State::Ready);
@@ -256,19 +256,22 @@ TEST(PairState, ContactAfterAnOutageResyncsBeforeServingAsAPair) {
 // Another client's ended row: a partner serving alone may have renewed it
 // by MCLT at a time, so only a replicating pair, or partner-down MCLT past
 // both the row's end and the declaration, hands it to a new client.
-TEST(PairState, AnEndedRowOfAnotherClientWaitsForThePairOrPartnerDownPlusMclt) {
+TEST(PairState, AnEndedRowOfThePartnersClientWaitsForThePairOrPartnerDownPlusMclt) {
   PairState machine = in_normal(pair(Mode::LoadBalancing));
-  EXPECT_TRUE(machine.may_reuse(5000, 1000, 1000));  // replicating: every change is heard
-  machine.tick(10'000);                               // silent past the contact timeout
+  const ClientKey& theirs = kSecondaryClient;
+  EXPECT_TRUE(machine.may_reuse(theirs, 5000, 1000, 1000));  // replicating: every change heard
+  machine.tick(10'000);                                       // silent past the contact timeout
   ASSERT_EQ(machine.state(), State::PartnerUnreachable);
-  EXPECT_FALSE(machine.may_reuse(0, 100'000, 10'000));  // ended long ago: still not
+  EXPECT_FALSE(machine.may_reuse(theirs, 0, 100'000, 10'000));  // ended long ago: still not
+  // Our own client's row: the partner does not serve that client now.
+  EXPECT_TRUE(machine.may_reuse(kPrimaryClient, 0, 100'000, 10'000));
   ASSERT_TRUE(machine.partner_down_command(20'000).has_value());
   // Wall clock 2000 s at monotonic 20 s: declared down at 2000 s.
-  EXPECT_FALSE(machine.may_reuse(0, 2000 + 599, 20'000 + 599'000));
-  EXPECT_TRUE(machine.may_reuse(0, 2000 + 600, 20'000 + 600'000));
+  EXPECT_FALSE(machine.may_reuse(theirs, 0, 2000 + 599, 20'000 + 599'000));
+  EXPECT_TRUE(machine.may_reuse(theirs, 0, 2000 + 600, 20'000 + 600'000));
   // A row that ended after the declaration counts from its end.
-  EXPECT_FALSE(machine.may_reuse(2100, 2000 + 650, 20'000 + 650'000));
-  EXPECT_TRUE(machine.may_reuse(2100, 2100 + 600, 20'000 + 700'000));
+  EXPECT_FALSE(machine.may_reuse(theirs, 2100, 2000 + 650, 20'000 + 650'000));
+  EXPECT_TRUE(machine.may_reuse(theirs, 2100, 2100 + 600, 20'000 + 700'000));
 }
 
 TEST(PairState, APartnerServingAloneSendsUsBackToSync) {
