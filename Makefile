@@ -112,6 +112,7 @@ test:
 	$(MAKE) package-test
 	$(MAKE) bench-priority-tiny
 	$(MAKE) bench-ha-tiny
+	$(MAKE) ha-powercut-short
 
 # clang-tidy takes about 10 minutes on 2 cores; each fuzz target runs on one
 # core for a fixed time, so lint runs beside the fuzz phase (its output is
