@@ -29,7 +29,6 @@
 // in a file as the daemon does, so a power cut loses what was not written.
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
-
 #include <unistd.h>
 
 #include <cstdio>

@@ -260,7 +260,7 @@ TEST(PairState, AnEndedRowOfThePartnersClientWaitsForThePairOrPartnerDownPlusMcl
   PairState machine = in_normal(pair(Mode::LoadBalancing));
   const ClientKey& theirs = kSecondaryClient;
   EXPECT_TRUE(machine.may_reuse(theirs, 5000, 1000, 1000));  // replicating: every change heard
-  machine.tick(10'000);                                       // silent past the contact timeout
+  machine.tick(10'000);                                      // silent past the contact timeout
   ASSERT_EQ(machine.state(), State::PartnerUnreachable);
   EXPECT_FALSE(machine.may_reuse(theirs, 0, 100'000, 10'000));  // ended long ago: still not
   // Our own client's row: the partner does not serve that client now.
