@@ -58,6 +58,26 @@ def _class_row(server, klass, watches, rogue=False):
             (f" {sum(foreign(w) for w in watches)} |" if rogue else ""))
 
 
+def _ms(value):
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _span(values):
+    return f"{_fmt(pct(values, 50))} / {_fmt(max(values) if values else None)}"
+
+
+def _wire_row(server, klass, watches):
+    """The server's port's view of one class: when the devices' first
+    queries arrived, when their ACKs left, and the server's reply times."""
+    seen = [w.wire for w in watches if w.wire is not None and w.wire.first_query_s is not None]
+    first = [x.first_query_s for x in seen]
+    acks = [x.ack_s for x in seen if x.ack_s is not None]
+    reply = [ms for x in seen for ms in x.reply_ms]
+    return (f"| {server} | {klass} | {len(seen)}/{len(watches)} | {_span(first)} | "
+            f"{len(acks)}, {_span(acks)} | {_ms(pct(reply, 50))} / {_ms(pct(reply, 99))} / "
+            f"{_ms(max(reply) if reply else None)} |")
+
+
 def verdict(klass, watches):
     n = len(watches)
     working = [w for w in watches if w.working()]
@@ -134,6 +154,24 @@ def render(results, site, args_line):
                 if klass in by_class:
                     lines.append(_class_row(r["server"], klass, by_class[klass], rogue))
             lines.append(_class_row(r["server"], "**office**", r["watches"], rogue))
+        lines += ["", "At the server's port (the drill's wire tap, kernel timestamps, seconds "
+                  "after power back, median / slowest): *first query*: the device's first "
+                  "DHCP query reached the server (until then the device was still booting; "
+                  "every simulated device shares this machine's cores); *ACK sent*: the "
+                  "server's first ACK to it left; *reply*: each reply's time since the "
+                  "latest query with its xid, all queries of the class. Laptops ran on "
+                  "through the cut and mostly ask nothing.", "",
+                  "| server | class | queried | first query (s) | ACK sent (s) | "
+                  "reply (ms) p50 / p99 / max |",
+                  "| --- | --- | ---: | --- | --- | --- |"]
+        for r in chosen:
+            if "watches" not in r:
+                continue
+            by_class = class_watches(r)
+            for klass in CLASSES:
+                if klass in by_class:
+                    lines.append(_wire_row(r["server"], klass, by_class[klass]))
+            lines.append(_wire_row(r["server"], "**office**", r["watches"]))
         lines += ["", "Server's own counters after power back (cumulative since its restart), "
                   "and the day before the cut:", "",
                   "| server | listening after (s) | serving after (s) | restarts | ACKs | NAKs | offers | declines | "
@@ -201,14 +239,16 @@ def write(results, site, args_line, out_dir, timeout_s):
 def devices_csv(results):
     """One line per device and run, for plots and for finding the slow ones."""
     rows = ["server,scenario,device,kind,client,floor,mac,address,address_s,mail_s,register_s,"
-            "arp_confirmed_s,dup_ever,dup_final,naks"]
+            "arp_confirmed_s,dup_ever,dup_final,naks,first_query_s,ack_sent_s"]
     for r in results:
         for w in r.get("watches", []):
             d = w.d
             rows.append(",".join(str(x) for x in (
                 r["server"], r["scenario"], d.n, d.kind, d.client, d.floor, d.mac,
                 w.address or "", _csv(w.t_addr), _csv(w.t_mail), _csv(w.t_sip),
-                _csv(w.t_confirm), int(w.dup_ever), int(w.dup_final), w.naks)))
+                _csv(w.t_confirm), int(w.dup_ever), int(w.dup_final), w.naks,
+                _csv(w.wire.first_query_s if w.wire else None),
+                _csv(w.wire.ack_s if w.wire else None))))
     return "\n".join(rows) + "\n"
 
 

@@ -7,7 +7,7 @@ import os
 import statistics
 import time
 
-from . import probe
+from . import probe, wiretap
 from .office import Office, wait_until
 from .servers import ROGUE_PROBE_INTERVAL_S, Server
 
@@ -45,6 +45,7 @@ class DeviceWatch:
         self.dup_ever = False
         self.dup_final = False
         self.naks = 0
+        self.wire = None       # the server's port's view (wiretap.DeviceWire), if it saw any
 
     def working(self):
         return (self.t_addr is not None and self.t_mail is not None and not self.dup_final and
@@ -221,6 +222,7 @@ def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s
     office = Office(run_dir, devices, site)
     server = Server(kind, office, build_dir, blackstart, run_dir)
     result = {"server": kind, "scenario": scenario, "devices": len(devices)}
+    tap = None
     try:
         started = time.monotonic()
         office.build()
@@ -230,6 +232,7 @@ def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s
         if status:
             status.point_at(office.srv if kind == "blackstart" else None)
         result["office_build_s"] = round(time.monotonic() - started, 1)
+        tap = wiretap.WireTap(office.srv, office.srv_if)
         if scenario == "storm":
             t0, events = _storm(office, server, run_dir, log, result)
             timeout_s = max(timeout_s, 90)
@@ -239,6 +242,10 @@ def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s
             if scenario == "disk-full":
                 timeout_s = max(timeout_s, DISK_FULL_S + DISK_FULL_GRACE_S)
         watches = _watch(office, devices, timeout_s, t0, server, result, events, log)
+        wire = wiretap.summarize(tap.stop(), t0)
+        tap = None
+        for w in watches.values():
+            w.wire = wire.get(w.d.mac)
         if "server_listening_s" not in result and server.bound_at is not None:
             result["server_listening_s"] = round(server.bound_at - t0, 3)
         if "server_listening_s" not in result:
@@ -256,6 +263,8 @@ def run_one(kind, scenario, site, devices, tmp, build_dir, blackstart, timeout_s
         log(f"{kind}/{scenario}: {sum(w.working() for w in watches.values())}/{len(devices)} "
             f"working, {sum(w.dup_ever for w in watches.values())} with a duplicate address")
     finally:
+        if tap:
+            tap.stop()
         if status:
             status.point_at(None)
         server.stop()
