@@ -15,6 +15,7 @@ REPO_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fil
 # The topology the configs in bench/configs assume: one /15 link.
 SERVER_ADDR = "198.18.0.1/15"
 CLIENT_ADDR = "198.18.0.2/15"  # the generators send as a relay from here (giaddr)
+SECOND_RELAY = "198.18.0.3/15"  # the second perfdhcp of generator perfdhcp-2
 
 PACKAGES = ["iproute2", "kea-dhcp4-server", "kea-admin", "isc-dhcp-server", "dnsmasq-base",
             "python3-matplotlib"]
@@ -86,6 +87,7 @@ class Run:
              self.cli_if, "netns", self.cli_ns])
         run(["ip", "-n", self.srv_ns, "addr", "add", SERVER_ADDR, "dev", self.srv_if])
         run(["ip", "-n", self.cli_ns, "addr", "add", CLIENT_ADDR, "dev", self.cli_if])
+        run(["ip", "-n", self.cli_ns, "addr", "add", SECOND_RELAY, "dev", self.cli_if])
         run(["ip", "-n", self.srv_ns, "link", "set", self.srv_if, "up"])
         run(["ip", "-n", self.cli_ns, "link", "set", self.cli_if, "up"])
 

@@ -10,8 +10,9 @@ import os
 import re
 import subprocess
 import time
+import types
 
-from .env import CLIENT_ADDR, SERVER_ADDR
+from .env import CLIENT_ADDR, SECOND_RELAY, SERVER_ADDR
 from .probes import percentile
 
 DROP_TIME_MS = 1000  # perfdhcp's default drop time; bs-load is told the same
@@ -41,6 +42,11 @@ class Perfdhcp:
         """Counters and delays per exchange (DO = DISCOVER-OFFER, RA =
         REQUEST-ACK). Copies the output to raw_path without the per-packet
         timestamp lines."""
+        stats, delays = self.read(out_path, raw_path)
+        return self.figures([stats], delays, args)
+
+    def read(self, out_path, raw_path):
+        """One perfdhcp run's counters per exchange and its delays (ms)."""
         stats = {"DO": {}, "RA": {}}
         delays = {"DO": [], "RA": []}
         section, in_timestamps = None, False
@@ -61,17 +67,26 @@ class Perfdhcp:
                 m = self.STAT_RE.match(line.strip())
                 if m and section:
                     stats[section][m.group(1)] = float(m.group(2))
+        return stats, delays
+
+    @staticmethod
+    def figures(runs, delays, args):
+        """The step's figures from one or more perfdhcp runs of the same
+        period: counts add up, percentiles come from all delays together."""
+        total = {}
+        for key in ("DO", "RA"):
+            for field in ("sent packets", "received packets", "drops"):
+                total[(key, field)] = sum(r[key].get(field, 0) for r in runs)
         for key in delays:
             delays[key].sort()
-        do, ra = stats["DO"], stats["RA"]
-        disc = do.get("sent packets", 0)
-        acks = ra.get("received packets", 0)
+        disc = total[("DO", "sent packets")]
+        acks = total[("RA", "received packets")]
         return {
-            "discover_sent": int(disc), "offer_received": int(do.get("received packets", 0)),
-            "request_sent": int(ra.get("sent packets", 0)), "ack_received": int(acks),
+            "discover_sent": int(disc), "offer_received": int(total[("DO", "received packets")]),
+            "request_sent": int(total[("RA", "sent packets")]), "ack_received": int(acks),
             "offered_rate": disc / args.period, "served_rate": acks / args.period,
             "drop_pct": 100.0 * (1 - acks / disc) if disc else 100.0,
-            "do_drops": int(do.get("drops", 0)), "ra_drops": int(ra.get("drops", 0)),
+            "do_drops": int(total[("DO", "drops")]), "ra_drops": int(total[("RA", "drops")]),
             "do_p50_ms": percentile(delays["DO"], 50), "do_p99_ms": percentile(delays["DO"], 99),
             "ra_p50_ms": percentile(delays["RA"], 50), "ra_p99_ms": percentile(delays["RA"], 99),
         }
@@ -82,6 +97,61 @@ class Perfdhcp:
         out, cpu, wall = run_alone(bench, cmd)
         m = re.search(r"sent packets:\s*(\d+)", out)
         sent = int(m.group(1)) if m else 0
+        return {"generator": self.name, "target_rate": rate, "discover_per_s": sent / 5.0,
+                "wall_s": wall, "cpu_s": cpu, "cpu_pct": 100.0 * cpu / wall}
+
+
+class TwoPerfdhcp(Perfdhcp):
+    """Two perfdhcp processes side by side, each at half the rate, each a
+    relay of its own (198.18.0.2 and SECOND_RELAY on the same link) with
+    its own half of the clients (their MACs differ in the first octet):
+    one perfdhcp tops out near 12,000 replies/s on this machine, below
+    what the servers can take. A shell starts both and waits for both, so
+    the step's wait4 counts both generators' CPU."""
+    name = "perfdhcp-2"
+    label = "two perfdhcp (Kea 2.2)"
+    SPLIT = "=== second perfdhcp ==="
+    BASE_MACS = ("02:a0:00:00:00:00", "02:b0:00:00:00:00")
+
+    def _one(self, bench, local, rate, clients, mac, args, out):
+        return (f"{self.binary} -4 -l {local} -b mac={mac} -r {rate} -R {clients} "
+                f"-p {args.period} -W {self.WAIT_US} -x t {SERVER_ADDR.split('/')[0]} > {out} 2>&1")
+
+    def command(self, bench, rate, args):
+        first, second = (rate + 1) // 2, rate // 2
+        clients = max(1, args.clients // 2)
+        a, b = os.path.join(bench.tmp, "perfdhcp-a.out"), os.path.join(bench.tmp, "perfdhcp-b.out")
+        script = (self._one(bench, CLIENT_ADDR.split("/")[0], first, clients, self.BASE_MACS[0],
+                            args, a) + " & " +
+                  self._one(bench, SECOND_RELAY.split("/")[0], second, clients,
+                            self.BASE_MACS[1], args, b) +
+                  f" & wait; cat {a}; echo '{self.SPLIT}'; cat {b}; rm -f {a} {b}")
+        return ["sh", "-c", script]
+
+    def parse(self, out_path, raw_path, args):
+        with open(out_path, errors="replace") as f:
+            halves = f.read().split(self.SPLIT + "\n")
+        runs, delays = [], {"DO": [], "RA": []}
+        for i, text in enumerate(halves):
+            part = f"{out_path}.{i}"
+            with open(part, "w") as f:
+                f.write(text)
+            with open(raw_path, "a") as out:
+                out.write(f"--- perfdhcp {i + 1} of {len(halves)} ---\n")
+            stats, d = self.read(part, raw_path)
+            os.remove(part)
+            runs.append(stats)
+            for key in delays:
+                delays[key] += d[key]
+        return self.figures(runs, delays, args)
+
+    def calibrate(self, bench, rate, args):
+        five = types.SimpleNamespace(period=5, clients=args.clients)
+        out, cpu, wall = run_alone(bench, self.command(bench, rate, five))
+        sent = 0
+        for half in out.split(self.SPLIT):
+            m = re.search(r"sent packets:\s*(\d+)", half)  # the first: DISCOVERs
+            sent += int(m.group(1)) if m else 0
         return {"generator": self.name, "target_rate": rate, "discover_per_s": sent / 5.0,
                 "wall_s": wall, "cpu_s": cpu, "cpu_pct": 100.0 * cpu / wall}
 

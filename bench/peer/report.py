@@ -3,6 +3,13 @@ targets, the generator cross-check, every step) and one plot per generator."""
 
 from .step import GENERATOR_SHORTFALL, MAX_DROP_PCT
 
+GENERATOR_TITLES = {
+    "perfdhcp": "perfdhcp as the generator",
+    "perfdhcp-2": "Two perfdhcp as the generator (each half the rate, its own relay address and "
+                  "half of the clients)",
+    "bs-load": "bs-load generator (ours, tools/loadgen)",
+}
+
 
 def fmt(value, digits=1, none="–"):
     if value is None:
@@ -99,6 +106,70 @@ def targets_table(summaries, steps, generator, rates):
                      "and the rate ratios above are not meaningful; sweep higher.")
     lines.append("")
     return lines
+
+
+# Issue 16's targets: sustained rate against Kea's, per generator (one
+# perfdhcp cannot load the servers enough to show a rate ratio).
+STORM2_RATE_TARGET = {"bs-load": 5.0, "perfdhcp-2": 3.5}
+STORM2_CPU_AT_KEA_MAX = 0.2
+STORM2_CPU_AT_1000 = 1 / 3
+STORM2_STALL_MS = 50.0
+
+
+def _cpu_ratio(steps, generator, rate):
+    ours = step_at(steps, "blackstart", generator, rate)
+    kea = step_at(steps, "kea", generator, rate)
+    if not ours or not kea or not ours.get("cpu_s_per_1000") or not kea.get("cpu_s_per_1000"):
+        return None
+    return ours["cpu_s_per_1000"] / kea["cpu_s_per_1000"]
+
+
+def storm2_targets_table(summaries, steps, generator, rates):
+    """Issue 16's targets for blackstart with every ACK durable, against
+    Kea in the same run: the rate ratio, CPU per exchange at Kea's highest
+    sustained rate and at 1,000/s, and the largest REQUEST→ACK blackstart
+    measured itself in any step up to Kea's highest rate."""
+    by_name = {s["server"]: s for s in summaries}
+    kea, ours = by_name.get("kea"), by_name.get("blackstart")
+    if not kea or not kea["best"] or not ours:
+        return []
+    kea_rate = kea["best"]["target_rate"]
+    target = STORM2_RATE_TARGET.get(generator)
+    ratio = "–"
+    if ours["best"]:
+        top = ours["best"]["target_rate"] >= max(rates)
+        ratio = ("≥ " if top else "") + fmt(ours["best"]["target_rate"] / kea_rate, 1)
+    at_max, at_1000 = _cpu_ratio(steps, generator, kea_rate), _cpu_ratio(steps, generator, 1000)
+    stalls = [st.get("server_ra_max_ms") for st in steps
+              if st["server"] == "blackstart" and st["generator"] == generator
+              and st["target_rate"] <= kea_rate and st.get("server_ra_max_ms") is not None]
+    worst = max(stalls) if stalls else None
+
+    def met(value, limit, below=True, lower_bound=False):
+        if value is None or limit is None:
+            return "–"
+        if below and value <= limit or not below and value >= limit:
+            return "met"
+        return "unknown: top of the sweep" if lower_bound else "**not met**"
+
+    rate_value = ours["best"]["target_rate"] / kea_rate if ours["best"] else None
+    at_top = bool(ours["best"]) and ours["best"]["target_rate"] >= max(rates)
+    return [
+        f"Targets (issue 16), blackstart with every ACK durable against Kea's highest "
+        f"sustained rate in this run, {kea_rate:,}/s:",
+        "",
+        "| target | measured | |",
+        "| --- | ---: | --- |",
+        f"| max rate ÷ Kea's ≥ {fmt(target, 1) if target else 'n/a (generator-bound)'} | "
+        f"{ratio} | {met(rate_value, target, below=False, lower_bound=at_top)} |",
+        f"| CPU per exchange at {kea_rate:,}/s ÷ Kea's ≤ {STORM2_CPU_AT_KEA_MAX:.2f} | "
+        f"{fmt(at_max, 2)} | {met(at_max, STORM2_CPU_AT_KEA_MAX)} |",
+        f"| CPU per exchange at 1,000/s ÷ Kea's ≤ {STORM2_CPU_AT_1000:.2f} | {fmt(at_1000, 2)} | "
+        f"{met(at_1000, STORM2_CPU_AT_1000)} |",
+        f"| largest REQUEST→ACK in blackstart, steps up to {kea_rate:,}/s, ≤ "
+        f"{STORM2_STALL_MS:.0f} ms | {fmt(worst, 1)} ms | {met(worst, STORM2_STALL_MS)} |",
+        "",
+    ]
 
 
 def cross_check_table(steps, pairs, labels):
@@ -207,7 +278,7 @@ def generator_notes(steps, generator, calibration):
 def write_markdown(path, meta, summaries, steps, calibrations, cross_pairs):
     m = meta["machine"]
     labels = {s["server"]: s["label"] for s in summaries}
-    gens = [g for g in ("perfdhcp", "bs-load") if any(s["generator"] == g for s in summaries)]
+    gens = [g for g in GENERATOR_TITLES if any(s["generator"] == g for s in summaries)]
     rates = meta["rates"]
     lines = [
         "# Peer benchmark: latest run",
@@ -225,13 +296,12 @@ def write_markdown(path, meta, summaries, steps, calibrations, cross_pairs):
         "",
     ]
     for g in gens:
-        title = "perfdhcp as the generator" if g == "perfdhcp" else \
-            "bs-load generator (ours, tools/loadgen)"
-        lines += [f"## {title}", ""]
+        lines += [f"## {GENERATOR_TITLES[g]}", ""]
         gen_summaries = [s for s in summaries if s["generator"] == g]
         lines += summary_table(meta, gen_summaries)
         lines += ["", f"![offered vs served, {g}]({meta['plots'][g]})", ""]
         lines += targets_table(gen_summaries, steps, g, rates[g])
+        lines += storm2_targets_table(gen_summaries, steps, g, rates[g])
     lines += [
         "Latency and CPU are those of the highest sustained step. Peak RSS is the largest "
         "VmHWM over all steps. One run of short steps: if the load average above is well over "
@@ -240,7 +310,7 @@ def write_markdown(path, meta, summaries, steps, calibrations, cross_pairs):
         "[bench/README.md](../README.md#caveats)).",
         "",
     ]
-    if cross_pairs and len(gens) == 2:
+    if cross_pairs and "perfdhcp" in gens and "bs-load" in gens:
         lines += [
             "## Cross-check: perfdhcp and bs-load against the same server at the same rate",
             "",

@@ -15,7 +15,7 @@ GENERATOR_SHORTFALL = 0.97  # the generator sent less than this share of the tar
 
 
 def raw_name(generator, server, rate):
-    prefix = "" if generator.name == "perfdhcp" else "bsload-"
+    prefix = {"perfdhcp": "", "perfdhcp-2": "perfdhcp2-"}.get(generator.name, "bsload-")
     return f"{prefix}{server.name}-r{rate}.log"
 
 
