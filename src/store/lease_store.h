@@ -118,6 +118,18 @@ struct SqliteOptions {
   // SQLite VFS to open the files through (nullptr = the default). Tests pass
   // a fault-injecting one.
   const char* vfs = nullptr;
+  // WAL checkpoints (wal_checkpointer.h): a commit that leaves the WAL at
+  // `checkpoint_pages` or more asks the checkpointer thread for one. Once
+  // the thread has folded in all but `finish_checkpoint_pages`, the commit
+  // folds in the rest itself, so that the next transaction can rewind the
+  // WAL (commits made during a background checkpoint keep it from ever
+  // being complete). A WAL at `inline_checkpoint_pages` (the thread cannot
+  // keep up, or failed to start) is checkpointed inside the commit, so the
+  // WAL stays bounded. false: SQLite's own autocheckpoint inside COMMIT.
+  bool checkpoint_thread = true;
+  uint32_t checkpoint_pages = 1000;
+  uint32_t finish_checkpoint_pages = 64;
+  uint32_t inline_checkpoint_pages = 16000;
 };
 
 // Opens (creating if needed) the database at `path`. A file that is not a

@@ -155,7 +155,58 @@ tl::expected<void, StoreError> SqliteLeaseStore::set_up(bool at_start) {
   }
   if (auto prepared = prepare_all(); !prepared) return prepared;
   sqlite3_commit_hook(db_.get(), &SqliteLeaseStore::count_commit, this);
+  start_checkpoints();
   return {};
+}
+
+// The WAL hook replaces SQLite's autocheckpoint. Without a thread (off, or
+// its connection failed to open) the commit checkpoints at the usual size,
+// as SQLite would.
+void SqliteLeaseStore::start_checkpoints() {
+  if (!options_.checkpoint_thread) return;
+  last_wal_pages_ = 0;
+  if (auto started = WalCheckpointer::start(path_, options_.vfs, options_.fsync)) {
+    checkpointer_ = std::move(*started);
+  }
+  sqlite3_wal_hook(db_.get(), &SqliteLeaseStore::on_wal_commit, this);
+}
+
+// Runs after each commit, on the committing thread, with the WAL's size.
+int SqliteLeaseStore::on_wal_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
+  static_cast<SqliteLeaseStore*>(self)->checkpoint_after_commit(
+      db, schema, wal_pages > 0 ? static_cast<uint32_t>(wal_pages) : 0);
+  return SQLITE_OK;
+}
+
+// Every checkpoint here is PASSIVE and best effort, as SQLite's own
+// autocheckpoint: the commit is already durable in the WAL, so a failed
+// checkpoint fails nothing and the next commit asks again.
+void SqliteLeaseStore::checkpoint_after_commit(sqlite3* db, const char* schema,
+                                               uint32_t wal_pages) {
+  const bool rewound = wal_pages < last_wal_pages_;
+  last_wal_pages_ = wal_pages;
+  if (checkpointer_ == nullptr) {
+    if (wal_pages >= options_.checkpoint_pages) {
+      ++inline_checkpoints_;
+      (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+    return;
+  }
+  if (rewound) checkpointer_->forget();
+  if (wal_pages >= options_.inline_checkpoint_pages) {
+    ++inline_checkpoints_;
+    (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return;
+  }
+  if (wal_pages < options_.checkpoint_pages || checkpointer_->busy()) return;
+  const uint32_t backfilled = checkpointer_->backfilled_pages();
+  if (backfilled > 0 && backfilled <= wal_pages &&
+      wal_pages - backfilled <= options_.finish_checkpoint_pages) {
+    ++finishing_checkpoints_;
+    (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return;
+  }
+  checkpointer_->request();
 }
 
 tl::expected<void, StoreError> SqliteLeaseStore::ensure_connected() {
@@ -166,6 +217,9 @@ tl::expected<void, StoreError> SqliteLeaseStore::ensure_connected() {
 }
 
 void SqliteLeaseStore::disconnect() {
+  // Its connection holds the files open too, and its thread must not run
+  // a checkpoint against a disk being repaired.
+  checkpointer_.reset();
   for (Statement* statement : {&begin_, &commit_, &rollback_, &upsert_, &erase_, &select_all_}) {
     statement->reset();
   }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "store/lease_store.h"
+#include "store/wal_checkpointer.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -41,6 +42,12 @@ class SqliteLeaseStore final : public LeaseStore {
   // Fresh connections opened after a disk fault, and whether one is open.
   uint64_t reconnect_count() const { return reconnects_; }
   bool connected() const { return db_ != nullptr; }
+  // WAL checkpoints run by the checkpointer thread; those a commit ran to
+  // fold in the last few pages after one; and those a commit ran whole
+  // because the WAL reached inline_checkpoint_pages (or there is no thread).
+  uint64_t background_checkpoints() const { return checkpointer_ ? checkpointer_->completed() : 0; }
+  uint64_t finishing_checkpoints() const { return finishing_checkpoints_; }
+  uint64_t inline_checkpoints() const { return inline_checkpoints_; }
   // "PRAGMA <name>" on this connection, first column of the first row as
   // text; synchronous is per connection, so tests cannot ask another one.
   tl::expected<std::string, StoreError> pragma(const std::string& name);
@@ -59,6 +66,7 @@ class SqliteLeaseStore final : public LeaseStore {
   tl::expected<void, StoreError> set_up(bool at_start);
   tl::expected<void, StoreError> ensure_connected();
   void disconnect();
+  void start_checkpoints();
   tl::expected<void, StoreError> check_schema();
   tl::expected<void, StoreError> check_integrity();
   tl::expected<void, StoreError> prepare_all();
@@ -69,6 +77,8 @@ class SqliteLeaseStore final : public LeaseStore {
   void rollback_if_open();
   StoreError error(const std::string& what) const;
   static int count_commit(void* self);
+  static int on_wal_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
+  void checkpoint_after_commit(sqlite3* db, const char* schema, uint32_t wal_pages);
 
   std::string path_;
   SqliteOptions options_;
@@ -76,6 +86,11 @@ class SqliteLeaseStore final : public LeaseStore {
   Statement begin_, commit_, rollback_, upsert_, erase_, select_all_;
   uint64_t transactions_ = 0;
   uint64_t reconnects_ = 0;
+  uint64_t finishing_checkpoints_ = 0;
+  uint64_t inline_checkpoints_ = 0;
+  uint32_t last_wal_pages_ = 0;
+  // Declared after db_, so it is destroyed (its thread stopped) first.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace bs::store
