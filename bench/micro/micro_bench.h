@@ -6,7 +6,12 @@
 // variant so the benchmarks keep compiling and working.
 #pragma once
 
+#include <cstdint>
+
 namespace bs::bench {
+
+// Heap allocations through operator new since start (alloc_counter.cpp).
+uint64_t heap_allocations();
 
 // Sizes for one run: the full set, or the tiny set used inside `make test`.
 struct Sizes {
