@@ -42,7 +42,7 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 
 PERFDHCP_RATES = [50, 100, 250, 500, 1000, 2000, 4000, 8000, 12000, 16000]
 # bs-load reaches further, and skips 500 to keep `make bench` under ~15 min.
-BSLOAD_RATES = [50, 100, 250, 1000, 2000, 4000, 8000, 12000, 16000, 24000, 32000]
+BSLOAD_RATES = [50, 100, 250, 1000, 2000, 4000, 8000, 12000, 16000, 24000, 32000, 40000, 48000]
 # Two perfdhcp processes (issue 16): one perfdhcp tops out near 12,000/s here.
 PERFDHCP2_RATES = [1000, 2000, 4000, 8000, 12000, 16000, 24000]
 GENERATORS = ["perfdhcp", "perfdhcp-2", "bs-load"]
