@@ -38,7 +38,8 @@ import time
 from peer import env, servers
 from peer.env import log, run
 
-PC_RELAY, COUNTER_RELAY = "198.18.0.2", "198.18.0.3"
+# The topology's two relay addresses on the client link (peer/env.py).
+PC_RELAY, COUNTER_RELAY = env.CLIENT_ADDR.split("/")[0], env.SECOND_RELAY.split("/")[0]
 SERVER = "198.18.0.1"
 COUNTER_SHARE = 0.05
 DROP_TIME_MS = 1000
@@ -168,8 +169,7 @@ def main():
     env.ensure_packages()
     bench = env.Run()
     try:
-        bench.build_topology()
-        run(["ip", "-n", bench.cli_ns, "addr", "add", COUNTER_RELAY + "/15", "dev", bench.cli_if])
+        bench.build_topology()  # the client link carries both relay addresses
         candidates = [ConfiguredServer("blackstart", args.blackstart, True),
                       ConfiguredServer("blackstart", args.blackstart, False)]
         if not args.no_kea:
