@@ -188,7 +188,7 @@ def _round(office, devices, watches, arp, t0, now_s):
     stamps = {d.n: device_stamps(office.stamps_path(d), t0) for d in devices}
     for floor in (1, 2):
         on_floor = [d for d in devices if d.floor == floor and stamps[d.n][0]]
-        answers = arp[floor].who_has(sorted({stamps[d.n][0] for d in on_floor}))
+        answers = arp[floor].who_has([(stamps[d.n][0], d.mac) for d in on_floor])
         for d in on_floor:
             w, (a, t_bound, t_mail, t_sip) = watches[d.n], stamps[d.n]
             if a != w.address:
