@@ -201,9 +201,10 @@ class Server:
         stop_proc(self.proc, timeout_s=10)
 
     # --- scenario disk-full ---------------------------------------------------
-    def fill_disk(self, size_mb=8):
+    def fill_disk(self, size_mb=64):
         """The state directory moves to a small file system of its own
-        (tmpfs), which a filler file then fills to the last byte."""
+        (tmpfs, room for blackstart's default 16 MiB disk reserve), which a
+        filler file then fills to the last byte."""
         keep = os.path.join(self.run_dir, "state-before-mount")
         shutil.copytree(self.state, keep)
         subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0755",

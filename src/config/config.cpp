@@ -44,14 +44,14 @@ constexpr std::string_view kInterfacesKeys[] = {"interfaces",
                                                 "service-sockets-require-all",
                                                 "service-sockets-retry-wait-time",
                                                 "service-sockets-max-retries"};
-constexpr std::string_view kLeaseDatabaseKeys[] = {"type", "name", "fsync"};
+constexpr std::string_view kLeaseDatabaseKeys[] = {"type", "name", "fsync", "disk-reserve-mb"};
 // Kea's memfile keys, with Kea's meaning ("persist" must stay true).
 // Kea's PostgreSQL backend keys blackstart uses; Kea's others (reconnect
 // policy, TLS) are refused as not supported yet: blackstart always retries.
 constexpr std::string_view kPostgresqlKeys[] = {"type", "name", "fsync",    "host",
                                                 "port", "user", "password", "connect-timeout"};
-constexpr std::string_view kMemfileKeys[] = {"type",    "name",         "fsync",
-                                             "persist", "lfc-interval", "max-row-errors"};
+constexpr std::string_view kMemfileKeys[] = {
+    "type", "name", "fsync", "persist", "lfc-interval", "max-row-errors", "disk-reserve-mb"};
 // Kea 2.5 renamed "output_options" to "output-options"; both spellings work.
 constexpr std::string_view kLoggerKeys[] = {"name", "severity", "debuglevel", "output_options",
                                             "output-options"};
@@ -273,6 +273,13 @@ Status read_lease_database(const Reader& reader, const Node& node, Config& confi
     auto flag = reader.get_bool(*fsync);
     if (!flag) return tl::unexpected(flag.error());
     database.fsync = *flag;
+  }
+  // blackstart's own too: the disk reserve (store/disk_reserve.h), in MiB.
+  if (const auto reserve = node.find("disk-reserve-mb")) {
+    constexpr uint32_t kMaxReserve_mb = 1 << 20;  // 1 TiB: anything more is a typo
+    auto mb = reader.get_u32(*reserve, 0, kMaxReserve_mb);
+    if (!mb) return tl::unexpected(mb.error());
+    database.disk_reserve_bytes = uint64_t{*mb} << 20;
   }
   return {};
 }

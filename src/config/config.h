@@ -144,6 +144,9 @@ struct LeaseDatabase {
   std::string name = kKeaDefaultLeaseFile;
   // false: commits are not fsync'd, so a power cut can lose ACKed leases.
   bool fsync = true;
+  // memfile and sqlite: room kept free beside the lease file and given up
+  // when the disk fills (store/disk_reserve.h); 0 = none.
+  uint64_t disk_reserve_bytes = uint64_t{16} << 20;
   // memfile only, with Kea's meaning: seconds between lease file cleanups
   // (0 = never), and how many unreadable rows a load tolerates (0 = any).
   uint32_t lfc_interval_s = 3600;

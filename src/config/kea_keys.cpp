@@ -66,6 +66,8 @@ constexpr std::pair<std::string_view, std::string_view> kOwnKeys[] = {
     {"Dhcp4.lease-database (sqlite)", "fsync"},
     {"Dhcp4.lease-database (memfile)", "fsync"},
     {"Dhcp4.lease-database (postgresql)", "fsync"},
+    {"Dhcp4.lease-database (sqlite)", "disk-reserve-mb"},
+    {"Dhcp4.lease-database (memfile)", "disk-reserve-mb"},
     {"Dhcp4.control-sockets[].authentication", "token"},
     {"Dhcp4.control-sockets[].authentication", "token-file"},
 };

@@ -111,6 +111,10 @@ Daemon::~Daemon() = default;
 tl::expected<void, std::string> Daemon::open_store(const config::Config& config,
                                                    const DaemonOptions& options) {
   auto store = platform_.open_store(config.lease_database);
+  if (!store && store.error().fault == store::StoreFault::DiskFull &&
+      reserve_.release("the lease store could not open", nullptr)) {
+    store = platform_.open_store(config.lease_database);
+  }
   if (!config.lease_database.fsync) {
     spdlog::warn("lease-database fsync is off: a power cut can lose leases already ACKed");
   }
@@ -277,6 +281,7 @@ bool Daemon::run_once() {
   }
   control_->after_batch();
   if (ha_) ha_->after_batch();
+  reserve_.after_batch(*server_);
   if (notifier_ != nullptr) notifier_->watchdog_tick(monotonic_now_us() / 1000);
   return true;
 }

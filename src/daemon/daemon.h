@@ -10,7 +10,8 @@
 //      client packet in the sockets' receive buffers (8 MiB each), so a
 //      DISCOVER sent while the leases load is answered once they are, not
 //      lost to a socket that did not exist yet,
-//   3. open the lease store (waiting while it is full, down or busy; the
+//   3. open the lease store (on a full disk, first giving up the disk
+//      reserve beside it, reserve_keeper.h; waiting while it is full, down or busy; the
 //      packets queued meanwhile are discarded after each retry, since
 //      nothing may be answered before the leases are loaded and a client
 //      has retransmitted long before the wait can end),
@@ -38,6 +39,7 @@
 #include "control/running_config.h"
 #include "daemon/ha_pairing.h"
 #include "daemon/platform.h"
+#include "daemon/reserve_keeper.h"
 #include "daemon/startup_timing.h"
 #include "daemon/systemd_notify.h"
 #include "server/server.h"
@@ -90,7 +92,8 @@ class Daemon {
       : platform_(platform),
         database_(database.name),
         file_store_(database.is_local_file()),
-        notifier_(notifier) {}
+        notifier_(notifier),
+        reserve_(platform, database.name, file_store_ ? database.disk_reserve_bytes : 0) {}
   tl::expected<void, std::string> open_store(const config::Config& config,
                                              const DaemonOptions& options);
   tl::expected<std::unique_ptr<store::LeaseStore>, store::StoreError> wait_for_store(
@@ -112,6 +115,7 @@ class Daemon {
   // database keeps its own crash safety and is not a file here.
   bool file_store_;
   SystemdNotifier* notifier_;
+  ReserveKeeper reserve_;  // room put aside on the lease file's disk
   // Declared in the order they open; destroyed in reverse.
   std::unique_ptr<io::Transport> transport_;
   std::unique_ptr<store::LeaseStore> store_;

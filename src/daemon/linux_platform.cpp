@@ -34,6 +34,16 @@ tl::expected<void, std::string> LinuxPlatform::mark_clean_shutdown(const std::st
   return store::mark_clean_shutdown(database);
 }
 
+tl::expected<store::ReserveState, std::string> LinuxPlatform::keep_disk_reserve(
+    const std::string& database, uint64_t size_bytes) {
+  return store::keep_disk_reserve(database, size_bytes);
+}
+
+tl::expected<uint64_t, std::string> LinuxPlatform::release_disk_reserve(
+    const std::string& database) {
+  return store::release_disk_reserve(database);
+}
+
 tl::expected<std::unique_ptr<io::Transport>, io::IoError> LinuxPlatform::open_transport(
     const std::vector<std::string>& interfaces) {
   return io::open_linux_transport(interfaces);

@@ -17,6 +17,9 @@ class LinuxPlatform final : public Platform {
       const config::LeaseDatabase& database) override;
   tl::expected<void, std::string> mark_running(const std::string& database) override;
   tl::expected<void, std::string> mark_clean_shutdown(const std::string& database) override;
+  tl::expected<store::ReserveState, std::string> keep_disk_reserve(const std::string& database,
+                                                                   uint64_t size_bytes) override;
+  tl::expected<uint64_t, std::string> release_disk_reserve(const std::string& database) override;
   tl::expected<std::unique_ptr<io::Transport>, io::IoError> open_transport(
       const std::vector<std::string>& interfaces) override;
   tl::expected<std::unique_ptr<io::Prober>, io::IoError> open_prober(

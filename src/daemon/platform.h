@@ -1,6 +1,7 @@
-// What the daemon runs on: the clock, the lease store and its shutdown
-// marker, the sockets, the script runner and the signals. The daemon
-// (daemon.h) makes every start-up decision; a Platform only opens things.
+// What the daemon runs on: the clock, the lease store with its shutdown
+// marker and disk reserve, the sockets, the script runner and the signals.
+// The daemon (daemon.h) makes every start-up decision; a Platform only
+// opens things.
 // LinuxPlatform (linux_platform.h) opens the real ones; the scenario tests
 // give the daemon fakes (a FakeClock, a MemoryLeaseStore, a FakeTransport)
 // and so drive the very start-up, loop and shutdown the daemon runs.
@@ -18,6 +19,7 @@
 #include "io/rogue_listener.h"
 #include "io/transport.h"
 #include "server/script_runner.h"
+#include "store/disk_reserve.h"
 #include "store/lease_store.h"
 #include "store/shutdown_marker.h"
 
@@ -38,6 +40,10 @@ class Platform {
       const config::LeaseDatabase& database) = 0;
   virtual tl::expected<void, std::string> mark_running(const std::string& database) = 0;
   virtual tl::expected<void, std::string> mark_clean_shutdown(const std::string& database) = 0;
+  // The disk reserve beside a lease file (store/disk_reserve.h).
+  virtual tl::expected<store::ReserveState, std::string> keep_disk_reserve(
+      const std::string& database, uint64_t size_bytes) = 0;
+  virtual tl::expected<uint64_t, std::string> release_disk_reserve(const std::string& database) = 0;
 
   // Packet sockets; `interfaces` as the config names them ("eth0",
   // "eth0/198.18.0.1", "*").

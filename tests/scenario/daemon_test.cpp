@@ -162,6 +162,68 @@ TEST_F(DaemonTest, PacketsQueuedWhileTheStoreIsWaitedForAreDropped) {
   EXPECT_FALSE(pc.dora().is_zero()) << "serves once the store opened";
 }
 
+// The disk reserve (store/disk_reserve.h): a disk that something else
+// filled while the server was down costs the reserve, not the service.
+TEST_F(DaemonTest, AFullLeaseDiskAtStartGivesUpTheReserveAndServesAtOnce) {
+  platform_.reserve_bytes = uint64_t{16} << 20;
+  platform_.store_faults_left = 1000;
+  platform_.disk_full_until_release = true;
+  auto daemon = start(office());
+  ASSERT_TRUE(daemon);
+  EXPECT_EQ(platform_.slept_ms, 0) << "no wait: the reserve's room let the store open";
+  EXPECT_EQ(platform_.reserve_bytes, 0u);
+  TestClient pc(platform_.transport, daemon->server(), 1);
+  EXPECT_FALSE(pc.dora().is_zero());
+}
+
+TEST_F(DaemonTest, WithoutAReserveAFullDiskIsWaitedFor) {
+  platform_.store_faults_left = 2;
+  platform_.disk_full_until_release = true;
+  std::string text = office();
+  const std::string database = R"("name": "/var/lib/blackstart/leases.sqlite3")";
+  text.replace(text.find(database), database.size(), database + R"(, "disk-reserve-mb": 0)");
+  auto daemon = start(text);
+  ASSERT_TRUE(daemon);
+  EXPECT_EQ(platform_.slept_ms, 2000);
+}
+
+TEST_F(DaemonTest, ACommitThatFindsTheDiskFullGivesUpTheReserveAndTheNextSucceeds) {
+  auto daemon = start(office());
+  ASSERT_TRUE(daemon);
+  EXPECT_TRUE(daemon->run_once());
+  EXPECT_EQ(platform_.reserve_bytes, uint64_t{16} << 20) << "allocated after the first batch";
+  platform_.disk_full_until_release = true;
+  platform_.store.set_failing(true, store::StoreFault::DiskFull);
+  TestClient pc(platform_.transport, daemon->server(), 1);
+  EXPECT_TRUE(pc.dora().is_zero()) << "no ACK without a durable lease";
+  EXPECT_TRUE(daemon->run_once());
+  EXPECT_EQ(platform_.reserve_bytes, 0u);
+  const auto events = daemon->server().events().recent(1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].text.find("removed the 16 MiB disk reserve"), std::string::npos)
+      << events[0].text;
+  EXPECT_FALSE(pc.dora().is_zero()) << "the freed room takes the lease";
+}
+
+// Once the disk has room again the reserve comes back, looked for at most
+// every kKeepEvery_ms; a disk without room is not retried on every batch.
+TEST_F(DaemonTest, TheReserveIsAllocatedAgainWhenTheDiskHasRoom) {
+  platform_.reserve_room = false;
+  auto daemon = start(office());
+  ASSERT_TRUE(daemon);
+  EXPECT_TRUE(daemon->run_once());
+  EXPECT_TRUE(daemon->run_once());
+  EXPECT_EQ(platform_.reserve_keeps, 1);
+  platform_.reserve_room = true;
+  platform_.clock_.advance_ms(daemon::ReserveKeeper::kKeepEvery_ms);
+  EXPECT_TRUE(daemon->run_once());
+  EXPECT_EQ(platform_.reserve_keeps, 2);
+  EXPECT_EQ(platform_.reserve_bytes, uint64_t{16} << 20);
+  platform_.clock_.advance_ms(daemon::ReserveKeeper::kKeepEvery_ms);
+  EXPECT_TRUE(daemon->run_once());
+  EXPECT_EQ(platform_.reserve_keeps, 2) << "held: not looked at again";
+}
+
 TEST_F(DaemonTest, ADatabaseThatIsDownIsWaitedForAsWell) {
   platform_.store_faults_left = 2;
   platform_.store_fault = store::StoreFault::Unreachable;

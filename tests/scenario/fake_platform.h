@@ -81,6 +81,26 @@ class FakePlatform final : public daemon::Platform {
     marker = store::PreviousShutdown::Clean;
     return {};
   }
+  // The disk reserve as a number: releasing it frees the fake disk
+  // (disk_full_until_release: the store's faults stop).
+  tl::expected<store::ReserveState, std::string> keep_disk_reserve(
+      const std::string& /*database*/, uint64_t size_bytes) override {
+    ++reserve_keeps;
+    if (reserve_bytes >= size_bytes) return store::ReserveState::Held;
+    if (!reserve_room) return store::ReserveState::NoRoom;
+    reserve_bytes = size_bytes;
+    return store::ReserveState::Created;
+  }
+  tl::expected<uint64_t, std::string> release_disk_reserve(
+      const std::string& /*database*/) override {
+    const uint64_t released = reserve_bytes;
+    reserve_bytes = 0;
+    if (released > 0 && disk_full_until_release) {
+      store_faults_left = 0;
+      store.set_failing(false);
+    }
+    return released;
+  }
   tl::expected<std::unique_ptr<io::Transport>, io::IoError> open_transport(
       const std::vector<std::string>& names) override {
     transport_names = names;
@@ -128,6 +148,10 @@ class FakePlatform final : public daemon::Platform {
   int store_faults_left = 0;
   store::StoreFault store_fault = store::StoreFault::DiskFull;
   int64_t slept_ms = 0;
+  uint64_t reserve_bytes = 0;  // the disk reserve on the fake disk (0: none)
+  bool reserve_room = true;    // keep_disk_reserve finds room for it
+  bool disk_full_until_release = false;
+  int reserve_keeps = 0;
   int stop_after_sleeps = 0;  // 0: never
   std::string opened_database;
   std::vector<std::string> transport_names;

@@ -45,6 +45,18 @@ TEST(ConfigGood, FsyncCanBeTurnedOff) {
   EXPECT_FALSE(config.lease_database.fsync);
 }
 
+TEST(ConfigGood, TheDiskReserveIs16MiBUnlessSetForAFileStore) {
+  const Config defaults =
+      parse_ok(R"({"Dhcp4": {"lease-database": {"type": "sqlite", "name": "/x"}}})");
+  EXPECT_EQ(defaults.lease_database.disk_reserve_bytes, uint64_t{16} << 20);
+  const Config sqlite = parse_ok(
+      R"({"Dhcp4": {"lease-database": {"type": "sqlite", "name": "/x", "disk-reserve-mb": 2}}})");
+  EXPECT_EQ(sqlite.lease_database.disk_reserve_bytes, uint64_t{2} << 20);
+  const Config memfile =
+      parse_ok(R"({"Dhcp4": {"lease-database": {"type": "memfile", "disk-reserve-mb": 0}}})");
+  EXPECT_EQ(memfile.lease_database.disk_reserve_bytes, 0u);
+}
+
 TEST(ConfigGood, MemfileTakesKeasDefaultsAndKeys) {
   const Config defaults = parse_ok(R"({"Dhcp4": {"lease-database": {"type": "memfile"}}})");
   EXPECT_EQ(defaults.lease_database.type, "memfile");
