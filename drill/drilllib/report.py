@@ -177,9 +177,9 @@ def render(results, site, args_line):
                   "| server | listening after (s) | serving after (s) | restarts | ACKs | NAKs | offers | declines | "
                   "conflicts | probes | recovery mode | rogue servers seen | "
                   "day: bound / mail / renewals | ARP rounds (mean s) | run (s) | "
-                  "load average before / after |",
+                  "load average before / after | kernel ARP table full |",
                   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- "
-                  "| --- | ---: | --- |"]
+                  "| --- | ---: | --- | ---: |"]
         for r in chosen:
             if "watches" not in r:
                 continue
@@ -199,7 +199,7 @@ def render(results, site, args_line):
             lines.append(f"| {r['server']} | {r['server_listening_s']} | {serving} | "
                          f"{r.get('restarts', 0)} | "
                          f"{cells} | {day_cells} | {r.get('rounds', '')} ({r.get('round_s', '')}) | "
-                         f"{r.get('run_s', '')} | {load} |")
+                         f"{r.get('run_s', '')} | {load} | {r.get('neigh_table_fulls', '')} |")
         lines += ["", "Verdicts:", ""]
         for r in chosen:
             if "watches" not in r:
