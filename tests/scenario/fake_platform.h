@@ -83,8 +83,8 @@ class FakePlatform final : public daemon::Platform {
   }
   // The disk reserve as a number: releasing it frees the fake disk
   // (disk_full_until_release: the store's faults stop).
-  tl::expected<store::ReserveState, std::string> keep_disk_reserve(
-      const std::string& /*database*/, uint64_t size_bytes) override {
+  tl::expected<store::ReserveState, std::string> keep_disk_reserve(const std::string& /*database*/,
+                                                                   uint64_t size_bytes) override {
     ++reserve_keeps;
     if (reserve_bytes >= size_bytes) return store::ReserveState::Held;
     if (!reserve_room) return store::ReserveState::NoRoom;
