@@ -19,6 +19,7 @@ BST_NETNS=()      # namespaces to delete, in creation order
 BST_PIDS=()       # processes we started, stopped by PID at cleanup
 BST_ROOT_LINKS=() # devices created in the root namespace (demo only)
 BST_PG_DIRS=()    # PostgreSQL test servers (bst_pg_start), stopped at cleanup
+BST_MOUNTS=()     # tmpfs mounts of ours (bst_mount_tmpfs), unmounted at cleanup
 BST_PASSED=0
 BST_FAILED=0
 BST_INTERRUPTED=0
@@ -154,6 +155,10 @@ bst_cleanup() {
   trap - EXIT INT TERM
   ((BST_FAILED == 0 && rc == 0)) || bst_dump_logs
   for pid in "${BST_PIDS[@]}"; do stop_pid "$pid" TERM 3; done
+  # After the processes that had files open there, before the temp dir goes.
+  for dir in "${BST_MOUNTS[@]}"; do
+    if mountpoint -q "$dir" 2>/dev/null; then umount "$dir" 2>/dev/null || umount -l "$dir"; fi
+  done
   for ((i = ${#BST_NETNS[@]} - 1; i >= 0; i--)); do
     ns=${BST_NETNS[i]}
     bst_kill_ns_pids "$ns"
@@ -166,6 +171,16 @@ bst_cleanup() {
   [[ -n "$BST_TMP" && "${BST_KEEP:-0}" == 1 ]] && echo "kept $BST_TMP"
   ((rc != 0)) || ((BST_FAILED == 0)) || rc=1
   exit "$rc"
+}
+
+# bst_mount_tmpfs DIR SIZE [MODE]: a small file system of the test's own at
+# DIR (made if missing), for lease disks that fill up or go read-only;
+# bst_cleanup unmounts it, also when the test fails or is interrupted.
+bst_mount_tmpfs() {
+  local dir=$1 size=$2 mode=${3:-0755}
+  mkdir -p "$dir"
+  mount -t tmpfs -o "size=$size,mode=$mode" "${BST_P}tmpfs" "$dir" || return 1
+  BST_MOUNTS+=("$dir")
 }
 
 # bst_pg_start: starts a throwaway PostgreSQL 15 (tests/pg/pg-test-server.sh:

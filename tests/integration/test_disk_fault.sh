@@ -19,22 +19,10 @@ control_init "$BST_SERVER"
 bst_init
 
 DISK=$BST_TMP/disk
-# Stops what we started and unmounts our tmpfs before lib.sh's cleanup
-# removes the temp dir; runs on success, failure and interruption alike.
-disk_cleanup() {
-  local rc=$? pid
-  set +e
-  for pid in "${BST_PIDS[@]}"; do stop_pid "$pid" TERM 3; done
-  if mountpoint -q "$DISK" 2>/dev/null; then umount "$DISK" 2>/dev/null || umount -l "$DISK"; fi
-  (exit "$rc")
-  bst_cleanup
-}
-trap disk_cleanup EXIT
 
 FINGERPRINT=$(host_fingerprint)
 bst_office 3
-mkdir "$DISK"
-mount -t tmpfs -o size=2m,mode=0755 "${BST_P}disk" "$DISK"
+bst_mount_tmpfs "$DISK" 2m
 CONF=$BST_TMP/blackstart.json
 LOG=$BST_TMP/server.log
 cat >"$CONF" <<JSON

@@ -18,22 +18,10 @@ bst_init
 
 DISK=$BST_TMP/disk
 RESERVE=$DISK/leases.sqlite3.reserve
-# Stops what we started and unmounts our tmpfs before lib.sh's cleanup
-# removes the temp dir; runs on success, failure and interruption alike.
-disk_cleanup() {
-  local rc=$? pid
-  set +e
-  for pid in "${BST_PIDS[@]}"; do stop_pid "$pid" TERM 3; done
-  if mountpoint -q "$DISK" 2>/dev/null; then umount "$DISK" 2>/dev/null || umount -l "$DISK"; fi
-  (exit "$rc")
-  bst_cleanup
-}
-trap disk_cleanup EXIT
 
 FINGERPRINT=$(host_fingerprint)
 bst_office 4
-mkdir "$DISK"
-mount -t tmpfs -o size=8m,mode=0755 "${BST_P}disk" "$DISK"
+bst_mount_tmpfs "$DISK" 8m
 CONF=$BST_TMP/blackstart.json
 LOG=$BST_TMP/server.log
 cat >"$CONF" <<JSON

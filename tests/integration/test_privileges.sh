@@ -31,19 +31,9 @@ DISK=$BST_TMP/state
 NOTIFY=$BST_TMP/notify.sock
 NOTIFIED=$BST_TMP/notify.messages
 LISTENER_PID=""
-priv_cleanup() {
-  local rc=$? pid
-  set +e
-  for pid in "${BST_PIDS[@]}"; do stop_pid "$pid" TERM 3; done
-  if mountpoint -q "$DISK" 2>/dev/null; then umount "$DISK" 2>/dev/null || umount -l "$DISK"; fi
-  (exit "$rc")
-  bst_cleanup
-}
-trap priv_cleanup EXIT
 
 bst_office 2
-mkdir "$DISK"
-mount -t tmpfs -o size=2m,mode=0750 "${BST_P}state" "$DISK"
+bst_mount_tmpfs "$DISK" 2m 0750
 chown "$RUN_USER:$RUN_GROUP" "$DISK"
 CONF=$BST_TMP/blackstart.json
 LOG=$BST_TMP/server.log
