@@ -19,7 +19,6 @@ from .site import MAIL_IP, PREFIX_LEN, ROGUE_NET, ROUTER, SERVER_IP, SIP_IP
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRILL_DIR = os.path.dirname(HERE)
 REPO = os.path.dirname(DRILL_DIR)
-HOOK = os.path.join(DRILL_DIR, "device-hook.sh")
 PROBE_SRC = os.path.join(DRILL_DIR, "devprobe.c")
 PHONE_XML = os.path.join(DRILL_DIR, "sip", "phone.xml")
 POSTFIX_SBIN = "/usr/lib/postfix/sbin"
@@ -49,6 +48,9 @@ class Office:
         self.boot = 0            # how many times the devices have booted
         self.aux = []            # short-lived starters (laptops' mail checks)
         self.probe = os.path.join(tmp, "devprobe")
+        # The devices' DHCP script: the same program under the name that
+        # puts it in hook mode (drill/devprobe.c, hook_main).
+        self.hook = os.path.join(tmp, "devhook")
         self._by_n = {d.n: d for d in devices}
 
     # --- names ---------------------------------------------------------------
@@ -135,6 +137,8 @@ class Office:
                               text=True)
         if done.returncode != 0:
             raise RuntimeError(f"cc {PROBE_SRC}: {done.stderr.strip()[:500]}")
+        if not os.path.lexists(self.hook):
+            os.symlink(os.path.basename(self.probe), self.hook)
 
     # --- the office's services -----------------------------------------------
     def _spawn(self, ns, log, args, **kw):
@@ -232,7 +236,7 @@ inet_listen_backlog = 1024
 
     # --- devices -------------------------------------------------------------
     def _probe_env(self, d):
-        """What device-hook.sh needs to start the device-side probe."""
+        """What the device's hook needs to start the device-side probe."""
         env = {"BST_DRILL_PROBE": self.probe, "BST_DRILL_STAMPS": self.stamps_path(d),
                "BST_DRILL_MAIL": MAIL_IP}
         if d.kind == "phone":
@@ -247,7 +251,7 @@ inet_listen_backlog = 1024
             with open(conf, "w") as f:
                 f.write("request subnet-mask, broadcast-address, routers, domain-name,\n"
                         "  host-name, dhcp-lease-time, dhcp-renewal-time, dhcp-rebinding-time;\n")
-            return ["dhclient", "-4", "-d", "-v", "-cf", conf, "-sf", HOOK,
+            return ["dhclient", "-4", "-d", "-v", "-cf", conf, "-sf", self.hook,
                     "-lf", os.path.join(self.tmp, f"d{d.n}.leases"),
                     "-pf", os.path.join(self.tmp, f"d{d.n}.pid"),
                     "-e", f"BST_EVENTS={events}", "-e", "BST_CLIENT=dhclient"] + \
@@ -258,13 +262,13 @@ inet_listen_backlog = 1024
                 f.write("ipv4only\nnoipv6rs\nnoarp\nnoipv4ll\nnodev\nclientid\n"
                         "option subnet_mask, routers, domain_name, host_name\n"
                         "option dhcp_renewal_time, dhcp_rebinding_time\n")
-            return ["dhcpcd", "-f", conf, "-c", HOOK, "-e", f"BST_EVENTS={events}",
+            return ["dhcpcd", "-f", conf, "-c", self.hook, "-e", f"BST_EVENTS={events}",
                     "-e", "BST_CLIENT=dhcpcd"] + \
                 [x for k, v in env.items() for x in ("-e", f"{k}={v}")] + \
                 ["-4", "-B", "-d", "-t", "0", ifname]
         args = ["env", f"BST_EVENTS={events}", "BST_CLIENT=udhcpc"] + \
             [f"{k}={v}" for k, v in env.items()] + [
-                "udhcpc", "-f", "-i", ifname, "-s", HOOK, "-O", "hostname"]
+                "udhcpc", "-f", "-i", ifname, "-s", self.hook, "-O", "hostname"]
         if d.kind == "phone":
             args += ["-V", self.site["phone_vendor_class"], "-O", "66"]
         elif d.kind == "counter":
