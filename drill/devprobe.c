@@ -223,12 +223,12 @@ static int set_address(const char* ifname, const char* ip, const char* mask, con
                        int fresh) {
   char router[64] = "", batch[512];
   sscanf(routers, "%63s", router);
-  int n = snprintf(batch, sizeof batch, "%s%s%s%saddr replace %s/%s dev %s\n",
-                   fresh ? "addr flush dev " : "", fresh ? ifname : "", fresh ? "\n" : "", "", ip,
-                   mask, ifname);
-  if (router[0] != '\0' && n > 0 && (size_t)n < sizeof batch)
-    snprintf(batch + n, sizeof batch - (size_t)n, "route replace default via %s dev %s\n",
-             router, ifname);
+  size_t n = 0;
+  if (fresh) n += (size_t)snprintf(batch, sizeof batch, "addr flush dev %s\n", ifname);
+  n += (size_t)snprintf(batch + n, sizeof batch - n, "addr replace %s/%s dev %s\n", ip, mask,
+                        ifname);
+  if (router[0] != '\0' && n < sizeof batch)
+    snprintf(batch + n, sizeof batch - n, "route replace default via %s dev %s\n", router, ifname);
   return run_ip(batch);
 }
 

@@ -65,8 +65,9 @@ void ReserveKeeper::after_batch(server::Server& server) {
     }
     return;
   }
+  if (maybe_held_ && looked_) return;  // the common case: no clock read per batch
   const int64_t now_ms = platform_.clock().monotonic_ms();
-  if ((maybe_held_ && looked_) || now_ms < next_keep_ms_) return;
+  if (now_ms < next_keep_ms_) return;
   next_keep_ms_ = now_ms + kKeepEvery_ms;
   keep();
 }
