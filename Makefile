@@ -36,13 +36,14 @@ micro-bench: build
 bench: build
 	/usr/bin/python3 bench/peer_bench.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load
 	$(MAKE) scale
-# The peer benchmark in miniature (make test): blackstart and Kea, one
+# The peer benchmark in miniature (make test): blackstart, Kea and the
+# durable-reply floor (tools/floor), one
 # 1,000/s step of 2 s per generator, so the generators, the parsers and the
 # report (issue 16's targets table included) keep working. Its figures mean
 # nothing; the report goes to the build directory.
 bench-tiny: build
 	/usr/bin/python3 bench/peer_bench.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load \
-	  --servers blackstart,kea --rates 1000 --perfdhcp2-rates 1000 --bsload-rates 1000 \
+	  --servers blackstart,kea,floor --rates 1000 --perfdhcp2-rates 1000 --bsload-rates 1000 \
 	  --period 2 --cross-check '' --calibration-rate 2000 --strict --results $(BUILD)/bench-tiny
 	@grep -q 'Targets (issue 16)' $(BUILD)/bench-tiny/latest.md
 

@@ -116,8 +116,8 @@ STORM2_CPU_AT_1000 = 1 / 3
 STORM2_STALL_MS = 50.0
 
 
-def _cpu_ratio(steps, generator, rate):
-    ours = step_at(steps, "blackstart", generator, rate)
+def _cpu_ratio(steps, generator, rate, server="blackstart"):
+    ours = step_at(steps, server, generator, rate)
     kea = step_at(steps, "kea", generator, rate)
     if not ours or not kea or not ours.get("cpu_s_per_1000") or not kea.get("cpu_s_per_1000"):
         return None
@@ -140,6 +140,8 @@ def storm2_targets_table(summaries, steps, generator, rates):
         top = ours["best"]["target_rate"] >= max(rates)
         ratio = ("≥ " if top else "") + fmt(ours["best"]["target_rate"] / kea_rate, 1)
     at_max, at_1000 = _cpu_ratio(steps, generator, kea_rate), _cpu_ratio(steps, generator, 1000)
+    floor_max = _cpu_ratio(steps, generator, kea_rate, "floor")
+    floor_1000 = _cpu_ratio(steps, generator, 1000, "floor")
     stalls = [st.get("server_ra_max_ms") for st in steps
               if st["server"] == "blackstart" and st["generator"] == generator
               and st["target_rate"] <= kea_rate and st.get("server_ra_max_ms") is not None]
@@ -158,16 +160,22 @@ def storm2_targets_table(summaries, steps, generator, rates):
         f"Targets (issue 16), blackstart with every ACK durable against Kea's highest "
         f"sustained rate in this run, {kea_rate:,}/s:",
         "",
-        "| target | measured | |",
-        "| --- | ---: | --- |",
+        "| target | blackstart | floor (bs-floor) | |",
+        "| --- | ---: | ---: | --- |",
         f"| max rate ÷ Kea's ≥ {fmt(target, 1) if target else 'n/a (generator-bound)'} | "
-        f"{ratio} | {met(rate_value, target, below=False, lower_bound=at_top)} |",
+        f"{ratio} | | {met(rate_value, target, below=False, lower_bound=at_top)} |",
         f"| CPU per exchange at {kea_rate:,}/s ÷ Kea's ≤ {STORM2_CPU_AT_KEA_MAX:.2f} | "
-        f"{fmt(at_max, 2)} | {met(at_max, STORM2_CPU_AT_KEA_MAX)} |",
+        f"{fmt(at_max, 2)} | {fmt(floor_max, 2)} | {met(at_max, STORM2_CPU_AT_KEA_MAX)} |",
         f"| CPU per exchange at 1,000/s ÷ Kea's ≤ {STORM2_CPU_AT_1000:.2f} | {fmt(at_1000, 2)} | "
-        f"{met(at_1000, STORM2_CPU_AT_1000)} |",
+        f"{fmt(floor_1000, 2)} | {met(at_1000, STORM2_CPU_AT_1000)} |",
         f"| largest REQUEST→ACK in blackstart, steps up to {kea_rate:,}/s, ≤ "
-        f"{STORM2_STALL_MS:.0f} ms | {fmt(worst, 1)} ms | {met(worst, STORM2_STALL_MS)} |",
+        f"{STORM2_STALL_MS:.0f} ms | {fmt(worst, 1)} ms | | {met(worst, STORM2_STALL_MS)} |",
+        "",
+        "The floor column is bs-floor (tools/floor) in the same run: one recvmmsg, a reply "
+        "patched in place, one pwrite and one fdatasync per wake-up, no DHCP logic. It is "
+        "the least CPU per exchange of any server here that makes each ACK durable before "
+        "it leaves and starts each commit at once (bench/README.md, \"The floor\"); a "
+        "CPU target below it cannot be met by work on the server's code.",
         "",
     ]
 

@@ -8,10 +8,10 @@ import tempfile
 import time
 
 from . import probes
-from .env import run, tail
+from .env import SERVER_ADDR, run, tail
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
-NAMES = ["blackstart", "blackstart-nofsync", "kea", "dnsmasq", "dhcpd"]  # make bench
+NAMES = ["blackstart", "blackstart-nofsync", "kea", "dnsmasq", "dhcpd", "floor"]  # make bench
 PAIR_NAMES = ["kea-ha"]  # HA pairs, only when asked for (make bench-ha)
 
 
@@ -86,6 +86,21 @@ class Kea(Server):
         conf = render("kea-dhcp4.json", os.path.join(state, "kea-dhcp4.json"), bench.srv_if, state)
         env = dict(os.environ, KEA_PIDFILE_DIR=state, KEA_LOCKFILE_DIR=state)
         return ["kea-dhcp4", "-c", conf], env
+
+
+class Floor(Server):
+    """bs-floor (tools/floor): the irreducible work of a server that makes
+    each ACK durable first, one recvmmsg, a patched reply, one pwrite and
+    one fdatasync per wake-up. Its CPU per exchange is the best any such
+    server can show here; a yardstick, not a DHCP server."""
+
+    def __init__(self, binary):
+        super().__init__("floor", "floor (bs-floor: durable replies, no DHCP logic)")
+        self.binary = binary
+
+    def command(self, bench, state):
+        return [self.binary, "--address", SERVER_ADDR.split("/")[0], "--ring",
+                os.path.join(state, "floor.ring"), "--max-seconds", "600"], None
 
 
 class Dnsmasq(Server):
@@ -193,7 +208,8 @@ class KeaHa(Server):
 def make(names, blackstart):
     makers = {"blackstart": lambda: Blackstart(blackstart, True),
               "blackstart-nofsync": lambda: Blackstart(blackstart, False),
-              "kea": Kea, "dnsmasq": Dnsmasq, "dhcpd": Dhcpd, "kea-ha": KeaHa}
+              "kea": Kea, "dnsmasq": Dnsmasq, "dhcpd": Dhcpd, "kea-ha": KeaHa,
+              "floor": lambda: Floor(os.path.join(os.path.dirname(blackstart), "bs-floor"))}
     return [makers[name]() for name in names]
 
 
