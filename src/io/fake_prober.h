@@ -24,6 +24,9 @@ class FakeProber final : public Prober {
   }
 
   size_t poll(std::vector<ProbeAnswer>& out, size_t max_count) override {
+    ++polls;
+    for (const ProbeAnswer& answer : unsolicited) pending_.push_back(answer);
+    unsolicited.clear();
     size_t count = 0;
     while (count < max_count && !pending_.empty()) {
       out.push_back(pending_.front());
@@ -36,6 +39,9 @@ class FakeProber final : public Prober {
   // address (host order) -> the MAC that answers for it
   std::map<uint32_t, std::optional<MacAddress>> occupied;
   std::vector<ProbeRequest> sent;
+  // Answers nobody asked for (a link's ARP chatter), read by the next poll.
+  std::vector<ProbeAnswer> unsolicited;
+  size_t polls = 0;
 
  private:
   std::vector<ProbeAnswer> pending_;

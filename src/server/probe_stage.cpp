@@ -41,8 +41,12 @@ ProbeStage::Parked ProbeStage::park(PendingProbe& entry) {
   return Parked::Waiting;
 }
 
-bool ProbeStage::poll_answers(ProbeResults& out) {
+bool ProbeStage::poll_answers(ProbeResults& out, int64_t now_ms) {
   if (!prober_) return false;
+  if (table_.empty()) {
+    if (now_ms < next_idle_drain_ms_) return false;
+    next_idle_drain_ms_ = now_ms + kIdleDrainIntervalMs;
+  }
   answers_.clear();
   if (prober_->poll(answers_, kMaxAnswersPerPoll) == 0) return false;
   for (const io::ProbeAnswer& answer : answers_) {

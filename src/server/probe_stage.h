@@ -21,6 +21,12 @@ namespace bs::server {
 // A query whose addresses keep answering stops after this many; its
 // retransmission starts over, by then with those addresses quarantined.
 inline constexpr uint8_t kMaxProbeAttempts = 3;
+// With nothing waiting, the prober's sockets are drained this often, so a
+// busy link's ARP chatter does not pile up for the next probe to wade
+// through. A frame left from before a probe was sent can only say that an
+// address was in use a moment ago, which the stage may count as a conflict:
+// the safe side.
+inline constexpr int64_t kIdleDrainIntervalMs = 1000;
 
 struct ProbeConflict {
   PendingProbe entry;
@@ -58,7 +64,10 @@ class ProbeStage {
   Parked park(PendingProbe& entry);
 
   // One poll of the prober's answers into `out`; false if none came.
-  bool poll_answers(ProbeResults& out);
+  // While nothing waits, the prober's sockets are read only once every
+  // kIdleDrainIntervalMs (what they hold answers nobody): a syscall per
+  // socket per batch saved on the packet path.
+  bool poll_answers(ProbeResults& out, int64_t now_ms);
   // Entries whose timeout has passed, into out.released.
   void take_expired(int64_t now_ms, ProbeResults& out);
   // The earliest deadline (monotonic ms) anything waits for, if any.
@@ -73,6 +82,7 @@ class ProbeStage {
   Counters& counters_;
   std::unique_ptr<io::Prober> prober_;
   std::vector<io::ProbeAnswer> answers_;  // reused per poll
+  int64_t next_idle_drain_ms_ = 0;
 };
 
 }  // namespace bs::server

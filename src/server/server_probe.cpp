@@ -73,7 +73,7 @@ void Server::run_probe_stage(int64_t now_s) {
   // few rounds settle those here instead of one batch later each.
   for (uint8_t round = 0; round <= kMaxProbeAttempts; ++round) {
     probe_results_.clear();
-    if (!probes_.poll_answers(probe_results_)) break;
+    if (!probes_.poll_answers(probe_results_, clock_.monotonic_ms())) break;
     settle(probe_results_, now_s);
   }
   probe_results_.clear();

@@ -50,7 +50,7 @@ TEST_F(ProbeStageTest, AnswersComeBackAsReleasedAndConflictedListsWithTheDecoded
   }
   EXPECT_EQ(counters_.probes_sent, 3u);
   ProbeResults results;
-  ASSERT_TRUE(stage_.poll_answers(results));
+  ASSERT_TRUE(stage_.poll_answers(results, 0));
   ASSERT_EQ(results.conflicted.size(), 1u);
   EXPECT_EQ(results.conflicted[0].entry.query.packet.xid, 1u);
   EXPECT_EQ(results.conflicted[0].answer.mac, kSquatterMac);
@@ -59,7 +59,7 @@ TEST_F(ProbeStageTest, AnswersComeBackAsReleasedAndConflictedListsWithTheDecoded
   EXPECT_EQ(stage_.pending(), 1u);
 
   results.clear();
-  EXPECT_FALSE(stage_.poll_answers(results));
+  EXPECT_FALSE(stage_.poll_answers(results, 0));
   stage_.take_expired(299, results);
   EXPECT_TRUE(results.empty());
   stage_.take_expired(300, results);
@@ -86,6 +86,29 @@ TEST_F(ProbeStageTest, ARetransmittedOfferReplacesTheWaitingOneAPromiseDoesNot) 
   stage_.take_expired(300, results);
   ASSERT_EQ(results.released.size(), 1u);
   EXPECT_EQ(results.released[0].query.packet.xid, 2u);
+}
+
+// The prober's sockets are read on every batch only while a probe waits;
+// otherwise once a second, and what is read then answers nobody.
+TEST_F(ProbeStageTest, WithNothingWaitingTheProberIsReadOncePerDrainInterval) {
+  prober_->unsolicited.push_back({ip("198.18.1.100"), kSquatterMac});
+  ProbeResults results;
+  EXPECT_TRUE(stage_.poll_answers(results, 5000)) << "an answer came";
+  EXPECT_TRUE(results.empty()) << "and answered nobody";
+  EXPECT_EQ(prober_->polls, 1u);
+  for (int64_t ms = 5001; ms < 5000 + kIdleDrainIntervalMs; ms += 100) {
+    EXPECT_FALSE(stage_.poll_answers(results, ms));
+  }
+  EXPECT_EQ(prober_->polls, 1u);
+  EXPECT_FALSE(stage_.poll_answers(results, 5000 + kIdleDrainIntervalMs));
+  EXPECT_EQ(prober_->polls, 2u);
+
+  PendingProbe entry = offer_for("198.18.1.100", 7, 9000);
+  ASSERT_EQ(stage_.park(entry), ProbeStage::Parked::Waiting);
+  ASSERT_TRUE(stage_.poll_answers(results, 5000 + kIdleDrainIntervalMs + 1));
+  EXPECT_EQ(prober_->polls, 3u) << "a waiting probe is polled for at once";
+  ASSERT_EQ(results.conflicted.size(), 1u);
+  EXPECT_EQ(counters_.probe_conflicts, 1u);
 }
 
 TEST_F(ProbeStageTest, AFullStageTakesNothing) {
