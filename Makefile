@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit micro micro-bench bench bench-pg bench-priority bench-priority-tiny bench-tiny bench-ha bench-ha-tiny ha-powercut ha-powercut-short scale fuzz-replay fuzz fuzz-and-lint integration differential deb package-test lint format demo drill clean
+.PHONY: all build deps test unit micro micro-bench bench bench-cpu bench-cpu-tiny bench-pg bench-priority bench-priority-tiny bench-tiny bench-ha bench-ha-tiny ha-powercut ha-powercut-short scale fuzz-replay fuzz fuzz-and-lint integration differential deb package-test lint format demo drill clean
 
 all: build
 
@@ -46,6 +46,18 @@ bench-tiny: build
 	  --servers blackstart,kea,floor --rates 1000 --perfdhcp2-rates 1000 --bsload-rates 1000 \
 	  --period 2 --cross-check '' --calibration-rate 2000 --strict --results $(BUILD)/bench-tiny
 	@grep -q 'Targets (issue 16)' $(BUILD)/bench-tiny/latest.md
+
+# Issue 16's CPU targets measured again and again: blackstart, the floor
+# (tools/floor) and Kea at 1,000/s and 4,000/s, five interleaved rounds,
+# medians and ratios (bench/results/cpu-ratio.md). About 7 minutes.
+bench-cpu: build
+	/usr/bin/python3 bench/cpu_ratio.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load \
+	  --rates 1000,4000 --repeat 5 --period 10
+# The same in miniature for make test: one round of 2 s at 1,000/s.
+bench-cpu-tiny: build
+	/usr/bin/python3 bench/cpu_ratio.py --blackstart $(BUILD)/blackstart --bs-load $(BUILD)/bs-load \
+	  --rates 1000 --repeat 1 --period 2 --strict --out $(BUILD)/bench-cpu-tiny.md
+	@grep -q 'Ratios of the medians' $(BUILD)/bench-cpu-tiny.md
 
 # Priority under overload (issue #11): public counters (5%) and PCs at 2x
 # and 4x blackstart's sustainable rate, priority on and off, and Kea 2.2 on
@@ -122,6 +134,7 @@ test:
 	$(MAKE) package-test
 	$(MAKE) bench-priority-tiny
 	$(MAKE) bench-tiny
+	$(MAKE) bench-cpu-tiny
 	$(MAKE) bench-ha-tiny
 	$(MAKE) ha-powercut-short
 

@@ -8,7 +8,7 @@ import tempfile
 import time
 
 from . import probes, servers
-from .env import tail
+from .env import run, tail
 
 MAX_DROP_PCT = 0.1          # a step passes with fewer drops than this
 GENERATOR_SHORTFALL = 0.97  # the generator sent less than this share of the target: its limit
@@ -40,6 +40,9 @@ def blackstart_latency(bench):
 
 
 def run_step(bench, server, rate, args, raw_dir, generator):
+    # The previous step's unsynced writes (Kea's and dnsmasq's lease files)
+    # must not be flushed during this one, stalling this server's fsyncs.
+    run(["sync"])
     state = tempfile.mkdtemp(prefix=f"{server.name}-{rate}.", dir=bench.tmp)
     raw = os.path.join(raw_dir, raw_name(generator, server, rate))
     step = {"server": server.name, "generator": generator.name, "target_rate": rate,
