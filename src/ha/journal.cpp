@@ -18,6 +18,7 @@
 
 #include "common/assert.h"
 #include "common/byte_order.h"
+#include "common/file_sync.h"
 
 namespace bs::ha {
 namespace {
@@ -168,13 +169,6 @@ bool write_all(int fd, std::span<const uint8_t> bytes) {
   return true;
 }
 
-bool fsync_directory_of(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  UniqueFd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  return fd.valid() && ::fsync(fd.get()) == 0;
-}
-
 bool read_whole(int fd, Bytes& out) {
   struct stat info {};
   if (::fstat(fd, &info) != 0) return false;
@@ -239,7 +233,7 @@ tl::expected<Journal, std::string> Journal::open(const std::string& path, size_t
     // New (or without a readable base): nothing is known to be here.
     const Bytes base = base_record(history_start);
     if (::ftruncate(fd.get(), 0) != 0 || !write_all(fd.get(), base) || ::fsync(fd.get()) != 0 ||
-        !fsync_directory_of(path)) {
+        !fsync_directory_of(path).has_value()) {
       return tl::unexpected("create " + path + ": " + std::strerror(errno));
     }
   }
@@ -310,7 +304,7 @@ bool Journal::rewrite_file() {
   for (const JournalEntry& entry : entries_) encode_journal_entry(entry, bytes);
   UniqueFd fd(::open(temporary.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd.valid() || !write_all(fd.get(), bytes) || ::fsync(fd.get()) != 0 ||
-      ::rename(temporary.c_str(), path_.c_str()) != 0 || !fsync_directory_of(path_)) {
+      ::rename(temporary.c_str(), path_.c_str()) != 0 || !fsync_directory_of(path_).has_value()) {
     fail("rewrite");
     return false;
   }

@@ -11,14 +11,11 @@
 #include <string_view>
 
 #include "common/file_read.h"
+#include "common/file_sync.h"
 #include "common/unique_fd.h"
 
 namespace bs::ha {
 namespace {
-
-std::string errno_text(const char* what, const std::string& path) {
-  return std::string(what) + " " + path + ": " + std::strerror(errno);
-}
 
 constexpr size_t kMaxStateBytes = 4096;
 
@@ -27,12 +24,9 @@ bool parse_u64(std::string_view text, uint64_t& out) {
   return error == std::errc() && end == text.data() + text.size();
 }
 
-tl::expected<void, std::string> fsync_directory_of(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  UniqueFd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return tl::unexpected(errno_text("open directory", directory));
-  if (::fsync(fd.get()) != 0) return tl::unexpected(errno_text("fsync directory", directory));
+tl::expected<void, std::string> sync_directory_of(const std::string& path) {
+  auto synced = fsync_directory_of(path);
+  if (!synced) return tl::unexpected(synced.error().message());
   return {};
 }
 
@@ -115,20 +109,20 @@ tl::expected<void, std::string> save_state_file(const std::string& path, const S
   const std::string text = format_state(state);
   {
     UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd.valid()) return tl::unexpected(errno_text("open", temporary));
+    if (!fd.valid()) return tl::unexpected(errno_message("open", temporary));
     size_t written = 0;
     while (written < text.size()) {
       const ssize_t count = ::write(fd.get(), text.data() + written, text.size() - written);
       if (count < 0 && errno == EINTR) continue;
-      if (count <= 0) return tl::unexpected(errno_text("write", temporary));
+      if (count <= 0) return tl::unexpected(errno_message("write", temporary));
       written += static_cast<size_t>(count);
     }
-    if (::fsync(fd.get()) != 0) return tl::unexpected(errno_text("fsync", temporary));
+    if (::fsync(fd.get()) != 0) return tl::unexpected(errno_message("fsync", temporary));
   }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    return tl::unexpected(errno_text("rename", temporary));
+    return tl::unexpected(errno_message("rename", temporary));
   }
-  return fsync_directory_of(path);
+  return sync_directory_of(path);
 }
 
 Persisted restore_after_start(const StateFile& state) {

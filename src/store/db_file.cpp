@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/file_sync.h"
 #include "store/lease_row.h"
 #include "store/shutdown_marker.h"
 #include "store/sqlite_store.h"
@@ -106,18 +107,10 @@ tl::expected<void, StoreError> sync_file(const std::string& path) {
 }
 
 tl::expected<void, StoreError> sync_directory_of(const std::string& path) {
-  std::string directory = std::filesystem::path(path).parent_path().string();
-  if (directory.empty()) directory = ".";
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return tl::unexpected(errno_error("open directory", directory));
-  const int rc = ::fsync(fd);
-  if (rc != 0) {
-    auto failed = errno_error("fsync directory", directory);
-    ::close(fd);
-    return tl::unexpected(std::move(failed));
-  }
-  ::close(fd);
-  return {};
+  auto synced = fsync_directory_of(path);
+  if (synced) return {};
+  errno = synced.error().error_number;
+  return tl::unexpected(errno_error(synced.error().step, synced.error().directory));
 }
 
 tl::expected<std::string, StoreError> build_empty_database(const std::string& path,

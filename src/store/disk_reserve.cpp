@@ -11,14 +11,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/file_sync.h"
 #include "store/db_file.h"
 
 namespace bs::store {
 namespace {
-
-std::string errno_text(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
-}
 
 bool disk_full(int error) { return error == ENOSPC || error == EDQUOT; }
 
@@ -28,7 +25,8 @@ tl::expected<uint64_t, std::string> free_bytes_near(const std::string& path) {
   struct statvfs info {};
   std::string directory = path.substr(0, path.find_last_of('/') + 1);
   if (directory.empty()) directory = ".";
-  if (::statvfs(directory.c_str(), &info) != 0) return tl::unexpected(errno_text("statvfs", path));
+  if (::statvfs(directory.c_str(), &info) != 0)
+    return tl::unexpected(errno_message("statvfs", path));
   return static_cast<uint64_t>(info.f_bavail) * static_cast<uint64_t>(info.f_frsize);
 }
 
@@ -37,7 +35,7 @@ tl::expected<uint64_t, std::string> free_bytes_near(const std::string& path) {
 tl::expected<bool, std::string> allocate(const std::string& path, uint64_t size_bytes) {
   const int fd =
       ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, kLeaseFileMode);
-  if (fd < 0) return tl::unexpected(errno_text("create", path));
+  if (fd < 0) return tl::unexpected(errno_message("create", path));
   // posix_fallocate returns the error instead of setting errno.
   int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(size_bytes));
   if (rc == 0 && ::fsync(fd) != 0) rc = errno;
@@ -46,7 +44,7 @@ tl::expected<bool, std::string> allocate(const std::string& path, uint64_t size_
   ::unlink(path.c_str());
   if (disk_full(rc)) return false;
   errno = rc;
-  return tl::unexpected(errno_text("allocate", path));
+  return tl::unexpected(errno_message("allocate", path));
 }
 
 }  // namespace
@@ -85,7 +83,7 @@ tl::expected<ReserveState, std::string> keep_disk_reserve(const std::string& dat
   if (!allocated) return tl::unexpected(allocated.error());
   if (!*allocated) return ReserveState::NoRoom;
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string failure = errno_text("rename", temporary);
+    const std::string failure = errno_message("rename", temporary);
     ::unlink(temporary.c_str());
     return tl::unexpected(failure);
   }
@@ -101,9 +99,9 @@ tl::expected<uint64_t, std::string> release_disk_reserve(const std::string& data
   struct stat info {};
   if (::lstat(path.c_str(), &info) != 0) {
     if (errno == ENOENT) return uint64_t{0};
-    return tl::unexpected(errno_text("stat", path));
+    return tl::unexpected(errno_message("stat", path));
   }
-  if (::unlink(path.c_str()) != 0) return tl::unexpected(errno_text("remove", path));
+  if (::unlink(path.c_str()) != 0) return tl::unexpected(errno_message("remove", path));
   // The room is there once the inode is gone; syncing the directory keeps
   // a power cut from bringing the file (and the full disk) back.
   if (auto synced = sync_directory_of(path); !synced) {

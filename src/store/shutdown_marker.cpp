@@ -13,21 +13,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/file_sync.h"
+
 namespace bs::store {
 namespace {
 
-std::string errno_text(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
-}
-
 tl::expected<void, std::string> sync_directory_of(const std::string& path) {
-  std::string directory = std::filesystem::path(path).parent_path().string();
-  if (directory.empty()) directory = ".";
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return tl::unexpected(errno_text("open directory", directory));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return tl::unexpected(errno_text("fsync directory", directory));
+  auto synced = fsync_directory_of(path);
+  if (!synced) return tl::unexpected(synced.error().message());
   return {};
 }
 
@@ -94,7 +87,7 @@ PreviousShutdown previous_shutdown(const std::string& database_path) {
 tl::expected<void, std::string> mark_running(const std::string& database_path) {
   const std::string marker = shutdown_marker_path(database_path);
   if (::unlink(marker.c_str()) != 0 && errno != ENOENT) {
-    return tl::unexpected(errno_text("remove", marker));
+    return tl::unexpected(errno_message("remove", marker));
   }
   return sync_directory_of(marker);
 }
@@ -105,12 +98,12 @@ tl::expected<void, std::string> mark_clean_shutdown(const std::string& database_
   // 0640 as every lease store file (kLeaseFileMode): it names the database.
   const int fd =
       ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
-  if (fd < 0) return tl::unexpected(errno_text("create", marker));
+  if (fd < 0) return tl::unexpected(errno_message("create", marker));
   const bool written =
       ::write(fd, identity.data(), identity.size()) == static_cast<ssize_t>(identity.size());
   const int rc = written ? ::fsync(fd) : -1;
   ::close(fd);
-  if (rc != 0) return tl::unexpected(errno_text("fsync", marker));
+  if (rc != 0) return tl::unexpected(errno_message("fsync", marker));
   return sync_directory_of(marker);
 }
 

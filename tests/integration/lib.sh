@@ -183,6 +183,23 @@ bst_mount_tmpfs() {
   BST_MOUNTS+=("$dir")
 }
 
+# bst_office_config FILE DB [LEASE_DB_EXTRA]: the small office's config
+# into FILE: one /24 on ${BST_P}s0, pool .100-.110, 600 s leases, the leases
+# in SQLite at DB. LEASE_DB_EXTRA goes inside "lease-database", written as
+# ', "key": value'.
+bst_office_config() {
+  local file=$1 db=$2 db_extra=${3:-}
+  cat >"$file" <<JSON
+{"Dhcp4": {
+  "interfaces-config": {"interfaces": ["${BST_P}s0"]},
+  "lease-database": {"type": "sqlite", "name": "$db"$db_extra},
+  "valid-lifetime": 600,
+  "subnet4": [{"id": 1, "subnet": "198.18.1.0/24",
+    "pools": [{"pool": "198.18.1.100 - 198.18.1.110"}]}]
+}}
+JSON
+}
+
 # bst_pg_start: starts a throwaway PostgreSQL 15 (tests/pg/pg-test-server.sh:
 # UNIX socket only, superuser "blackstart", trust auth) and sets BST_PG_DIR
 # to its socket directory, the "host" for libpq, psql and kea-admin. Stopped

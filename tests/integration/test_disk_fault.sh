@@ -25,15 +25,7 @@ bst_office 3
 bst_mount_tmpfs "$DISK" 2m
 CONF=$BST_TMP/blackstart.json
 LOG=$BST_TMP/server.log
-cat >"$CONF" <<JSON
-{"Dhcp4": {
-  "interfaces-config": {"interfaces": ["${BST_P}s0"]},
-  "lease-database": {"type": "sqlite", "name": "$DISK/leases.sqlite3"},
-  "valid-lifetime": 600,
-  "subnet4": [{"id": 1, "subnet": "198.18.1.0/24",
-    "pools": [{"pool": "198.18.1.100 - 198.18.1.110"}]}]
-}}
-JSON
+bst_office_config "$CONF" "$DISK/leases.sqlite3"
 
 # no_lease NAME N: one udhcpc run of at most 10 s gets no lease. udhcpc keeps
 # cycling DISCOVER/REQUEST while OFFERs come, so the bound is timeout's.

@@ -24,15 +24,7 @@ bst_office 4
 bst_mount_tmpfs "$DISK" 8m
 CONF=$BST_TMP/blackstart.json
 LOG=$BST_TMP/server.log
-cat >"$CONF" <<JSON
-{"Dhcp4": {
-  "interfaces-config": {"interfaces": ["${BST_P}s0"]},
-  "lease-database": {"type": "sqlite", "name": "$DISK/leases.sqlite3", "disk-reserve-mb": 2},
-  "valid-lifetime": 600,
-  "subnet4": [{"id": 1, "subnet": "198.18.1.0/24",
-    "pools": [{"pool": "198.18.1.100 - 198.18.1.110"}]}]
-}}
-JSON
+bst_office_config "$CONF" "$DISK/leases.sqlite3" ', "disk-reserve-mb": 2'
 
 fill_disk() { dd if=/dev/zero of="$DISK/filler$1" bs=64k 2>/dev/null || true; }
 disk_full() { [[ $(stat -f -c %a "$DISK") -eq 0 ]]; }

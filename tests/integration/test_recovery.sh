@@ -12,15 +12,7 @@ bst_init
 
 bst_office 1
 CONF=$BST_TMP/blackstart.json
-cat >"$CONF" <<JSON
-{"Dhcp4": {
-  "interfaces-config": {"interfaces": ["${BST_P}s0"]},
-  "lease-database": {"type": "sqlite", "name": "$BST_TMP/leases.sqlite3"},
-  "valid-lifetime": 600,
-  "subnet4": [{"id": 1, "subnet": "198.18.1.0/24",
-    "pools": [{"pool": "198.18.1.100 - 198.18.1.110"}]}]
-}}
-JSON
+bst_office_config "$CONF" "$BST_TMP/leases.sqlite3"
 
 start_server_or_exit "${BST_P}srv" "$CONF" "$BST_TMP/first.log"
 check "a first start is not a recovery" bash -c "! grep -q 'recovery mode' '$BST_TMP/first.log'"
