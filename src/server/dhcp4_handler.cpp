@@ -283,9 +283,9 @@ Reply Dhcp4Handler::lease_reply(const Query& query_in, MessageType type, const L
   const config::Reservation* reservation = engine_.find_reservation(query.subnet, query.client);
   if (reservation != nullptr && !reservation->hostname.empty()) {
     const std::string& name = reservation->hostname;
-    reply.set(wire::opt::kHostName, Bytes(name.begin(), name.end()));
+    reply.set(wire::opt::kHostName, wire::OptionBytes(name.begin(), name.end()));
   } else if (Bytes name = echoed_hostname(query.client.hostname); !name.empty()) {
-    reply.set(wire::opt::kHostName, std::move(name));
+    reply.set(wire::opt::kHostName, name);
   }
   add_class_settings(query, reply, reservation);
   return Reply{route_reply(query.packet, reply, query.link), type, lease.address, {}};

@@ -86,14 +86,14 @@ void put_agent_options(Env& env, const wire::Packet& query) {
   const wire::Option* agent = query.find(wire::opt::kRelayAgentInfo);
   if (agent == nullptr || agent->data.empty()) return;
   put(env, "QUERY4_OPTION_82", kea_hex(agent->data));
-  const Bytes& data = agent->data;
+  const std::span<const uint8_t> data = agent->data;
   for (size_t at = 0; at + 2 <= data.size();) {
     const uint8_t code = data[at];
     const size_t length = data[at + 1];
     if (at + 2 + length > data.size()) break;
     if ((code == 1 || code == 2) && length > 0) {
       put(env, fmt::format("QUERY4_OPTION_82_SUB_OPTION_{}", code),
-          kea_hex(std::span<const uint8_t>(data).subspan(at + 2, length)));
+          kea_hex(data.subspan(at + 2, length)));
     }
     at += 2 + length;
   }

@@ -25,10 +25,11 @@ constexpr uint8_t kOverloadSname = 2;
 // 16, which was a fifth of the pipeline's heap allocations.
 constexpr size_t kTypicalOptionCount = 16;
 
-Bytes u32_bytes(uint32_t value) {
-  Bytes out;
-  append_be32(out, value);
-  return out;
+OptionBytes u32_bytes(uint32_t value) {
+  const std::array<uint8_t, 4> bytes{static_cast<uint8_t>(value >> 24),
+                                     static_cast<uint8_t>(value >> 16),
+                                     static_cast<uint8_t>(value >> 8), static_cast<uint8_t>(value)};
+  return OptionBytes(std::span<const uint8_t>(bytes));
 }
 
 // Merges repeated instances of a code into the first one (RFC 3396). The
@@ -42,12 +43,11 @@ class OptionCollector {
   void add(uint8_t code, std::span<const uint8_t> data) {
     uint16_t& slot = slot_of_code_[code];
     if (slot == 0) {
-      options_.push_back(Option{code, Bytes(data.begin(), data.end())});
+      options_.push_back(Option{code, OptionBytes(data)});
       slot = static_cast<uint16_t>(options_.size());
       return;
     }
-    Bytes& merged = options_[slot - 1].data;
-    merged.insert(merged.end(), data.begin(), data.end());
+    options_[slot - 1].data.append(data);
   }
 
  private:
@@ -260,7 +260,7 @@ Option* Packet::find(uint8_t code) {
   return nullptr;
 }
 
-void Packet::set(uint8_t code, Bytes data) {
+void Packet::set(uint8_t code, OptionBytes data) {
   if (Option* existing = find(code)) {
     existing->data = std::move(data);
     return;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/types.h"
+#include "wire/option_bytes.h"
 
 namespace bs::wire {
 
@@ -68,7 +69,7 @@ inline constexpr uint8_t kEnd = 255;
 
 struct Option {
   uint8_t code = 0;
-  Bytes data;
+  OptionBytes data;
 };
 
 // A decoded BOOTP/DHCP message. Options are kept in first-seen order; repeated
@@ -96,7 +97,7 @@ struct Packet {
   const Option* find(uint8_t code) const;
   Option* find(uint8_t code);
   // Replaces an existing option of that code, or appends one.
-  void set(uint8_t code, Bytes data);
+  void set(uint8_t code, OptionBytes data);
   void set_ip(uint8_t code, Ip4 address);
   void set_u32(uint8_t code, uint32_t value);
   void remove(uint8_t code);

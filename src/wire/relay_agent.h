@@ -25,7 +25,7 @@ template <typename Visit>
 void for_each_relay_sub_option(const Packet& packet, Visit&& visit) {
   const Option* option = packet.find(opt::kRelayAgentInfo);
   if (option == nullptr) return;
-  const Bytes& data = option->data;
+  const std::span<const uint8_t> data = option->data;
   size_t at = 0;
   while (at + 2 <= data.size()) {
     const size_t length = data[at + 1];
