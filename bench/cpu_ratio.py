@@ -19,7 +19,6 @@ every process started by PID and stopped on exit, every step bounded).
 
 import argparse
 import os
-import signal
 import statistics
 import sys
 
@@ -146,15 +145,7 @@ def write(args, steps, meta):
 
 def main():
     args = parse_args()
-    if os.geteuid() != 0:
-        sys.exit("cpu-ratio: needs root (network namespaces, port 67)")
-    signal.signal(signal.SIGTERM, env.on_signal)
-    signal.signal(signal.SIGINT, env.on_signal)
-    bench = env.Run()
-    try:
-        bench.build_topology()
-        meta = {"started": env.utc_now(), "machine": env.machine_info(),
-                "load_start": env.loadavg()}
+    with env.topology_run("cpu-ratio") as (bench, meta):
         raw_dir = os.path.join(bench.tmp, "raw")
         os.makedirs(raw_dir)
         steps = measure(bench, args, raw_dir)
@@ -164,9 +155,6 @@ def main():
         if args.strict and failed:
             log(f"failed steps: {failed}")
             sys.exit(1)
-    finally:
-        bench.cleanup()
-
 
 if __name__ == "__main__":
     main()

@@ -18,9 +18,7 @@ every process started by PID and stopped on exit); perf is bounded by
 import argparse
 import os
 import re
-import signal
 import subprocess
-import sys
 import tempfile
 
 from peer import env, generators, probes, servers
@@ -161,15 +159,7 @@ def main():
     variants = [v for v in args.variants.split(",") if v]
     if not set(variants) <= {"blackstart", "blackstart-nofsync"} or not 1 <= args.seconds <= 60:
         parser.error("variants: blackstart, blackstart-nofsync; seconds 1..60")
-    if os.geteuid() != 0:
-        sys.exit("profile: needs root (network namespaces, perf)")
-    signal.signal(signal.SIGTERM, env.on_signal)
-    signal.signal(signal.SIGINT, env.on_signal)
-    bench = env.Run()
-    try:
-        bench.build_topology()
-        meta = {"started": env.utc_now(), "machine": env.machine_info(),
-                "load_start": env.loadavg()}
+    with env.topology_run("profile", "network namespaces, perf") as (bench, meta):
         bs_load = generators.BsLoad(os.path.abspath(args.bs_load))
         results = {}
         for server in servers.make(variants, os.path.abspath(args.blackstart)):
@@ -179,9 +169,6 @@ def main():
             results[server.label] = profile(bench, server, bs_load, args, bench.tmp)
         write(args.out, args, results, meta)
         log(f"wrote {args.out}")
-    finally:
-        bench.cleanup()
-
 
 if __name__ == "__main__":
     main()

@@ -2,11 +2,13 @@
 every process started in them (so cleanup removes exactly that), and facts
 about the machine and versions for the report."""
 
+import contextlib
 import datetime
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -133,6 +135,24 @@ class Run:
 
 def on_signal(signum, _frame):
     raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def topology_run(tool, needs="network namespaces, port 67"):
+    """The frame of a one-topology bench script: root, SIGTERM/SIGINT ending
+    the run through its cleanup, the two namespaces, and the run's facts for
+    the report. Yields (bench, meta); the namespaces, processes and temporary
+    files are gone afterwards, whatever happened inside."""
+    if os.geteuid() != 0:
+        sys.exit(f"{tool}: needs root ({needs})")
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    bench = Run()
+    try:
+        bench.build_topology()
+        yield bench, {"started": utc_now(), "machine": machine_info(), "load_start": loadavg()}
+    finally:
+        bench.cleanup()
 
 
 def tail(path, lines):

@@ -59,13 +59,6 @@ class OptionBytes {
   }
   void push_back(uint8_t byte) { append(std::span<const uint8_t>(&byte, 1)); }
   void append(std::span<const uint8_t> bytes);
-  // Appends [first, last) at the end, the one insertion the codec needs
-  // (repeated instances of a code concatenate, RFC 3396).
-  template <typename Iterator>
-  void insert(const_iterator at_end, Iterator first, Iterator last) {
-    (void)at_end;
-    for (; first != last; ++first) push_back(static_cast<uint8_t>(*first));
-  }
 
   // NOLINTNEXTLINE(google-explicit-constructor)
   operator Bytes() const { return Bytes(begin(), end()); }
